@@ -1,0 +1,202 @@
+"""The ``rag`` command: a thin shell over the library (``rag.handle``, ``rag.qa``).
+
+Heavy modules are imported inside commands, so ``rag --help`` is instant and
+``rag ask`` loads only what the configured backends need.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from .config import Settings, load_settings
+from .errors import RagError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command accepts; each maps onto a Settings field."""
+    options = [
+        click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [env RAG_CORPUS; default seeds/]."),
+        click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [env RAG_INDEX; default index/]."),
+        click.option("--embedding", help="'use' (offline default) or 'st:MODEL' (sentence-transformers id or path)."),
+        click.option("-v", "--verbose", is_flag=True, help="Log details (file encodings, timings)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def settings_from(**flags: Any) -> Settings:
+    flags["index"] = flags.pop("index_dir", None)
+    return load_settings(flags)
+
+
+def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn user errors into one line on stderr and a non-zero exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RagError as e:
+            err.print(f"[bold red]error:[/] {escape(str(e))}")
+            sys.exit(1)
+        except KeyboardInterrupt:
+            err.print("interrupted; the previous index is unchanged")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(message)s", stream=sys.stderr)
+
+
+@click.group()
+@click.version_option(package_name="rag")
+def cli() -> None:
+    """Ask questions of a folder of documents; every answer cites its passages."""
+
+
+@cli.command("index")
+@common_options
+@click.option("--chunk-size", type=int, help="Chunk size in characters.")
+@click.option("--index-type", type=click.Choice(["auto", "flat", "hnsw", "ivf"]), help="FAISS index type.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@fail_cleanly
+def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
+              chunk_size: int | None, index_type: str | None, as_json: bool) -> None:
+    """Build or update the index (only changed files are re-embedded)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .handle import rebuild
+
+    _setup_logging(verbose)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, chunk_size=chunk_size,
+                      index_type=index_type)
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("embedding chunks", total=None)
+        report, _ = rebuild(s, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    for item in report.skipped:
+        err.print(f"[yellow]skipped[/] {escape(item.source)}: {escape(item.reason)}")
+    if report.up_to_date:
+        out.print(f"index up to date: {report.files} files, {report.chunks} chunks ({report.seconds:.2f} s) → {s.index}")
+        return
+    out.print(f"indexed {report.files} files, {report.chunks} chunks in {report.seconds:.1f} s → {s.index}")
+    for label, items in (("added", report.added), ("changed", report.changed),
+                         ("removed", report.removed), ("unchanged", report.unchanged)):
+        if items:
+            out.print(f"  {label:9} {len(items):3}  {escape(', '.join(items[:4]))}{' …' if len(items) > 4 else ''}")
+    out.print(f"  embedded {report.embedded_chunks} chunks, reused {report.chunks - report.embedded_chunks}")
+
+
+def open_or_build(s: Settings):
+    from .handle import open_handle
+
+    return open_handle(s, build_if_missing=True,
+                       on_build=lambda: err.print(f"no index at {s.index} yet: building it from {s.corpus} …"))
+
+
+@cli.command("ask")
+@click.argument("question")
+@common_options
+@click.option("-k", "--top-k", type=int, help="How many passages to retrieve.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (see README).")
+@fail_cleanly
+def ask_cmd(question: str, corpus: Path | None, index_dir: Path | None, embedding: str | None,
+            verbose: bool, top_k: int | None, as_json: bool) -> None:
+    """Answer QUESTION from the corpus, citing the passages used."""
+    from .qa import ask, check_question
+
+    _setup_logging(verbose)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k)
+    check_question(question, s.max_question_chars)  # fail before loading anything
+    answer = ask(open_or_build(s), question, top_k=top_k)
+    if as_json:
+        out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    print_answer(s, answer)
+
+
+def print_answer(s: Settings, answer: Any) -> None:
+    from .present import line_range, snippet
+
+    style = "yellow" if answer.abstained else "bold"
+    out.print(f"[{style}]{escape(answer.answer)}[/]")
+    out.print()
+    cited = {(c.source, c.start): c.n for c in answer.citations}
+    if answer.citations:
+        out.print("[dim]Sources:[/]")
+        for c in answer.citations:
+            lines = line_range(s.corpus, c.source, c.start, c.end)
+            where = f"lines {lines[0]}–{lines[1]}" if lines else f"chars {c.start}–{c.end}"
+            quote = " … ".join(c.text[a - c.start : b - c.start] for a, b in c.quotes) or c.text
+            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {where}  [dim](chars {c.start}–{c.end})[/]")
+            out.print(f"      {escape(snippet(quote, 160))}")
+    others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in cited]
+    if others:
+        out.print("[dim]Closest passages:[/]" if answer.abstained else "[dim]Also retrieved:[/]")
+        for h in others:
+            lines = line_range(s.corpus, h.chunk.source, h.chunk.start, h.chunk.end)
+            where = f"lines {lines[0]}–{lines[1]}" if lines else f"chars {h.chunk.start}–{h.chunk.end}"
+            out.print(f"  [dim]-[/] {escape(h.chunk.source)}  {where}  [dim]{escape(snippet(h.chunk.text, 80))}[/]")
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(path_type=Path))
+@common_options
+@click.option("-k", "--top-k", type=int, help="Passages retrieved per question (hit@k uses up to 10).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print metrics and per-question results as JSON.")
+@fail_cleanly
+def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding: str | None,
+             verbose: bool, top_k: int | None, mode: str, as_json: bool) -> None:
+    """Score retrieval (hit@1/3/5, MRR@10), citations and abstention on FILE."""
+    from rich.table import Table
+
+    from .evaluate import evaluate, read_questions
+    from .qa import ask
+
+    _setup_logging(verbose)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
+    questions = read_questions(file)
+    handle = open_or_build(s)
+    depth = top_k or max(10, s.top_k)  # MRR@10 needs ten ranked passages
+    report = evaluate(questions, lambda q: ask(handle, q, top_k=depth, mode=mode))  # type: ignore[arg-type]
+    if as_json:
+        out.print_json(json.dumps(report, ensure_ascii=False))
+        return
+    table = Table(title=f"{file} ({mode})")
+    columns = ["hit@1", "hit@3", "hit@5", "mrr@10", "cited_evidence", "answered", "abstained_unanswerable"]
+    table.add_column("type")
+    table.add_column("n", justify="right")
+    for c in columns:
+        table.add_column(c, justify="right")
+    rows = [("overall", report["metrics"]["overall"])] + list(report["metrics"]["by_type"].items())
+    for name, m in rows:
+        table.add_row(name, str(m["questions"]), *(f"{m[c]:.3f}" if c in m else "" for c in columns))
+    out.print(table)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Retrieval and answer quality on a question file (the format of eval/dev.jsonl).
+
+Each line: ``{"id", "question", "doc", "evidence", "type"}``; ``type ==
+"unanswerable"`` items have no doc/evidence.  A passage is a hit when it comes from
+``doc`` and contains ``evidence`` (compared without whitespace, since the corpus mixes
+"10 亿" and "10亿").
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .answer import Answer
+from .errors import RagError
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    type: str
+    doc: str | None
+    evidence: str | None
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable" and bool(self.evidence)
+
+
+def read_questions(path: Path) -> list[Question]:
+    if not path.is_file():
+        raise RagError(f"question file not found: {path}")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(Question(str(d["id"]), d["question"], d.get("type", "fact"), d.get("doc"), d.get("evidence")))
+        except (ValueError, KeyError, TypeError):
+            raise RagError(f"{path}:{n}: not a question record (need id, question)") from None
+    if not out:
+        raise RagError(f"{path} holds no questions")
+    return out
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def contains_evidence(q: Question, source: str, text: str) -> bool:
+    if not q.answerable:
+        return False
+    same_doc = q.doc is None or source.rsplit("/", 1)[-1] == q.doc.rsplit("/", 1)[-1]
+    return same_doc and _squash(q.evidence or "") in _squash(text)
+
+
+def first_hit_rank(q: Question, passages: list[dict[str, Any]]) -> int | None:
+    for rank, p in enumerate(passages, 1):
+        if contains_evidence(q, p["source"], p["text"]):
+            return rank
+    return None
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    out: dict[str, Any] = {"questions": len(rows), "answerable": len(answerable)}
+    if answerable:
+        n = len(answerable)
+        ranks = [r["rank"] for r in answerable]
+        for k in (1, 3, 5):
+            out[f"hit@{k}"] = round(sum(1 for x in ranks if x and x <= k) / n, 4)
+        out["mrr@10"] = round(sum(1 / x for x in ranks if x and x <= 10) / n, 4)
+        out["cited_evidence"] = round(sum(r["cited_evidence"] for r in answerable) / n, 4)
+        out["answered"] = round(sum(not r["abstained"] for r in answerable) / n, 4)
+    if unanswerable:
+        out["unanswerable"] = len(unanswerable)
+        out["abstained_unanswerable"] = round(sum(r["abstained"] for r in unanswerable) / len(unanswerable), 4)
+    return out
+
+
+def evaluate(questions: list[Question], answer_fn: Callable[[str], Answer]) -> dict[str, Any]:
+    """Run every question through ``answer_fn`` and score retrieval, citations, abstention."""
+    results = []
+    for q in questions:
+        answer = answer_fn(q.question)
+        data = answer.to_dict()
+        rank = first_hit_rank(q, data["passages"])
+        cited = any(contains_evidence(q, c["source"], c["text"]) for c in data["citations"])
+        results.append({
+            "id": q.id, "type": q.type, "question": q.question, "answerable": q.answerable,
+            "rank": rank, "cited_evidence": cited, "abstained": answer.abstained,
+            "answer": answer.answer, "support": data["support"],
+            "citations": data["citations"], "passages": data["passages"],
+        })
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        by_type[r["type"]].append(r)
+    metrics = {"overall": _summary(results), "by_type": {t: _summary(rs) for t, rs in sorted(by_type.items())}}
+    return {"metrics": metrics, "results": results}

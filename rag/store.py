@@ -1,0 +1,314 @@
+"""The index on disk: build it (incrementally, atomically) and load it (no pickle).
+
+Layout of an index folder::
+
+    index/CURRENT            name of the live version folder (replaced atomically)
+    index/v-<stamp>/manifest.json   settings, per-file hashes, file sizes
+                   chunks.jsonl     one {source, start, end, text} per line
+                   vectors.npy      float32 unit vectors, one row per chunk
+                   dense.faiss      FAISS's own format
+                   bm25.npz, bm25_vocab.json
+
+A build writes a new version folder and only then points ``CURRENT`` at it, so a crash
+or Ctrl-C mid-build leaves the previous index untouched and loadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .chunker import Chunk, chunk_document
+from .config import Settings
+from .embeddings import Embedder
+from .errors import IndexMissing, RagError
+from .lexical import BM25
+from .loader import Document, Skipped, load_corpus
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+_DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+EMBED_BATCH = 64
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str
+    encoding: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    embedding: str
+    dim: int
+    chunk_size: int
+    chunk_overlap: int
+    index_type: str
+    files: dict[str, FileEntry]
+    built_at: str
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes per data file, to catch truncation
+    resolved_index_type: str = "flat"  # what "auto" chose
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Manifest":
+        files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
+        return cls(files=files, **data)
+
+
+@dataclass
+class Index:
+    """A loaded index: everything retrieval needs, held in memory."""
+
+    path: Path
+    manifest: Manifest
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    faiss: Any
+    bm25: BM25
+
+
+@dataclass
+class BuildReport:
+    files: int
+    chunks: int
+    seconds: float
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    skipped: list[Skipped]
+    embedded_chunks: int
+    up_to_date: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["skipped"] = [asdict(s) for s in self.skipped]
+        return data
+
+
+# ---------------------------------------------------------------- loading
+
+def live_version(root: Path) -> Path | None:
+    pointer = root / POINTER
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    return root / name if name else None
+
+
+def read_manifest(root: Path) -> Manifest | None:
+    """The live manifest, or ``None`` if there is no index (corrupt ones raise)."""
+    version = live_version(root)
+    if version is None:
+        return None
+    try:
+        data = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+        manifest = Manifest.from_json(data)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise _corrupt(root, f"unreadable manifest ({type(err).__name__})") from None
+    if manifest.format != FORMAT_VERSION:
+        raise RagError(f"index at {root} has format {manifest.format}, this version reads "
+                       f"{FORMAT_VERSION}: run `rag index` to rebuild it")
+    return manifest
+
+
+def _corrupt(root: Path, why: str) -> RagError:
+    return RagError(f"index at {root} is corrupt or incomplete ({why}): run `rag index` to rebuild it")
+
+
+def check_compatible(manifest: Manifest, settings: Settings, embedder: Embedder, root: Path) -> None:
+    """Refuse an index whose vectors or chunks would not match what queries assume."""
+    if manifest.embedding != embedder.name:
+        raise RagError(f"index at {root} was built with embedding {manifest.embedding!r} but settings "
+                       f"use {embedder.name!r}: run `rag index` to rebuild it")
+    if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
+        raise RagError(f"index at {root} was built with chunk size {manifest.chunk_size}/"
+                       f"{manifest.chunk_overlap} but settings use {settings.chunk_size}/"
+                       f"{settings.chunk_overlap}: run `rag index` to rebuild it")
+
+
+def load_index(settings: Settings, embedder: Embedder) -> Index:
+    """Load the live index and verify it against the settings; never unpickles."""
+    import faiss
+
+    root = settings.index
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise IndexMissing(f"no index at {root}: run `rag index` to build it")
+    check_compatible(manifest, settings, embedder, root)
+    version = live_version(root)
+    assert version is not None
+    for name in _DATA_FILES:
+        path = version / name
+        if not path.is_file():
+            raise _corrupt(root, f"{name} is missing")
+        if manifest.sizes.get(name) not in (None, path.stat().st_size):
+            raise _corrupt(root, f"{name} has the wrong size")
+    try:
+        chunks = _read_chunks(version / "chunks.jsonl")
+        vectors = np.load(version / "vectors.npy", allow_pickle=False)
+        index = faiss.read_index(str(version / "dense.faiss"))
+        with np.load(version / "bm25.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        terms = json.loads((version / "bm25_vocab.json").read_text(encoding="utf-8"))
+        bm25 = BM25.from_arrays(terms, arrays)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
+        raise _corrupt(root, f"{type(err).__name__}") from None
+    n = len(chunks)
+    if vectors.shape != (n, manifest.dim) or index.ntotal != n or bm25.n_docs != n:
+        raise _corrupt(root, "chunk, vector and index counts disagree")
+    return Index(root, manifest, chunks, vectors, index, bm25)
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    with path.open(encoding="utf-8") as fh:
+        return [Chunk(**json.loads(line)) for line in fh if line.strip()]
+
+
+# ---------------------------------------------------------------- building
+
+def _previous(settings: Settings, embedder: Embedder) -> tuple[Manifest, list[Chunk], np.ndarray] | None:
+    """The live index's chunks and vectors, when they can be by_source for this build."""
+    try:
+        manifest = read_manifest(settings.index)
+        if manifest is None:
+            return None
+        check_compatible(manifest, settings, embedder, settings.index)
+        version = live_version(settings.index)
+        assert version is not None
+        chunks = _read_chunks(version / "chunks.jsonl")
+        vectors = np.load(version / "vectors.npy", allow_pickle=False)
+        if len(vectors) != len(chunks):
+            return None
+        return manifest, chunks, vectors
+    except (RagError, OSError, ValueError, TypeError, KeyError):
+        return None  # an unusable old index is simply rebuilt from scratch
+
+
+def build_index(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
+    """Build or update the index for ``settings.corpus``; reuse vectors of unchanged files."""
+    started = time.perf_counter()
+    docs, skipped = load_corpus(settings.corpus)
+    previous = _previous(settings, embedder)
+    old_files = previous[0].files if previous else {}
+    current = {d.source: d for d in docs}
+    added = sorted(s for s in current if s not in old_files)
+    changed = sorted(s for s in current if s in old_files and old_files[s].sha256 != current[s].sha256)
+    removed = sorted(s for s in old_files if s not in current)
+    unchanged = sorted(s for s in current if s in old_files and s not in changed)
+    if previous and not (added or changed or removed) and previous[0].index_type == settings.index_type:
+        return BuildReport(len(docs), len(previous[1]), time.perf_counter() - started, [], [], [],
+                           unchanged, skipped, 0, up_to_date=True)
+
+    # source -> (chunks, vectors): reused from the old index, or embedded below
+    by_source: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+    if previous:
+        _, old_chunks, old_vectors = previous
+        rows: dict[str, list[int]] = {}
+        for i, chunk in enumerate(old_chunks):
+            rows.setdefault(chunk.source, []).append(i)
+        by_source = {s: ([old_chunks[i] for i in rows.get(s, [])], old_vectors[rows.get(s, [])])
+                  for s in unchanged}
+
+    fresh = {d.source: chunk_document(d, settings.chunk_size, settings.chunk_overlap)
+             for d in docs if d.source not in by_source}
+    to_embed = [c.text for s in sorted(fresh) for c in fresh[s]]
+    new_vectors = _embed_batched(embedder, to_embed, progress)
+
+    row = 0
+    for source in sorted(fresh):
+        by_source[source] = (fresh[source], new_vectors[row : row + len(fresh[source])])
+        row += len(fresh[source])
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    for doc in docs:  # corpus order, so the index is the same however it was built
+        doc_chunks, vecs = by_source[doc.source]
+        chunks.extend(doc_chunks)
+        parts.append(vecs)
+    vectors = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, embedder.dim), np.float32)
+
+    _write_version(settings, embedder, docs, chunks, vectors)
+    return BuildReport(len(docs), len(chunks), time.perf_counter() - started, added, changed, removed,
+                       unchanged, skipped, len(to_embed))
+
+
+def _embed_batched(embedder: Embedder, texts: list[str], progress: Progress | None) -> np.ndarray:
+    parts = []
+    for i in range(0, len(texts), EMBED_BATCH):
+        parts.append(embedder.embed(texts[i : i + EMBED_BATCH]))
+        if progress:
+            progress(min(i + EMBED_BATCH, len(texts)), len(texts))
+    if progress and not texts:
+        progress(0, 0)
+    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+
+
+def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
+                   chunks: list[Chunk], vectors: np.ndarray) -> None:
+    """Write a complete version folder, then switch ``CURRENT`` to it atomically."""
+    import faiss
+
+    from .dense import build_faiss, choose_type
+
+    root = settings.index
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    try:
+        with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(json.dumps({"source": c.source, "start": c.start, "end": c.end, "text": c.text},
+                                    ensure_ascii=False) + "\n")
+        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+        faiss.write_index(build_faiss(vectors, settings.index_type), str(tmp / "dense.faiss"))
+        bm25 = BM25.build([c.text for c in chunks])
+        np.savez(tmp / "bm25.npz", **bm25.arrays())
+        terms = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
+        (tmp / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.source] = counts.get(c.source, 0) + 1
+        manifest = Manifest(
+            format=FORMAT_VERSION, embedding=embedder.name, dim=int(vectors.shape[1]),
+            chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
+            index_type=settings.index_type,
+            files={d.source: FileEntry(d.sha256, d.encoding, counts.get(d.source, 0)) for d in docs},
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            sizes={name: (tmp / name).stat().st_size for name in _DATA_FILES},
+            resolved_index_type=choose_type(settings.index_type, len(chunks)),
+        )
+        data = asdict(manifest)
+        (tmp / "manifest.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        _fsync_tree(tmp)
+        version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        tmp.rename(version)
+        pointer_tmp = root / f".{POINTER}.tmp"
+        pointer_tmp.write_text(version.name + "\n", encoding="utf-8")
+        os.replace(pointer_tmp, root / POINTER)  # the commit point
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_versions(root, keep=version.name)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb") as fh:
+            os.fsync(fh.fileno())
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("v-") or path.name.startswith(".building-")):
+            shutil.rmtree(path, ignore_errors=True)
