@@ -150,12 +150,7 @@ def load_index(settings: Settings, embedder: Embedder) -> Index:
     check_compatible(manifest, settings, embedder, root)
     version = live_version(root)
     assert version is not None
-    for name in _DATA_FILES:
-        path = version / name
-        if not path.is_file():
-            raise _corrupt(root, f"{name} is missing")
-        if manifest.sizes.get(name) not in (None, path.stat().st_size):
-            raise _corrupt(root, f"{name} has the wrong size")
+    _check_files(root, version, manifest)
     try:
         chunks = _read_chunks(version / "chunks.jsonl")
         vectors = np.load(version / "vectors.npy", allow_pickle=False)
@@ -170,6 +165,16 @@ def load_index(settings: Settings, embedder: Embedder) -> Index:
     if vectors.shape != (n, manifest.dim) or index.ntotal != n or bm25.n_docs != n:
         raise _corrupt(root, "chunk, vector and index counts disagree")
     return Index(root, manifest, chunks, vectors, index, bm25)
+
+
+def _check_files(root: Path, version: Path, manifest: Manifest) -> None:
+    """Cheap integrity check: every data file present, with the size it was written with."""
+    for name in _DATA_FILES:
+        path = version / name
+        if not path.is_file():
+            raise _corrupt(root, f"{name} is missing")
+        if manifest.sizes.get(name) not in (None, path.stat().st_size):
+            raise _corrupt(root, f"{name} has the wrong size")
 
 
 def _read_chunks(path: Path) -> list[Chunk]:
@@ -188,6 +193,7 @@ def _previous(settings: Settings, embedder: Embedder) -> tuple[Manifest, list[Ch
         check_compatible(manifest, settings, embedder, settings.index)
         version = live_version(settings.index)
         assert version is not None
+        _check_files(settings.index, version, manifest)
         chunks = _read_chunks(version / "chunks.jsonl")
         vectors = np.load(version / "vectors.npy", allow_pickle=False)
         if len(vectors) != len(chunks):
