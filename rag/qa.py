@@ -3,18 +3,29 @@
 :func:`stream` is the one path: it yields the retrieved passages first, then text
 deltas, then the final cited :class:`Answer`.  :func:`ask` drains it.  The UI and
 ``rag ask`` render the same events, so they cannot disagree.
+
+The answerer is the extractive one (no LLM, the default) or a LangChain chat model
+named by the ``llm`` setting.  With an LLM, a follow-up question is first rewritten
+into a standalone one by the LLM, the answer streams token by token, and its citation
+markers are checked against the passages (:mod:`rag.citations`).  LLM modules are
+imported only on that path, so the extractive default never loads LangChain.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .answer import Answer, extractive_answer
 from .errors import RagError
 from .handle import Handle
 from .retriever import Hit, Mode, retrieve
+
+if TYPE_CHECKING:
+    from .llm import ChatLLM
+
+EXTRACTIVE = "extractive"
 
 
 @dataclass(frozen=True)
@@ -61,10 +72,19 @@ def search_query(question: str, history: Sequence[Turn]) -> str:
 
 
 def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
-           top_k: int | None = None, mode: Mode = "hybrid") -> Iterator[Event]:
-    """Answer ``question`` (a follow-up of ``history``), yielding events as they happen."""
+           top_k: int | None = None, mode: Mode = "hybrid", llm: str | None = None) -> Iterator[Event]:
+    """Answer ``question`` (a follow-up of ``history``), yielding events as they happen.
+
+    ``llm`` picks the answerer for this call (``None``: the ``llm`` setting).  If the LLM
+    fails, :class:`RagError` is raised after :class:`Retrieved`, so callers can still
+    show the passages.
+    """
     s = handle.settings
     question = check_question(question, s.max_question_chars)
+    spec = (llm or s.llm).strip()
+    if spec != EXTRACTIVE:
+        yield from _stream_llm(handle, question, history, top_k, mode, spec)
+        return
     t0 = time.perf_counter()
     query = search_query(question, history)
     query_vector = handle.embedder.embed([query])[0]
@@ -81,10 +101,62 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
     yield Done(answer)
 
 
+def condense(model: "ChatLLM", question: str, history: Sequence[Turn]) -> str:
+    """The follow-up ``question`` rewritten by the LLM so it stands alone (for retrieval)."""
+    from .prompt import clean_condensed, condense_prompt
+
+    if not history:
+        return question
+    standalone = clean_condensed(model.complete(condense_prompt(question, [(t.question, t.answer) for t in history])))
+    return standalone or search_query(question, history)
+
+
+def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: int | None,
+                mode: Mode, spec: str) -> Iterator[Event]:
+    from .citations import CitationChecker
+    from .llm import make_llm
+    from .prompt import answer_prompt, is_abstention, load_template
+
+    s = handle.settings
+    template = load_template(s.prompt_file)
+    model = make_llm(spec, s)
+    t0 = time.perf_counter()
+    failure: RagError | None = None
+    try:
+        query = condense(model, question, history)
+    except RagError as err:  # still retrieve, so the user sees passages with the error
+        failure, query = err, search_query(question, history)
+    t1 = time.perf_counter()
+    query_vector = handle.embedder.embed([query])[0]
+    hits = retrieve(handle.index, handle.embedder, query, s, top_k, mode, query_vector)
+    t2 = time.perf_counter()
+    yield Retrieved(query, hits)
+    if failure is not None:
+        raise failure
+    checker = CitationChecker(hits)
+    first_token = None
+    for piece in model.stream(answer_prompt(query, hits, template)):
+        first_token = first_token or time.perf_counter()
+        shown = checker.feed(piece)
+        if shown:
+            yield Delta(shown)
+    tail = checker.flush()
+    if tail:
+        yield Delta(tail)
+    checked = checker.finish()
+    t3 = time.perf_counter()
+    abstained = not checked.citations and is_abstention(checked.text)
+    answer = Answer(question, checked.text, abstained, checked.citations, hits, llm=spec,
+                    ungrounded=checked.ungrounded and not abstained, dropped_markers=checked.dropped_markers)
+    answer.timings = {"condense_s": t1 - t0, "retrieve_s": t2 - t1, "first_token_s": (first_token or t3) - t0,
+                      "answer_s": t3 - t2, "total_s": t3 - t0}
+    yield Done(answer)
+
+
 def ask(handle: Handle, question: str, *, history: Sequence[Turn] = (),
-        top_k: int | None = None, mode: Mode = "hybrid") -> Answer:
+        top_k: int | None = None, mode: Mode = "hybrid", llm: str | None = None) -> Answer:
     """Answer ``question`` with citations (the non-streaming form of :func:`stream`)."""
-    for event in stream(handle, question, history=history, top_k=top_k, mode=mode):
+    for event in stream(handle, question, history=history, top_k=top_k, mode=mode, llm=llm):
         if isinstance(event, Done):
             return event.answer
     raise AssertionError("stream() ended without a Done event")
