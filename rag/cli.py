@@ -113,49 +113,80 @@ def open_or_build(s: Settings):
                        on_build=lambda: err.print(f"no index at {s.index} yet: building it from {s.corpus} …"))
 
 
+LLM_HELP = ("Answerer: 'extractive' (default, no LLM) or a LangChain chat model 'provider:model', "
+            "e.g. openai:gpt-4o-mini, ollama:qwen2.5:7b [env RAG_LLM].")
+
+
 @cli.command("ask")
 @click.argument("question")
 @common_options
 @click.option("-k", "--top-k", type=int, help="How many passages to retrieve.")
+@click.option("--llm", help=LLM_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (see README).")
 @fail_cleanly
 def ask_cmd(question: str, corpus: Path | None, index_dir: Path | None, embedding: str | None,
-            verbose: bool, top_k: int | None, as_json: bool) -> None:
-    """Answer QUESTION from the corpus, citing the passages used."""
-    from .qa import ask, check_question
+            verbose: bool, top_k: int | None, llm: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the corpus, citing the passages used (an LLM's answer streams)."""
+    from .qa import check_answerer, check_question, stream
+    from .terminal import drain, failure_dict, show_stream
 
     _setup_logging(verbose)
-    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k, llm=llm)
     check_question(question, s.max_question_chars)  # fail before loading anything
-    answer = ask(open_or_build(s), question, top_k=top_k)
-    if as_json:
-        out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
+    spec = check_answerer(s)
+    events = stream(open_or_build(s), question, top_k=top_k)
+    if not as_json:
+        show_stream(s, events, out)
         return
-    print_answer(s, answer)
+    answer, hits, failure = drain(events)
+    result = answer.to_dict() if answer else failure_dict(question, spec, hits, failure)  # type: ignore[arg-type]
+    out.print_json(json.dumps(result, ensure_ascii=False))
+    if failure:
+        raise failure
 
 
-def print_answer(s: Settings, answer: Any) -> None:
-    from .present import line_range, snippet
+@cli.command("chat")
+@common_options
+@click.option("-k", "--top-k", type=int, help="How many passages to retrieve per question.")
+@click.option("--llm", help=LLM_HELP)
+@fail_cleanly
+def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
+             top_k: int | None, llm: str | None) -> None:
+    """Ask questions in turn; follow-ups may refer to earlier ones. /new forgets, /exit or Ctrl-D quits."""
+    from .qa import Turn, check_answerer, stream
+    from .terminal import show_stream
 
-    style = "yellow" if answer.abstained else "bold"
-    out.print(f"[{style}]{escape(answer.answer)}[/]")
-    out.print()
-    cited = {(c.source, c.start): c.n for c in answer.citations}
-    if answer.citations:
-        out.print("[dim]Sources:[/]")
-        for c in answer.citations:
-            lines = line_range(s.corpus, c.source, c.start, c.end)
-            where = f"lines {lines[0]}–{lines[1]}" if lines else f"chars {c.start}–{c.end}"
-            quote = " … ".join(c.text[a - c.start : b - c.start] for a, b in c.quotes) or c.text
-            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {where}  [dim](chars {c.start}–{c.end})[/]")
-            out.print(f"      {escape(snippet(quote, 160))}")
-    others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in cited]
-    if others:
-        out.print("[dim]Closest passages:[/]" if answer.abstained else "[dim]Also retrieved:[/]")
-        for h in others:
-            lines = line_range(s.corpus, h.chunk.source, h.chunk.start, h.chunk.end)
-            where = f"lines {lines[0]}–{lines[1]}" if lines else f"chars {h.chunk.start}–{h.chunk.end}"
-            out.print(f"  [dim]-[/] {escape(h.chunk.source)}  {where}  [dim]{escape(snippet(h.chunk.text, 80))}[/]")
+    _setup_logging(verbose)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k, llm=llm)
+    spec = check_answerer(s)
+    handle = open_or_build(s)
+    err.print(f"[dim]rag chat: answering from {escape(str(s.corpus))} with {escape(spec)}; "
+              f"/new forgets the conversation, /exit or Ctrl-D quits[/]")
+    history: list[Turn] = []
+    while True:
+        try:
+            question = out.input("[bold cyan]?[/] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if question in ("/exit", "/quit"):
+            return
+        if question == "/new":
+            history = []
+            err.print("[dim]conversation forgotten[/]")
+            continue
+        if not question:
+            continue
+        try:
+            answer = show_stream(s, stream(handle, question, history=history, top_k=top_k), out)
+        except RagError as e:
+            err.print(f"[bold red]error:[/] {escape(str(e))}")
+            continue
+        except KeyboardInterrupt:
+            err.print("\n[dim]stopped[/]")
+            continue
+        history.append(Turn(question, answer.answer))
+        out.print()
 
 
 @cli.command("eval")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .answer import Answer, extractive_answer
+from .config import Settings
 from .errors import RagError
 from .handle import Handle
 from .retriever import Hit, Mode, retrieve
@@ -69,6 +70,22 @@ def check_question(question: str, max_chars: int) -> str:
 def search_query(question: str, history: Sequence[Turn]) -> str:
     """Without an LLM to rewrite a follow-up, search on it plus the previous question."""
     return f"{history[-1].question} {question}" if history else question
+
+
+def check_answerer(settings: Settings, llm: str | None = None) -> str:
+    """The answerer ``llm`` (or the setting) names, checked before any slow work.
+
+    Catches a malformed spec, a missing provider package, a missing API key and an
+    unusable prompt file in milliseconds, instead of after loading the index.
+    """
+    spec = (llm or settings.llm).strip()
+    if spec != EXTRACTIVE:
+        from .llm import resolve_backend
+        from .prompt import load_template
+
+        resolve_backend(spec, settings)
+        load_template(settings.prompt_file)
+    return spec
 
 
 def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),

@@ -117,6 +117,12 @@ class FakeLLMServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
+    def reset(self) -> None:
+        """Forget the recorded requests (and so the per-model request counts)."""
+        with self._lock:
+            self.requests.clear()
+            self._seen.clear()
+
     def pieces(self, text: str) -> Iterator[str]:
         for i in range(0, len(text), self.piece_chars):
             time.sleep(self.piece_delay_s)

@@ -1,0 +1,108 @@
+"""Show :func:`rag.qa.stream` events in a terminal, as they arrive.
+
+``rag ask`` and ``rag chat`` share this: the answer is printed token by token, then
+what the citation check found (ungrounded answer, dropped markers), then the cited
+sources with file and line range.  If the answerer fails after retrieval, the
+retrieved passages are printed before the error propagates, so the user still gets
+the evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.markup import escape
+
+from .answer import Answer, passage_dict
+from .config import Settings
+from .errors import RagError
+from .present import line_range, snippet
+from .qa import Delta, Done, Event, Retrieved
+from .retriever import Hit
+
+
+def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
+    """Print the answer as it streams, then its sources; return it."""
+    hits: list[Hit] = []
+    answer: Answer | None = None
+    streamed = False
+    try:
+        for event in events:
+            if isinstance(event, Retrieved):
+                hits = event.passages
+            elif isinstance(event, Delta):
+                out.print(event.text, end="", style="bold", markup=False, highlight=False)
+                streamed = streamed or bool(event.text)
+            elif isinstance(event, Done):
+                answer = event.answer
+    except RagError:
+        if streamed:
+            out.print()
+        print_passages(s, hits, out, "Retrieved passages (the answer failed):")
+        raise
+    if answer is None:
+        raise RagError("the answerer stopped without an answer; try again")
+    out.print()
+    out.print()
+    print_checks(answer, out)
+    print_sources(s, answer, out)
+    return answer
+
+
+def drain(events: Iterable[Event]) -> tuple[Answer | None, list[Hit], RagError | None]:
+    """Run the stream to the end: the answer, or the passages and the error that stopped it."""
+    hits: list[Hit] = []
+    try:
+        for event in events:
+            if isinstance(event, Retrieved):
+                hits = event.passages
+            elif isinstance(event, Done):
+                return event.answer, hits, None
+    except RagError as failure:
+        return None, hits, failure
+    return None, hits, RagError("the answerer stopped without an answer; try again")
+
+
+def failure_dict(question: str, llm: str, hits: list[Hit], failure: RagError) -> dict[str, Any]:
+    """The ``--json`` output when the answerer failed: the error and the passages found."""
+    return {"question": question, "llm": llm, "error": str(failure), "passages": [passage_dict(h) for h in hits]}
+
+
+def print_checks(answer: Answer, out: Console) -> None:
+    if answer.ungrounded:
+        out.print("[yellow]ungrounded:[/] the answer cites none of the passages; check it against them below")
+    if answer.dropped_markers:
+        out.print(f"[yellow]dropped citation markers pointing to no passage:[/] "
+                  f"{escape(' '.join(answer.dropped_markers))}")
+
+
+def _where(s: Settings, source: str, start: int, end: int) -> str:
+    lines = line_range(s.corpus, source, start, end)
+    return f"lines {lines[0]}–{lines[1]}" if lines else f"chars {start}–{end}"
+
+
+def print_sources(s: Settings, answer: Answer, out: Console) -> None:
+    """The cited passages (with the quoted sentences), then the other retrieved ones."""
+    cited = {(c.source, c.start): c.n for c in answer.citations}
+    if answer.citations:
+        out.print("[dim]Sources:[/]")
+        for c in answer.citations:
+            quote = " … ".join(c.text[a - c.start : b - c.start] for a, b in c.quotes) or c.text
+            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {_where(s, c.source, c.start, c.end)}  "
+                      f"[dim](chars {c.start}–{c.end})[/]")
+            out.print(f"      {escape(snippet(quote, 160))}")
+    others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in cited]
+    if others:
+        title = "Closest passages:" if answer.abstained or answer.ungrounded else "Also retrieved:"
+        print_passages(s, others, out, title)
+
+
+def print_passages(s: Settings, hits: list[Hit], out: Console, title: str) -> None:
+    if not hits:
+        return
+    out.print(f"[dim]{escape(title)}[/]")
+    for h in hits:
+        c = h.chunk
+        out.print(f"  [dim]-[/] {escape(c.source)}  {_where(s, c.source, c.start, c.end)}  "
+                  f"[dim]{escape(snippet(c.text, 80))}[/]")
