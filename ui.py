@@ -70,7 +70,7 @@ def build_app(settings: Settings, engine: ChatEngine | None = None) -> gr.Blocks
                 gr.Markdown("#### Answering")
                 llm = gr.Dropdown(choices, value=settings.llm, label="LLM backend",
                                   interactive=len(choices) > 1 and supports_llm_switch(), elem_id="rag-llm")
-                top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve (top-k)",
+                top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages (top-k)",
                                   elem_id="rag-topk")
                 gr.Markdown("#### Corpus")
                 corpus = gr.HTML(panel.corpus(), elem_id="rag-corpus")

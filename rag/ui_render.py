@@ -214,16 +214,16 @@ def corpus_html(manifest: Manifest | None, index_dir: Path) -> str:
     files = len(manifest.files)
     return (f'<div class="rag-corpus"><table><thead><tr><th>file</th><th>chunks</th></tr></thead>'
             f'<tbody>{rows}</tbody></table><div class="rag-muted">{files} file{"s" if files != 1 else ""}, '
-            f'{total} chunks · built {esc(manifest.built_at)}</div></div>')
+            f'{total} chunks · built {esc(manifest.built_at[:16].replace("T", " "))}</div></div>')
 
 
 def status_line(corpus: Path, manifest: Manifest | None) -> str:
     """One line under the title: what is being asked."""
     if manifest is None:
-        return f'<div class="rag-status">corpus {esc(str(corpus))} · not indexed yet</div>'
+        return f'<div class="rag-status">corpus <code title="{esc(str(corpus))}">{esc(corpus.name)}/</code> · not indexed yet</div>'
     chunks = sum(entry.chunks for entry in manifest.files.values())
-    return (f'<div class="rag-status">corpus <code>{esc(str(corpus))}</code> · {len(manifest.files)} files · '
-            f'{chunks} chunks · embedding {esc(manifest.embedding)}</div>')
+    return (f'<div class="rag-status">corpus <code title="{esc(str(corpus))}">{esc(corpus.name)}/</code> · '
+            f'{len(manifest.files)} files · {chunks} chunks · embedding {esc(manifest.embedding)}</div>')
 
 
 def progress_html(done: int, total: int) -> str:

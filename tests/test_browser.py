@@ -1,0 +1,131 @@
+"""The chat in a real browser: Debian's Chromium driven by Playwright, against the app on loopback.
+
+Screenshots land in tests/artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from rag.config import Settings
+from tests.conftest import ROOT
+from tests.uiapp import serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+ENTRY_FEE = "业界普遍认为进入大模型这个行业的入场门票是多少钱？"
+EXAMPLE = "魔音工坊支持多少种语言和方言？"
+ANSWER_TIMEOUT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM} "
+                                                     "(apt-get install chromium fonts-noto-cjk)"),
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'", "ignore:The copy keyword"),
+]
+
+# Set by a MutationObserver: proof that intermediate (streamed) states reached the page.
+WATCH_STREAMING = """() => {
+  window.ragSawProgress = false;
+  new MutationObserver(() => {
+    if (document.querySelector('#rag-chat .rag-pending, #rag-chat .rag-streaming')) window.ragSawProgress = true;
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+# n answers are complete and the chat has settled (the sources box slides open).
+ANSWERED = """n => document.querySelectorAll('#rag-chat .rag-sources').length >= n
+  && !document.querySelector('#rag-chat .rag-pending, #rag-chat .rag-streaming')
+  && !document.getAnimations().some(a => a.effect?.target?.closest?.('#rag-chat'))"""
+
+
+@pytest.fixture(scope="module")
+def url(seeds_settings: Settings) -> Iterator[str]:
+    with serving(seeds_settings) as address:
+        yield address
+
+
+@pytest.fixture
+def page(url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(url)
+        page.wait_for_selector("#rag-question textarea")
+        yield page
+        browser.close()
+
+
+def wait_for_answer(page, answers: int) -> None:
+    page.wait_for_function(ANSWERED, arg=answers, timeout=ANSWER_TIMEOUT_MS)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_typed_question_streams_a_cited_answer_and_an_example_gets_one_too(page) -> None:
+    from playwright.sync_api import expect
+
+    page.evaluate(WATCH_STREAMING)
+    box = page.locator("#rag-question textarea")
+    box.fill(ENTRY_FEE)
+    box.press("Enter")
+    wait_for_answer(page, 1)
+    assert page.evaluate("window.ragSawProgress"), "the answer should arrive in steps, not at once"
+
+    answer = page.locator("#rag-chat .rag-answer").last
+    expect(answer).to_contain_text("10 亿元人民币")
+    cite = answer.locator("a.rag-cite").first
+    expect(cite).to_have_text("[1]")
+    target = cite.get_attribute("href")
+    assert target == "#rag-t1-s1"
+    source = page.locator(target)
+    expect(source.locator(".rag-file")).to_have_text("seeds/000_093b91aadbd42fdd.txt")
+    expect(source.locator(".rag-lines")).to_have_text(re.compile(r"^lines \d+–\d+$"))
+    expect(source.locator("mark.rag-quote")).to_contain_text("10 亿元人民币")
+    cite.click()
+    page.wait_for_function("location.hash === '#rag-t1-s1'")
+    expect(source).to_be_in_viewport()
+    assert page.locator("#rag-question textarea").input_value() == ""
+    shot = screenshot(page, "chat-answer.png")
+    assert shot.stat().st_size > 20_000
+
+    page.locator("#rag-new").click()
+    example = page.locator("#rag-chat button.example", has_text=EXAMPLE)
+    expect(example).to_be_visible()
+    example.click()
+    wait_for_answer(page, 1)
+    expect(page.locator("#rag-chat .rag-question").last).to_have_text(EXAMPLE)
+    expect(page.locator("#rag-chat .rag-answer a.rag-cite").first).to_have_attribute("href", "#rag-t1-s1")
+    expect(page.locator("#rag-t1-s1 mark.rag-quote")).to_contain_text("37 种语言")
+    screenshot(page, "chat-example.png")
+
+
+def test_corpus_view_and_rebuild_in_the_side_panel(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("#rag-corpus td", has_text="000_093b91aadbd42fdd.txt")).to_be_visible()
+    page.locator("#rag-rebuild").click()
+    expect(page.locator("#rag-rebuild-status")).to_contain_text("Index already up to date", timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_abstention_is_clear_and_shows_the_closest_passages(page) -> None:
+    from playwright.sync_api import expect
+
+    box = page.locator("#rag-question textarea")
+    box.fill("Who won the 2018 FIFA World Cup final?")
+    box.press("Enter")
+    wait_for_answer(page, 1)
+    expect(page.locator("#rag-chat .rag-abstained")).to_contain_text("Not in the corpus")
+    expect(page.locator("#rag-chat details.rag-fold")).to_have_count(5)
+    screenshot(page, "chat-abstained.png")
