@@ -64,12 +64,14 @@ def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | 
     if provider not in PROVIDERS or not model:
         raise RagError(f"llm {spec!r}: use 'extractive', 'openai:MODEL' (any OpenAI-compatible server) "
                        f"or 'ollama:MODEL'")
+    if settings.llm_timeout <= 0 or settings.llm_max_retries < 0:
+        raise RagError("llm_timeout must be positive and llm_max_retries at least 0")
     module, package = PROVIDERS[provider]
     if importlib.util.find_spec(module) is None:
         raise RagError(f"llm {spec!r} needs the {package} package: pip install {package}")
     if provider == "ollama":
         url = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
-        return Backend(spec, provider, model, _with_scheme(url))
+        return Backend(spec, provider, model, _ollama_url(url))
     url = settings.llm_base_url or env.get("OPENAI_BASE_URL")
     key = env.get("OPENAI_API_KEY")
     if not key and not url:
@@ -78,10 +80,13 @@ def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | 
     return Backend(spec, provider, model, url or OPENAI_URL, key or PLACEHOLDER_KEY)
 
 
-def _with_scheme(url: str) -> str:
-    """OLLAMA_HOST is often written ``host:port``; the client needs a URL."""
+def _ollama_url(url: str) -> str:
+    """OLLAMA_HOST is often written ``host`` or ``host:port``; the client needs a full URL."""
     url = url.strip().rstrip("/")
-    return url if "://" in url else f"http://{url}"
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.port is None and parts.scheme == "http":
+        parts = parts._replace(netloc=f"{parts.netloc}:11434")
+    return urlunsplit(parts)
 
 
 def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> "ChatLLM":

@@ -179,6 +179,8 @@ def test_backend_urls_and_keys_come_from_settings_then_environment(tmp_path):
     ollama = resolve_backend("ollama:qwen2.5:7b", s(), {})
     assert (ollama.model, ollama.url) == ("qwen2.5:7b", OLLAMA_URL)
     assert resolve_backend("ollama:m", s(), {"OLLAMA_HOST": "10.0.0.5:11434"}).url == "http://10.0.0.5:11434"
+    assert resolve_backend("ollama:m", s(), {"OLLAMA_HOST": "0.0.0.0"}).url == "http://0.0.0.0:11434"
+    assert resolve_backend("ollama:m", s(), {"OLLAMA_HOST": "https://llm.example.com"}).url == "https://llm.example.com"
     assert resolve_backend("ollama:m", s(llm_base_url="http://gpu:11434"), {"OLLAMA_HOST": "x"}).url == "http://gpu:11434"
     hosted = resolve_backend("openai:gpt-4o-mini", s(), {"OPENAI_API_KEY": "sk-1"})
     assert (hosted.url, hosted.api_key) == ("https://api.openai.com/v1", "sk-1")
@@ -199,6 +201,12 @@ def test_backend_urls_and_keys_come_from_settings_then_environment(tmp_path):
 def test_bad_specs_and_a_missing_key_fail_before_any_work(tmp_path, spec, message):
     with pytest.raises(RagError, match=message):
         resolve_backend(spec, make_settings(tmp_path, tmp_path / "idx"), {})
+
+
+def test_nonsense_timeout_or_retries_are_refused(tmp_path):
+    for extra in ({"llm_timeout": 0}, {"llm_max_retries": -1}):
+        with pytest.raises(RagError, match="llm_timeout must be positive"):
+            resolve_backend("ollama:m", make_settings(tmp_path, tmp_path / "idx", **extra), {})
 
 
 def test_a_missing_provider_package_names_what_to_install(tmp_path, monkeypatch):
