@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Iterator
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home
+# gradio imports huggingface_hub, which reads this once at import: set it first, or an
+# uncached st: model would cost a minute of download retries (rag.embeddings' policy).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 

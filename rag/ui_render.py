@@ -74,12 +74,12 @@ def user_html(question: str) -> str:
 
 
 def pending_html(what: str) -> str:
-    return f'<div class="rag-answer rag-pending"><span class="rag-spinner"></span>{esc(what)}</div>'
+    return f'<div class="rag-answer rag-pending">{esc(what)}</div>'
 
 
 def streaming_html(text: str) -> str:
     """The answer while it streams in: markers shown, linked only once the answer is final."""
-    return f'<div class="rag-answer rag-streaming">{link_markers(text, 0, ())}<span class="rag-cursor"></span></div>'
+    return f'<div class="rag-answer rag-streaming">{link_markers(text, 0, ())}</div>'
 
 
 def error_html(message: str) -> str:
@@ -299,12 +299,13 @@ a.rag-cite:hover { background: var(--primary-600); color: white !important; }
 .rag-error .rag-label { background: #dc2626; }
 .rag-warning { margin-top: .4em; padding: .3em .7em; border-radius: 6px; font-size: .85em; background: #fffbeb; color: #92400e; }
 .rag-pending { color: var(--body-text-color-subdued); }
-.rag-spinner {
-  display: inline-block; width: .85em; height: .85em; margin-right: .55em; vertical-align: -.1em;
-  border: 2px solid var(--primary-400); border-top-color: transparent; border-radius: 50%;
+.rag-pending::before {
+  content: ""; display: inline-block; width: .85em; height: .85em; margin-right: .55em; vertical-align: -.1em;
+  border-width: 2px; border-style: solid; border-color: var(--primary-500); border-top-color: transparent;
+  border-radius: 50%;
   animation: rag-spin .8s linear infinite;
 }
-.rag-cursor { display: inline-block; width: .45em; height: 1.05em; margin-left: .1em; vertical-align: -.15em;
+.rag-streaming::after { content: ""; display: inline-block; width: .45em; height: 1.05em; margin-left: .1em; vertical-align: -.15em;
   background: var(--primary-400); animation: rag-blink 1s steps(2) infinite; }
 @keyframes rag-spin { to { transform: rotate(360deg); } }
 @keyframes rag-blink { 50% { opacity: 0; } }

@@ -162,6 +162,28 @@ def test_failing_llm_shows_a_short_error_with_the_passages(seeds_settings: Setti
         assert 'href="#rag-t2-s1"' in text(after[-2])
 
 
+def test_top_k_slider_sets_how_many_passages_are_retrieved(url: str) -> None:
+    _, _, sources = chat(Client(url, verbose=False), MOYIN, top_k=3)
+    assert "of 3 retrieved" in title(sources)
+
+
+def test_llm_answer_streams_in_and_its_checked_citations_link(seeds_settings: Settings) -> None:
+    from tests.fake_openai_server import FakeLLMServer
+
+    with FakeLLMServer(piece_delay_s=0.02) as llm:
+        settings = make_settings(seeds_settings.corpus, seeds_settings.index, llm_choices=("openai:fake",),
+                                 llm_base_url=llm.openai_url, llm_timeout=10.0, llm_max_retries=0)
+        with serving(settings) as address:
+            job = Client(address, verbose=False).submit(MOYIN, "openai:fake", 5, api_name="/chat")
+            messages, _ = job.result(timeout=120)
+            partial = [text(step[0][1]) for step in job.outputs() if "rag-streaming" in text(step[0][1])]
+    assert len(partial) >= 3 and len(set(partial)) == len(partial), "the answer grows in several steps"
+    answer, sources = text(messages[1]), messages[2]
+    assert 'href="#rag-t1-s1"' in answer and 'href="#rag-t1-s2"' in answer
+    assert "pointed to no passage" in answer  # the fake model's out-of-range marker, dropped
+    assert "openai:fake" in title(sources) and 'id="rag-t1-s2"' in text(sources)
+
+
 def test_wrong_password_is_refused(seeds_settings: Settings) -> None:
     with serving(seeds_settings, auth="alice:s3cret:x") as address:
         with pytest.raises(Exception):
