@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 from gradio_client import Client
 
-from rag import qa
+from rag import handle, qa, webui
 from rag.config import Settings
 from rag.qa import Turn
 from rag.webui import ChatEngine, prepare, supports_llm_switch
@@ -203,20 +206,39 @@ def rebuild(client: Client) -> tuple[str, str, str]:
     return client.predict(api_name="/rebuild")
 
 
-def test_rebuild_answers_from_the_old_index_meanwhile_then_swaps(small_corpus: Path, tmp_path: Path) -> None:
+def test_rebuild_answers_from_the_old_index_meanwhile_then_swaps(small_corpus: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()  # holds the real rebuild mid-way, after its first embedded batch
+
+    def held_rebuild(settings: Settings, progress=None):
+        def report(done: int, total: int) -> None:
+            progress(done, total)
+            assert gate.wait(120), "the test never released the rebuild"
+
+        return handle.rebuild(settings, progress=report)
+
+    monkeypatch.setattr(webui, "rebuild", held_rebuild)
     settings = make_settings(small_corpus, tmp_path / "index")
     with serving(settings) as address:
         asker, builder = Client(address, verbose=False), Client(address, verbose=False)
+        gate.set()
         status, corpus, _ = rebuild(builder)
         assert "already up to date" in status and "a.txt" in corpus
 
-        (small_corpus / "warehouse.txt").write_text(warehouse_file(1500), encoding="utf-8")
+        gate.clear()
+        (small_corpus / "warehouse.txt").write_text(warehouse_file(400), encoding="utf-8")
         job = builder.submit(api_name="/rebuild")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while not any("Rebuilding: embedded" in step[0] for step in job.outputs()):
+            assert time.monotonic() < deadline, "no rebuild progress shown"
+            time.sleep(0.1)
         during = chat(asker, "业界普遍认为入场门票是多少钱？")
-        assert not job.done(), "the rebuild should still be running"
+        assert not job.done(), "the rebuild is held mid-way"
         assert 'class="rag-cite"' in text(during[1]) and "docs/a.txt" in text(during[2])
+        missing = chat(asker, "第25号仓库存放了多少箱零件？")
+        assert "docs/warehouse.txt" not in text(missing[-1]), "the new file is not searched yet"
 
+        gate.set()
         status, corpus, line = job.result(timeout=180)
         assert "Index rebuilt" in status and "added 1 (warehouse.txt)" in status
         assert "warehouse.txt" in corpus and "4 files" in line
@@ -246,6 +268,37 @@ def test_startup_builds_a_missing_index_and_says_so(small_corpus: Path, tmp_path
     handle = prepare(make_settings(small_corpus, tmp_path / "index"), say=said.append)
     assert len(said) == 1 and "no index at" in said[0] and "building it from" in said[0]
     assert handle.index.chunks
+
+
+def test_rag_serve_builds_the_missing_index_says_so_and_serves_on_loopback(small_corpus: Path,
+                                                                           tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "rag.cli", "serve", "--corpus", str(small_corpus),
+               "--index", str(tmp_path / "index"), "--port", url.rsplit(":", 1)[1]]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "RAG_CONFIG": "/nonexistent"})
+    try:
+        deadline = time.monotonic() + 180
+        while not _answers_http(url):
+            assert server.poll() is None, f"rag serve exited: {server.stderr.read()}"
+            assert time.monotonic() < deadline, "rag serve did not come up"
+            time.sleep(0.5)
+        messages = chat(Client(url, verbose=False), "亚马逊占有多少市场份额？")
+        assert "48.9%" in text(messages[1]) and 'class="rag-cite"' in text(messages[1])
+    finally:
+        server.terminate()
+        server.wait(30)
+    said = server.stderr.read()
+    assert "no index at" in said and "building it from" in said
+    assert "serving" in said and "http://127.0.0.1:" in said
+
+
+def _answers_http(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def test_malformed_auth_is_a_one_line_error_before_anything_starts() -> None:
