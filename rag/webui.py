@@ -26,6 +26,7 @@ from .config import Settings
 from .errors import RagError
 from .handle import Handle, open_handle, rebuild
 from .qa import Delta, Done, Retrieved, Turn, check_question
+from .retriever import Hit
 from .store import Manifest, read_manifest
 from .ui_render import (answer_html, corpus_html, error_html, passages_html, pending_html,
                         progress_html, rebuild_busy_html, rebuild_failed_html, rebuild_started_html,
@@ -131,7 +132,7 @@ class ChatEngine:
         turn = 1 + sum(m["role"] == "user" for m in conv.messages)
         asked = [*conv.messages, user_message(question)]
         yield Conversation([*asked, bot_message(pending_html("Searching the corpus…"))], conv.turns)
-        hits: list = []
+        hits: list[Hit] = []
         answer_text = ""
         started = time.perf_counter()
         try:
@@ -160,10 +161,10 @@ class ChatEngine:
             log.exception("chat turn failed")
             yield self._failed(asked, conv.turns, f"internal error ({type(err).__name__}: {err})", hits)
 
-    def _retrieved(self, hits: list, failed: bool = False) -> Message:
+    def _retrieved(self, hits: list[Hit], failed: bool = False) -> Message:
         return bot_message(passages_html(hits, self.settings.corpus), retrieved_title(hits, failed))
 
-    def _failed(self, asked: list[Message], turns: list[Turn], message: str, hits: list) -> Conversation:
+    def _failed(self, asked: list[Message], turns: list[Turn], message: str, hits: list[Hit]) -> Conversation:
         shown = [bot_message(error_html(message))]
         if hits:  # the passages were found: show them so the user is not left with nothing
             shown.append(self._retrieved(hits, failed=True))

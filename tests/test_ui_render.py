@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-import pytest
 
 from rag import qa
 from rag.answer import Answer, Citation
