@@ -186,9 +186,9 @@ class FakeLLMServer:
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                                      "finish_reason": "stop"}],
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-                events = [chunk({"role": "assistant", "content": ""})]
-                events += [chunk({"content": piece}) for piece in server.pieces(text)]
-                events.append(chunk({}, "stop"))
+                events = itertools.chain([chunk({"role": "assistant", "content": ""})],
+                                         (chunk({"content": piece}) for piece in server.pieces(text)),
+                                         [chunk({}, "stop")])  # lazy: each piece is sent when made
                 self._chunked("text/event-stream",
                               (f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events), "data: [DONE]\n\n")
 
