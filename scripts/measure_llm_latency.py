@@ -1,6 +1,7 @@
 """Time to first token and total time: `rag ask` with an LLM on loopback vs the extractive answerer.
 
-Run by hand from the repository root (the index of seeds/ must exist or is built once):
+Run by hand from the repository root (it builds its own index of seeds/ in a temporary
+folder first, so a shared index/ is neither needed nor touched):
 
     python scripts/measure_llm_latency.py [--runs 5] [--piece-delay 0.005]
 
@@ -18,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +34,7 @@ QUESTIONS = ["业界认为做大模型的入场门票是多少钱?", "Databricks
 def cli_once(question: str, llm: str, env: dict[str, str]) -> tuple[float, float]:
     """Seconds until the answer's first character reaches stdout, and until the process ends."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", question, "--llm", llm], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", question, "--llm", llm], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     first = proc.stdout.read(1)
@@ -65,20 +67,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--piece-delay", type=float, default=0.005)
     args = parser.parse_args()
-    with FakeLLMServer(piece_delay_s=args.piece_delay) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-        env.update(RAG_LLM_BASE_URL=server.openai_url, OPENAI_API_KEY="sk-measure")
-        os.environ.update(RAG_LLM_BASE_URL=server.openai_url, OPENAI_API_KEY="sk-measure")
+    from rag.config import load_settings
+    from rag.handle import open_handle, rebuild
+
+    with FakeLLMServer(piece_delay_s=args.piece_delay) as server, tempfile.TemporaryDirectory() as tmp:
+        for k in [k for k in os.environ if k.startswith("RAG_")]:
+            del os.environ[k]
+        os.environ.update(RAG_CORPUS=str(ROOT / "seeds"), RAG_INDEX=str(Path(tmp) / "index"),
+                          RAG_LLM_BASE_URL=server.openai_url, OPENAI_API_KEY="sk-measure")
+        env = dict(os.environ)
+        settings = load_settings()
+        rebuild(settings)
         llms = ["extractive", "openai:test-model"]
 
         print(f"rag ask, a fresh process per question ({args.runs} runs per question):")
         for llm in llms:
             report(llm, [cli_once(q, llm, env) for _ in range(args.runs) for q in QUESTIONS])
 
-        from rag.config import load_settings
-        from rag.handle import open_handle
-
-        handle = open_handle(load_settings(), build_if_missing=True)
+        handle = open_handle(settings)
         for llm in llms:  # warm-up: model load, LangChain import, connection
             library_once(handle, QUESTIONS[0], llm)
         print(f"rag.qa.stream, warm handle ({args.runs} runs per question):")
