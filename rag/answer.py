@@ -2,10 +2,24 @@
 
 The extractive answerer never writes a word of its own: it picks the corpus
 sentences that best support the question and cites each one, or abstains when even
-the best sentence is weak evidence.  Support blends meaning (sentence embedding
-similarity, which also bridges English questions to Chinese text) with how much of
-the question's rare vocabulary the sentence covers, and checks the answer type: a
-"how much" question needs a sentence with a number, a "when" question a date.
+the best sentence is weak evidence.  Each sentence of the best passages gets two
+signals: meaning (embedding similarity, which also bridges English questions to
+Chinese text) and coverage (the share of the question's content words it contains,
+weighted by IDF; a word the corpus does not know at all weighs most: it is the
+question's most specific word and no sentence has it).  An answer-type check scales
+both down: a "how much" question needs a sentence with a quantity the question does
+not already contain (not a date: "2023年" does not answer "多少"), a "when" question
+a new date, and a sentence that is itself a question answers nothing.
+
+The two signals are blended twice.  *Support* leans on similarity (0.8): it decides
+whether to answer at all, and similarity is what separates off-topic and unanswerable
+questions.  *Relevance* weighs both equally: it picks which sentences to cite, where
+the question's exact names and numbers matter.  When most of the question's words are
+unknown to the corpus (an English question over Chinese text), coverage means
+nothing and both are the similarity alone.  Weights and threshold: BENCHMARKS.md.
+
+Sentence vectors come with the hits (the index stores them), so answering embeds
+nothing; hits built by hand fall back to embedding their sentences.
 """
 
 from __future__ import annotations
@@ -26,14 +40,25 @@ ABSTAIN_EN = "The corpus does not contain an answer to this question. The closes
 
 _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|价格|售价|比分|how (many|much)|what (price|percentage|share|number)|parameter count", re.I)
 _ASKS_DATE = re.compile(r"哪一?天|哪年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
-_HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]")
-_HAS_DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|去年|今年|明年")
+# A quantity: digits, or Chinese numerals followed by a magnitude or measure word
+# (so 一些 and 昙花一现 are not numbers, 两个月 and 十亿 are).
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+(?=[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
+_DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|去年|今年|明年|前年")
+# Question words carry no content: a sentence need not contain 多少 to answer 多少.
+_QUESTION_WORDS = re.compile(r"为什么|为何|什么|多少|哪|几|吗|呢|如何|怎么|怎样|是否|\b(?:what|why|how|which|when|who|where)\b", re.I)
 _QUESTION_END = re.compile(r"[?？]\W*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# Blend of the two support signals, and the answer-type penalty (BENCHMARKS.md).
-DENSE_WEIGHT = 0.5
-TYPE_MISMATCH = 0.75
+# Weight of similarity (the rest: coverage) in support and in relevance, and the
+# answer-type penalty (BENCHMARKS.md).
+SUPPORT_DENSE_WEIGHT = 0.8
+RELEVANCE_DENSE_WEIGHT = 0.5
+TYPE_MISMATCH = 0.5
+# Below this share of question tokens known to the corpus, both are similarity only.
+CROSS_LINGUAL_KNOWN = 0.5
+# The answerer reads the best passages only: more add candidates, not answers, and
+# `rag eval` (ten passages, for MRR@10) then answers exactly as `rag ask` does.
+ANSWER_PASSAGES = 5
 EXTRA_SENTENCE_RATIO = 0.92
 MAX_SENTENCES = 2
 
@@ -98,7 +123,8 @@ class Candidate:
     start: int  # absolute offsets into the source file
     end: int
     text: str
-    support: float
+    support: float  # evidence strength: decides whether to answer
+    relevance: float = 0.0  # how well it answers: picks and orders the cited sentences
 
 
 def _coverage(question_terms: dict[str, float], sentence: str) -> float:
@@ -110,45 +136,87 @@ def _coverage(question_terms: dict[str, float], sentence: str) -> float:
     return sum(w for t, w in question_terms.items() if t in present) / total
 
 
+def question_terms(question: str, bm25: BM25) -> tuple[dict[str, float], float]:
+    """The question's content terms with their IDF (unknown terms: the maximum), and
+    the share of its tokens the corpus knows."""
+    tokens = tokenize(question)
+    known = sum(1 for t in tokens if t in bm25.vocab) / len(tokens) if tokens else 0.0
+    content = tokenize(_QUESTION_WORDS.sub(" ", question))
+    unknown = bm25.max_idf()
+    terms = {t: (bm25.idf(t) if t in bm25.vocab else unknown) for t in set(content)}
+    return terms, known
+
+
+def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
+    """Does ``text`` hold a match of ``pattern`` that the question does not already hold?"""
+    if pattern is _QUANTITY:  # a date is not a quantity
+        text, question = _DATE.sub(" ", text), _DATE.sub(" ", question)
+    asked = {m.group() for m in pattern.finditer(question)}
+    return any(m.group() not in asked for m in pattern.finditer(text))
+
+
+def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int, int, str]], np.ndarray]:
+    """(hit rank, start, end, text) of every sentence of the hits, and their vectors."""
+    spans: list[tuple[int, int, int, str]] = []
+    vectors: list[np.ndarray] = []
+    to_embed: list[int] = []
+    for rank, hit in enumerate(hits):
+        c = hit.chunk
+        stored = hit.sentence_vectors is not None and len(hit.sentences) == len(hit.sentence_vectors)
+        pairs = (zip(hit.sentences, hit.sentence_vectors) if stored  # type: ignore[arg-type]
+                 else (((c.start + s.start, c.start + s.end), None) for s in split_sentences(c.text)))
+        for (start, end), vector in pairs:
+            text = c.text[start - c.start : end - c.start]
+            if len(text) < 4:
+                continue
+            if vector is None:
+                to_embed.append(len(spans))
+            spans.append((rank, start, end, text))
+            vectors.append(vector)
+    if to_embed:
+        for i, v in zip(to_embed, embedder.embed([spans[i][3] for i in to_embed])):
+            vectors[i] = v
+    return spans, (np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 1), np.float32))
+
+
 def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
                     embedder: Embedder, bm25: BM25) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored as support for the question."""
-    spans = []
-    for rank, hit in enumerate(hits):
-        c = hit.chunk
-        for s in split_sentences(c.text):
-            text = c.text[s.start : s.end]
-            if len(text) >= 4:
-                spans.append((rank, c.start + s.start, c.start + s.end, text))
+    spans, vectors = _sentences(hits, embedder)
     if not spans:
         return []
-    vectors = embedder.embed([t for *_, t in spans])
-    dense = vectors @ query_vector
-    terms = {t: bm25.idf(t) for t in set(tokenize(question))}
+    dense = vectors @ np.asarray(query_vector, dtype=np.float32)
+    terms, known = question_terms(question, bm25)
+    cross_lingual = known < CROSS_LINGUAL_KNOWN
+    w_support = 1.0 if cross_lingual else SUPPORT_DENSE_WEIGHT
+    w_relevance = 1.0 if cross_lingual else RELEVANCE_DENSE_WEIGHT
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_date = bool(_ASKS_DATE.search(question))
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
-        support = DENSE_WEIGHT * float(sim) + (1 - DENSE_WEIGHT) * _coverage(terms, text)
-        if (wants_number and not _HAS_NUMBER.search(text)) or (wants_date and not _HAS_DATE.search(text)):
-            support *= TYPE_MISMATCH
+        coverage = _coverage(terms, text)
+        penalty = 1.0
+        if (wants_number and not _new(_QUANTITY, text, question)) or (wants_date and not _new(_DATE, text, question)):
+            penalty *= TYPE_MISMATCH
         if _QUESTION_END.search(text):  # a question in the text is not its answer
-            support *= TYPE_MISMATCH
-        out.append(Candidate(rank, start, end, text, support))
+            penalty *= TYPE_MISMATCH
+        support = penalty * (w_support * float(sim) + (1 - w_support) * coverage)
+        relevance = penalty * (w_relevance * float(sim) + (1 - w_relevance) * coverage)
+        out.append(Candidate(rank, start, end, text, support, relevance))
     return out
 
 
 def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
                       embedder: Embedder, bm25: BM25, threshold: float) -> Answer:
     """Answer with the best-supported corpus sentences, or abstain below ``threshold``."""
-    candidates = sorted(score_sentences(question, query_vector, hits, embedder, bm25),
-                        key=lambda c: -c.support)
-    best = candidates[0].support if candidates else 0.0
+    candidates = sorted(score_sentences(question, query_vector, hits[:ANSWER_PASSAGES], embedder, bm25),
+                        key=lambda c: (-c.relevance, -c.support))
+    best = max((c.support for c in candidates), default=0.0)
     if best < threshold:
         return Answer(question, abstain_message(question), True, [], hits, support=best)
     chosen = [candidates[0]]
     for cand in candidates[1:]:
-        if len(chosen) == MAX_SENTENCES or cand.support < EXTRA_SENTENCE_RATIO * best:
+        if len(chosen) == MAX_SENTENCES or cand.relevance < EXTRA_SENTENCE_RATIO * candidates[0].relevance:
             break
         if all(cand.text != c.text for c in chosen):
             chosen.append(cand)

@@ -75,31 +75,58 @@ def _cut_long(text: str, span: Span, size: int) -> list[Span]:
     return pieces
 
 
+def sentence_units(text: str, size: int) -> list[Span]:
+    """The sentences of ``text``, over-long ones cut to at most ``size`` characters.
+
+    These are the units chunks are packed from, and the units the index embeds: a
+    chunk's vector is derived from the vectors of its sentences (see ``store.py``).
+    """
+    units: list[Span] = []
+    for span in split_sentences(text):
+        units.extend(_cut_long(text, span, size) if span.end - span.start > size else [span])
+    return units
+
+
+def pack(units: list[Span], size: int, overlap: int) -> list[tuple[int, int]]:
+    """Group consecutive units into chunks: ``[first, last)`` unit ranges.
+
+    A chunk holds whole units up to ``size`` characters; consecutive chunks share
+    their boundary units (up to ``overlap`` characters), so an answer that straddles
+    a boundary is still whole in one chunk.
+    """
+    ranges: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        j = i
+        while j + 1 < len(units) and units[j + 1].end - units[i].start <= size:
+            j += 1
+        ranges.append((i, j + 1))
+        if j + 1 >= len(units):
+            break
+        # Step back over trailing units that fit in the overlap, but always advance.
+        nxt = j + 1
+        while nxt - 1 > i and units[j].end - units[nxt - 1].start <= overlap:
+            nxt -= 1
+        i = nxt
+    return ranges
+
+
+def chunk_units(doc: Document, size: int, overlap: int) -> tuple[list[Span], list[Chunk], list[tuple[int, int]]]:
+    """Sentence units, chunks, and each chunk's ``[first, last)`` range of units."""
+    units = sentence_units(doc.text, size)
+    ranges = pack(units, size, overlap)
+    chunks = [Chunk(doc.source, units[a].start, units[b - 1].end, doc.text[units[a].start : units[b - 1].end])
+              for a, b in ranges]
+    return units, chunks, ranges
+
+
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``size`` characters.
 
     Consecutive chunks share their boundary sentences (up to ``overlap`` characters),
     so an answer that straddles a boundary is still whole in one chunk.
     """
-    sentences: list[Span] = []
-    for span in split_sentences(doc.text):
-        sentences.extend(_cut_long(doc.text, span, size) if span.end - span.start > size else [span])
-    chunks: list[Chunk] = []
-    i = 0
-    while i < len(sentences):
-        j = i
-        while j + 1 < len(sentences) and sentences[j + 1].end - sentences[i].start <= size:
-            j += 1
-        start, end = sentences[i].start, sentences[j].end
-        chunks.append(Chunk(doc.source, start, end, doc.text[start:end]))
-        if j + 1 >= len(sentences):
-            break
-        # Step back over trailing sentences that fit in the overlap, but always advance.
-        nxt = j + 1
-        while nxt - 1 > i and sentences[j].end - sentences[nxt - 1].start <= overlap:
-            nxt -= 1
-        i = nxt
-    return chunks
+    return chunk_units(doc, size, overlap)[1]
 
 
 def chunk_corpus(docs: list[Document], size: int, overlap: int) -> list[Chunk]:

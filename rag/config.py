@@ -24,16 +24,16 @@ class Settings:
     # "use" (Universal Sentence Encoder multilingual, offline default) or
     # "st:MODEL" (sentence-transformers, Hugging Face id or local path).
     embedding: str = "use"
-    chunk_size: int = 260  # characters; the encoder was trained on short texts
-    chunk_overlap: int = 80  # characters of trailing sentences repeated
+    chunk_size: int = 500  # characters; sentences are embedded one by one (BENCHMARKS.md)
+    chunk_overlap: int = 150  # characters of trailing sentences repeated
     index_type: str = "auto"  # flat | hnsw | ivf | auto
     top_k: int = 5
     # Reciprocal rank fusion of dense and BM25 rankings (see BENCHMARKS.md).
-    rrf_k: int = 60
+    rrf_k: int = 5
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 2.0
     # Evidence below this support score makes the answerer abstain.
-    abstain_threshold: float = 0.40
+    abstain_threshold: float = 0.29
     max_question_chars: int = 2000
     # "extractive" (no LLM) or "provider:model" for LangChain's init_chat_model.
     llm: str = "extractive"

@@ -6,8 +6,15 @@ Layout of an index folder::
     index/v-<stamp>/manifest.json   settings, per-file hashes, file sizes
                    chunks.jsonl     one {source, start, end, text} per line
                    vectors.npy      float32 unit vectors, one row per chunk
+                   sentence_vectors.npy  float32 unit vectors, one row per sentence
+                   sentences.npz    sentence spans, and each chunk's range of sentences
                    dense.faiss      FAISS's own format
                    bm25.npz, bm25_vocab.json
+
+Only sentences are embedded: a chunk's vector is the normalised, length-weighted mean
+of its sentences' vectors.  Retrieval scores a chunk by that vector and by its best
+sentence (the encoder was trained on sentences), and the extractive answerer reads the
+sentence vectors instead of embedding candidate sentences at query time.
 
 A build writes a new version folder and only then points ``CURRENT`` at it, so a crash
 or Ctrl-C mid-build leaves the previous index untouched and loadable.
@@ -26,17 +33,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .chunker import Chunk, chunk_document
+from .chunker import Chunk, chunk_units
 from .config import Settings
 from .embeddings import Embedder
 from .errors import IndexMissing, RagError
 from .lexical import BM25
 from .loader import Document, Skipped, load_corpus
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 POINTER = "CURRENT"
-_DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json")
+_DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json",
+               "sentence_vectors.npy", "sentences.npz")
 EMBED_BATCH = 64
+_IN_MEMORY_BYTES = 256 * 2**20  # sentence vectors up to this size are read, larger ones memory-mapped
 
 Progress = Callable[[int, int], None]
 
@@ -77,6 +86,9 @@ class Index:
     vectors: np.ndarray
     faiss: Any
     bm25: BM25
+    sentence_spans: np.ndarray | None = None  # (sentences, 2) int64 [start, end) in the chunk's source
+    sentence_vectors: np.ndarray | None = None  # (sentences, dim) float32 unit vectors
+    chunk_sentences: np.ndarray | None = None  # (chunks, 2) int64 [first, last) sentence rows
 
 
 @dataclass
@@ -91,6 +103,7 @@ class BuildReport:
     skipped: list[Skipped]
     embedded_chunks: int
     up_to_date: bool = False
+    embedded_sentences: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -159,12 +172,27 @@ def load_index(settings: Settings, embedder: Embedder) -> Index:
             arrays = {k: z[k] for k in z.files}
         terms = json.loads((version / "bm25_vocab.json").read_text(encoding="utf-8"))
         bm25 = BM25.from_arrays(terms, arrays)
+        spans, ranges, sent_vectors = _read_sentences(version)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
         raise _corrupt(root, f"{type(err).__name__}") from None
     n = len(chunks)
     if vectors.shape != (n, manifest.dim) or index.ntotal != n or bm25.n_docs != n:
         raise _corrupt(root, "chunk, vector and index counts disagree")
-    return Index(root, manifest, chunks, vectors, index, bm25)
+    if (sent_vectors.shape != (len(spans), manifest.dim) or ranges.shape != (n, 2)
+            or (n and (ranges.min() < 0 or ranges.max() > len(spans) or (ranges[:, 0] >= ranges[:, 1]).any()))):
+        raise _corrupt(root, "sentence and chunk counts disagree")
+    return Index(root, manifest, chunks, vectors, index, bm25, spans, sent_vectors, ranges)
+
+
+def _read_sentences(version: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence spans, each chunk's sentence range, and the sentence vectors (memory-mapped)."""
+    with np.load(version / "sentences.npz", allow_pickle=False) as z:
+        spans = z["spans"].astype(np.int64).reshape(-1, 2)
+        ranges = z["chunk_sentences"].astype(np.int64).reshape(-1, 2)
+    vectors = np.load(version / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+    if vectors.nbytes <= _IN_MEMORY_BYTES:
+        vectors = np.array(vectors)  # small: read it; large: leave it mapped, pages load on use
+    return spans, ranges, vectors
 
 
 def _check_files(root: Path, version: Path, manifest: Manifest) -> None:
@@ -184,8 +212,19 @@ def _read_chunks(path: Path) -> list[Chunk]:
 
 # ---------------------------------------------------------------- building
 
-def _previous(settings: Settings, embedder: Embedder) -> tuple[Manifest, list[Chunk], np.ndarray] | None:
-    """The live index's chunks and vectors, when they can be by_source for this build."""
+@dataclass
+class _Part:
+    """One source file's share of the index: chunks, sentences and their vectors."""
+
+    chunks: list[Chunk]
+    vectors: np.ndarray  # (chunks, dim)
+    spans: np.ndarray  # (sentences, 2) absolute offsets
+    sentence_vectors: np.ndarray  # (sentences, dim)
+    ranges: np.ndarray  # (chunks, 2) sentence rows, local to this part
+
+
+def _previous(settings: Settings, embedder: Embedder) -> tuple[Manifest, dict[str, _Part]] | None:
+    """The live index's parts by source, when they can be reused for this build."""
     try:
         manifest = read_manifest(settings.index)
         if manifest is None:
@@ -196,9 +235,19 @@ def _previous(settings: Settings, embedder: Embedder) -> tuple[Manifest, list[Ch
         _check_files(settings.index, version, manifest)
         chunks = _read_chunks(version / "chunks.jsonl")
         vectors = np.load(version / "vectors.npy", allow_pickle=False)
-        if len(vectors) != len(chunks):
+        spans, ranges, sent_vectors = _read_sentences(version)
+        if len(vectors) != len(chunks) or len(ranges) != len(chunks) or len(sent_vectors) != len(spans):
             return None
-        return manifest, chunks, vectors
+        rows: dict[str, list[int]] = {}
+        for i, chunk in enumerate(chunks):
+            rows.setdefault(chunk.source, []).append(i)
+        parts = {}
+        for source, idx in rows.items():
+            r = ranges[idx]
+            first, last = int(r[:, 0].min()), int(r[:, 1].max())
+            parts[source] = _Part([chunks[i] for i in idx], vectors[idx], spans[first:last],
+                                  np.asarray(sent_vectors[first:last], dtype=np.float32), r - first)
+        return manifest, parts
     except (RagError, OSError, ValueError, TypeError, KeyError):
         return None  # an unusable old index is simply rebuilt from scratch
 
@@ -215,39 +264,66 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     removed = sorted(s for s in old_files if s not in current)
     unchanged = sorted(s for s in current if s in old_files and s not in changed)
     if previous and not (added or changed or removed) and previous[0].index_type == settings.index_type:
-        return BuildReport(len(docs), len(previous[1]), time.perf_counter() - started, [], [], [],
-                           unchanged, skipped, 0, up_to_date=True)
+        return BuildReport(len(docs), sum(len(p.chunks) for p in previous[1].values()),
+                           time.perf_counter() - started, [], [], [], unchanged, skipped, 0, up_to_date=True)
 
-    # source -> (chunks, vectors): reused from the old index, or embedded below
-    by_source: dict[str, tuple[list[Chunk], np.ndarray]] = {}
-    if previous:
-        _, old_chunks, old_vectors = previous
-        rows: dict[str, list[int]] = {}
-        for i, chunk in enumerate(old_chunks):
-            rows.setdefault(chunk.source, []).append(i)
-        by_source = {s: ([old_chunks[i] for i in rows.get(s, [])], old_vectors[rows.get(s, [])])
-                  for s in unchanged}
-
-    fresh = {d.source: chunk_document(d, settings.chunk_size, settings.chunk_overlap)
+    # source -> its part of the index: reused from the old index, or embedded below
+    by_source: dict[str, _Part] = {s: previous[1][s] for s in unchanged if s in previous[1]} if previous else {}
+    fresh = {d.source: (d, *chunk_units(d, settings.chunk_size, settings.chunk_overlap))
              for d in docs if d.source not in by_source}
-    to_embed = [c.text for s in sorted(fresh) for c in fresh[s]]
-    new_vectors = _embed_batched(embedder, to_embed, progress)
+    order = sorted(fresh)
+    texts = [doc.text[u.start : u.end] for s in order for doc, units, _, _ in [fresh[s]] for u in units]
+    n_chunks = sum(len(fresh[s][2]) for s in order)
+
+    def in_chunks(done: int, total: int) -> None:  # progress is reported in chunks, the unit users know
+        if progress:
+            progress(n_chunks if done >= total else n_chunks * done // max(total, 1), n_chunks)
+
+    sentence_vectors = _embed_batched(embedder, texts, in_chunks)
 
     row = 0
-    for source in sorted(fresh):
-        by_source[source] = (fresh[source], new_vectors[row : row + len(fresh[source])])
-        row += len(fresh[source])
-    chunks: list[Chunk] = []
-    parts: list[np.ndarray] = []
-    for doc in docs:  # corpus order, so the index is the same however it was built
-        doc_chunks, vecs = by_source[doc.source]
-        chunks.extend(doc_chunks)
-        parts.append(vecs)
-    vectors = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, embedder.dim), np.float32)
+    for source in order:
+        doc, units, doc_chunks, ranges = fresh[source]
+        svec = sentence_vectors[row : row + len(units)]
+        row += len(units)
+        lengths = np.sqrt(np.asarray([u.end - u.start for u in units], dtype=np.float32))
+        spans = np.asarray([(u.start, u.end) for u in units], dtype=np.int64).reshape(-1, 2)
+        r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        by_source[source] = _Part(doc_chunks, chunk_vectors(svec, lengths, r), spans, svec, r)
 
-    _write_version(settings, embedder, docs, chunks, vectors)
+    chunks: list[Chunk] = []
+    vec_parts, span_parts, svec_parts, range_parts = [], [], [], []
+    offset = 0
+    for doc in docs:  # corpus order, so the index is the same however it was built
+        part = by_source[doc.source]
+        chunks.extend(part.chunks)
+        vec_parts.append(part.vectors)
+        span_parts.append(part.spans)
+        svec_parts.append(part.sentence_vectors)
+        range_parts.append(part.ranges + offset)
+        offset += len(part.spans)
+    dim = embedder.dim
+    vectors = np.concatenate(vec_parts).astype(np.float32) if vec_parts else np.zeros((0, dim), np.float32)
+    sentences = (np.concatenate(span_parts) if span_parts else np.zeros((0, 2), np.int64),
+                 np.concatenate(range_parts) if range_parts else np.zeros((0, 2), np.int64),
+                 np.concatenate(svec_parts).astype(np.float32) if svec_parts else np.zeros((0, dim), np.float32))
+
+    _write_version(settings, embedder, docs, chunks, vectors, sentences)
     return BuildReport(len(docs), len(chunks), time.perf_counter() - started, added, changed, removed,
-                       unchanged, skipped, len(to_embed))
+                       unchanged, skipped, n_chunks, embedded_sentences=len(texts))
+
+
+def chunk_vectors(sentence_vectors: np.ndarray, weights: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    """Each chunk's vector: the normalised mean of its sentences' vectors, weighted by
+    the square root of their length (on the dev set as good as embedding the chunk
+    text itself, at no embedding cost; BENCHMARKS.md)."""
+    weighted = np.asarray(sentence_vectors, dtype=np.float32) * weights[:, None]
+    out = np.zeros((len(ranges), weighted.shape[1]), dtype=np.float32)
+    if len(ranges):
+        cumulative = np.vstack([np.zeros((1, weighted.shape[1]), np.float32), np.cumsum(weighted, axis=0)])
+        out = cumulative[ranges[:, 1]] - cumulative[ranges[:, 0]]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def _embed_batched(embedder: Embedder, texts: list[str], progress: Progress | None) -> np.ndarray:
@@ -262,7 +338,8 @@ def _embed_batched(embedder: Embedder, texts: list[str], progress: Progress | No
 
 
 def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
-                   chunks: list[Chunk], vectors: np.ndarray) -> None:
+                   chunks: list[Chunk], vectors: np.ndarray,
+                   sentences: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     """Write a complete version folder, then switch ``CURRENT`` to it atomically."""
     import faiss
 
@@ -277,6 +354,9 @@ def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
                 fh.write(json.dumps({"source": c.source, "start": c.start, "end": c.end, "text": c.text},
                                     ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+        spans, ranges, sentence_vectors = sentences
+        np.savez(tmp / "sentences.npz", spans=spans, chunk_sentences=ranges)
+        np.save(tmp / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
         faiss.write_index(build_faiss(vectors, settings.index_type), str(tmp / "dense.faiss"))
         bm25 = BM25.build([c.text for c in chunks])
         np.savez(tmp / "bm25.npz", **bm25.arrays())

@@ -75,7 +75,8 @@ def test_rebuild_reembeds_only_changed_and_added_files_and_drops_removed(small_c
     report = build_index(s, counting)
     assert (report.changed, report.added, report.removed, report.unchanged) == (
         ["docs/a.txt"], ["docs/d.txt"], ["docs/c.txt"], ["docs/b.md"])
-    assert counting.texts == ["内容改了。新的句子在这里。", "新加的文件。"]
+    # the index embeds sentences (chunk vectors derive from them): only those of a.txt and d.txt
+    assert counting.texts == ["内容改了。", "新的句子在这里。", "新加的文件。"]
     after = load_index(s, counting)
     assert {c.source for c in after.chunks} == {"docs/a.txt", "docs/b.md", "docs/d.txt"}
     old_b = [i for i, c in enumerate(before.chunks) if c.source == "docs/b.md"]
