@@ -145,12 +145,7 @@ class BM25:
     def _add_terms_for(self, docs: np.ndarray, ids: np.ndarray, qtf: np.ndarray, out: np.ndarray) -> None:
         """Add the contributions of terms ``ids`` to ``out`` for the sorted doc ids ``docs``."""
         for i, w in zip(ids, qtf):
-            a, b = int(self.indptr[i]), int(self.indptr[i + 1])
-            posting = self.doc_ids[a:b]
-            pos = np.searchsorted(posting, docs)
-            pos_c = np.minimum(pos, b - a - 1)
-            found = posting[pos_c] == docs
-            out[found] += self.weights[a + pos_c[found]] * w
+            self._add_term_for(docs, int(i), float(w), out)
 
     def score_docs(self, query: str | list[str], docs: np.ndarray) -> np.ndarray:
         """BM25 scores of the given documents only (no work proportional to the corpus)."""
@@ -166,32 +161,82 @@ class BM25:
         return out
 
     def top(self, query: str | list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and scores of the ``k`` best documents with a non-zero score (exact)."""
+        """Indices and scores of the ``k`` best documents with a non-zero score (exact).
+
+        Large indexes: rare terms are scored in full, frequent terms only for the
+        documents that can still reach the top ``k``.  A document containing none of
+        the rare terms scores at most the frequent terms' summed maximum weights; while
+        that bound is not below the k-th score found, the frequent term with the
+        highest maximum moves to the rare side (MaxScore).
+        """
         ids, qtf = self._query_terms(query)
         if len(ids) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         df = self.indptr[ids + 1] - self.indptr[ids]
         frequent = df > _FREQUENT_SHARE * self.n_docs
-        if self.n_docs < _PRUNE_MIN_DOCS or frequent.all() or not frequent.any():
+        if self.n_docs < _PRUNE_MIN_DOCS or not frequent.any():
             return top_k(self._exhaustive(ids, qtf), k)
+        upper = self.max_weights[ids] * qtf
+        while frequent.any() and not frequent.all():
+            found, kth = self._pruned(ids, qtf, frequent, upper, k)
+            if found is not None:
+                return found
+            # Move the frequent terms with the highest maxima to the rare side until
+            # the others' bound is below the k-th score seen (at least one term).
+            movable = np.flatnonzero(frequent)
+            movable = movable[np.argsort(-upper[movable])]
+            bound = float(upper[movable].sum())
+            for j in movable:
+                frequent[j] = False
+                bound -= float(upper[j])
+                if bound < kth:
+                    break
+        return top_k(self._exhaustive(ids, qtf), k)
+
+    def _pruned(self, ids: np.ndarray, qtf: np.ndarray, frequent: np.ndarray, upper: np.ndarray,
+                k: int) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
+        """Exact top ``k`` if the bound on frequent-terms-only documents allows (else
+        None), and the k-th score among the documents with a rare term."""
         rare_ids, rare_qtf = ids[~frequent], qtf[~frequent]
-        freq_ids, freq_qtf = ids[frequent], qtf[frequent]
-        # Documents that contain no rare term score at most the frequent terms' bound.
-        bound = float((self.max_weights[freq_ids] * freq_qtf).sum())
         docs = np.concatenate([self.doc_ids[self.indptr[i] : self.indptr[i + 1]] for i in rare_ids])
         weights = np.concatenate([self.weights[self.indptr[i] : self.indptr[i + 1]] * w
                                   for i, w in zip(rare_ids, rare_qtf)])
         cand, inverse = np.unique(docs, return_inverse=True)
-        partial = np.bincount(inverse, weights=weights).astype(np.float32)
-        floor = _kth_largest(partial, k)  # the final k-th score is at least this
-        keep = partial + bound >= floor
-        cand, full = cand[keep], partial[keep].copy()
-        self._add_terms_for(cand, freq_ids, freq_qtf, full)
-        if len(cand) < k or bound >= _kth_largest(full, k):
-            return top_k(self._exhaustive(ids, qtf), k)  # the bound cannot rule others out
-        best = np.argpartition(-full, k - 1)[:k]
-        best = best[np.lexsort((cand[best], -full[best]))]
-        return cand[best], full[best]
+        if len(cand) < k:
+            return None, 0.0
+        score = np.bincount(inverse, weights=weights).astype(np.float32)
+        order = np.flatnonzero(frequent)
+        order = order[np.argsort(-upper[order])]
+        remaining = float(upper[order].sum())  # what frequent terms can still add to anyone
+        outside = remaining  # the most a document without rare terms can score
+        for j in order:
+            # Scores are lower bounds of the final ones; drop candidates that cannot reach
+            # the k-th even if every remaining frequent term adds its maximum.
+            keep = score + remaining >= _kth_largest(score, k)
+            cand, score = cand[keep], score[keep]
+            self._add_term_for(cand, int(ids[j]), float(qtf[j]), score)
+            remaining -= float(upper[j])
+        kth = _kth_largest(score, k)
+        if outside >= kth:
+            return None, kth  # a document with only frequent terms might still make the top k
+        best = np.argpartition(-score, k - 1)[:k]
+        best = best[np.lexsort((cand[best], -score[best]))]
+        return (cand[best], score[best]), kth
+
+    def _add_term_for(self, docs: np.ndarray, term: int, qtf: float, out: np.ndarray) -> None:
+        """Add one term's weights to ``out`` for the sorted doc ids ``docs``."""
+        a, b = int(self.indptr[term]), int(self.indptr[term + 1])
+        if b == a or len(docs) == 0:
+            return
+        posting = self.doc_ids[a:b]
+        if len(docs) * max(1, int(b - a).bit_length()) > (b - a) + self.n_docs // 8:
+            dense = np.zeros(self.n_docs, dtype=np.float32)  # many candidates: scatter, then gather
+            dense[posting] = self.weights[a:b]
+            out += dense[docs] * qtf
+            return
+        pos = np.minimum(np.searchsorted(posting, docs), b - a - 1)
+        found = posting[pos] == docs
+        out[found] += self.weights[a + pos[found]] * qtf
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term (0 for unknown terms)."""
