@@ -1,0 +1,188 @@
+"""Speed and memory: builds, rebuilds, warm latencies, the cold `rag ask` process.
+
+Process-level figures (cold ask, build) run in a fresh child process and read its peak
+resident memory from ``os.wait4``; warm figures run in this process on a loaded index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.evaluate import Question
+from rag.handle import Handle
+from rag.qa import ask
+from rag.retriever import retrieve
+
+from .common import ROOT, percentile
+
+# Runs the CLI in-process and reports whether heavy modules were imported.
+_CLI_PROBE = """
+import sys, json
+from rag.cli import main
+sys.argv = ["rag"] + sys.argv[1:]
+try:
+    main()
+except SystemExit as e:
+    code = e.code or 0
+else:
+    code = 0
+heavy = sorted(m for m in ("torch", "langchain_core", "langchain", "gradio", "sentence_transformers", "jieba")
+               if m in sys.modules)
+print(json.dumps({"heavy_modules": heavy}), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_process(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Wall time, exit code, peak RSS (MiB) and output of one child process."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves: its own rusage
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"seconds": wall, "returncode": proc.returncode, "peak_rss_mib": usage.ru_maxrss / 1024,
+                "stdout": out.read(), "stderr": err.read()}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("RAG_CONFIG", None)
+    for k in list(env):
+        if k.startswith("RAG_"):
+            env.pop(k)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def cli(args: list[str], cwd: Path) -> dict[str, Any]:
+    return run_process([sys.executable, "-c", _CLI_PROBE, *args], cwd=cwd, env=_env())
+
+
+def build_timings(corpus: Path, work: Path) -> dict[str, Any]:
+    """Full build, no-change rebuild, one-file-changed rebuild (each a fresh `rag index`)."""
+    corpus_copy = work / "corpus" / corpus.name
+    shutil.copytree(corpus, corpus_copy)
+    index = work / "index"
+    common = ["index", "--corpus", str(corpus_copy), "--index", str(index), "--json"]
+    out: dict[str, Any] = {}
+    for name in ("full", "unchanged"):
+        res = cli(common, work)
+        report = json.loads(res["stdout"]) if res["returncode"] == 0 else {}
+        out[name] = {"process_s": res["seconds"], "build_s": report.get("seconds"),
+                     "peak_rss_mib": res["peak_rss_mib"], "chunks": report.get("chunks"),
+                     "embedded_sentences": report.get("embedded_sentences"), "error": res["stderr"][-300:]
+                     if res["returncode"] else None}
+    first = sorted(p for p in corpus_copy.iterdir() if p.is_file())[0]
+    with first.open("a", encoding="utf-8") as fh:
+        fh.write("\n基准测试追加了一句话。\n")
+    res = cli(common, work)
+    report = json.loads(res["stdout"]) if res["returncode"] == 0 else {}
+    out["one_file_changed"] = {"process_s": res["seconds"], "build_s": report.get("seconds"),
+                               "peak_rss_mib": res["peak_rss_mib"], "embedded_chunks": report.get("embedded_chunks"),
+                               "embedded_sentences": report.get("embedded_sentences")}
+    out["index_dir"] = str(index)
+    out["corpus_dir"] = str(corpus_copy)
+    return out
+
+
+def cold_ask(corpus: Path, index: Path, question: str, work: Path, runs: int = 3) -> dict[str, Any]:
+    results = [cli(["ask", question, "--corpus", str(corpus), "--index", str(index), "--json"], work)
+               for _ in range(runs)]
+    heavy = []
+    for r in results:
+        for line in r["stderr"].splitlines():
+            if line.startswith("{") and "heavy_modules" in line:
+                heavy = json.loads(line)["heavy_modules"]
+    times = [r["seconds"] for r in results]
+    return {"runs": runs, "median_s": float(np.median(times)), "min_s": min(times),
+            "peak_rss_mib": max(r["peak_rss_mib"] or 0 for r in results), "heavy_modules_imported": heavy,
+            "ok": all(r["returncode"] == 0 for r in results)}
+
+
+def warm_latencies(handle: Handle, questions: list[Question], repeats: int = 3) -> dict[str, Any]:
+    embed, retrieval, total, answer = [], [], [], []
+    qv = {}
+    for _ in range(repeats):
+        for q in questions:
+            t = time.perf_counter()
+            qv[q.id] = handle.embedder.embed([q.question])[0]
+            embed.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            retrieve(handle.index, handle.embedder, q.question, handle.settings, None, "hybrid", qv[q.id])
+            retrieval.append((time.perf_counter() - t) * 1000)
+            a = ask(handle, q.question)
+            total.append(a.timings["total_s"] * 1000)
+            answer.append(a.timings["answer_s"] * 1000)
+    return {"queries": len(questions) * repeats,
+            "embed_query_ms": {"p50": percentile(embed, 50), "p95": percentile(embed, 95)},
+            "retrieve_ms": {"p50": percentile(retrieval, 50), "p95": percentile(retrieval, 95)},
+            "answer_ms": {"p50": percentile(answer, 50), "p95": percentile(answer, 95)},
+            "ask_total_ms": {"p50": percentile(total, 50), "p95": percentile(total, 95)}}
+
+
+def recipe_latencies(recipe: Any, questions: list[Question], repeats: int = 3) -> dict[str, Any]:
+    times = []
+    for _ in range(repeats):
+        for q in questions:
+            t = time.perf_counter()
+            recipe.search(q.question, 5)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"query_ms": {"p50": percentile(times, 50), "p95": percentile(times, 95)}}
+
+
+# A child process that builds the LangChain recipe, for its wall time and peak memory.
+_RECIPE_PROBE = """
+import sys, json, time
+t = time.perf_counter()
+from pathlib import Path
+from rag.embeddings import make_embedder
+from benchmarks.quality import LangChainRecipe
+r = LangChainRecipe(make_embedder("use"))
+parts = r.build(Path(sys.argv[1]))
+r.search("业界普遍认为入场门票是多少钱?", 5)
+parts["process_s"] = time.perf_counter() - t
+print(json.dumps(parts))
+"""
+
+
+def recipe_process(corpus: Path) -> dict[str, Any]:
+    res = run_process([sys.executable, "-c", _RECIPE_PROBE, str(corpus)], cwd=ROOT, env=_env())
+    data = json.loads(res["stdout"].strip().splitlines()[-1]) if res["returncode"] == 0 else {"error": res["stderr"][-300:]}
+    data["peak_rss_mib"] = res["peak_rss_mib"]
+    data["wall_s"] = res["seconds"]
+    return data
+
+
+def embedding_limit(embedder: Any, handle: Handle, build_s: float | None) -> dict[str, Any]:
+    """The model's raw speed (one encode call over all chunk texts) against our build."""
+    texts = [c.text for c in handle.index.chunks]
+    chars = sum(len(t) for t in texts)
+    embedder.embed(["预热"])  # model loaded
+    t = time.perf_counter()
+    embedder.embed(texts)
+    raw = time.perf_counter() - t
+    n_chunks = len(texts)
+    corpus_chars = 0
+    if handle.index.sentence_spans is not None:
+        corpus_chars = int((handle.index.sentence_spans[:, 1] - handle.index.sentence_spans[:, 0]).sum())
+    out = {"chunks": n_chunks, "chunk_chars": chars, "raw_encode_s": raw,
+           "raw_chunks_per_s": n_chunks / raw, "raw_chars_per_s": chars / raw,
+           "sentence_chars_embedded_by_build": corpus_chars}
+    if build_s:
+        out.update({"build_s": build_s, "build_chunks_per_s": n_chunks / build_s,
+                    "build_vs_raw": raw / build_s})
+    return out
