@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from .common import ROOT
 from .notes import DEVELOPMENT_NOTES
 
+
+def _rel(path: str) -> str:
+    """A path as a reader of the repo would type it: relative to the repo root."""
+    return os.path.relpath(path, ROOT)
 
 def _f(x: Any, digits: int = 3) -> str:
     if x is None:
@@ -51,13 +57,13 @@ def render(r: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM; Python {m['python']}, NumPy {m['numpy']}, "
         f"faiss {m['faiss']}; {m['platform']}.",
         "",
-        "**Rerun:** after the README's set-up, `python -m benchmarks` (about 12 minutes on 2 cores; "
+        "**Rerun:** after the README's set-up, `python -m benchmarks` (7–12 minutes on 2 cores; "
         "`--quick` for a one-minute smoke run, `--only quality|speed|scale` for one part). It writes "
         "`benchmarks/results.json` (every figure, per question) and this file. Timings are wall-clock on a machine "
         "that may be shared: treat differences under ~20% as noise.",
         "",
-        f"Corpus `{r['corpus']}` ({r['index']['chunks']} chunks, {r['index']['sentences']} sentences); questions "
-        f"`{r['questions']}` ({r['n_questions']}). Defaults: chunks {r['settings']['chunk_size']}/"
+        f"Corpus `{_rel(r['corpus'])}` ({r['index']['chunks']} chunks, {r['index']['sentences']} sentences); questions "
+        f"`{_rel(r['questions'])}` ({r['n_questions']}). Defaults: chunks {r['settings']['chunk_size']}/"
         f"{r['settings']['chunk_overlap']} characters, RRF k={r['settings']['rrf_k']}, weights dense "
         f"{r['settings']['dense_weight']} / BM25 {r['settings']['lexical_weight']}, abstain below support "
         f"{r['settings']['abstain_threshold']}, embedding `{r['settings']['embedding']}`.",

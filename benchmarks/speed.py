@@ -1,7 +1,10 @@
 """Speed and memory: builds, rebuilds, warm latencies, the cold `rag ask` process.
 
-Process-level figures (cold ask, build) run in a fresh child process and read its peak
-resident memory from ``os.wait4``; warm figures run in this process on a loaded index.
+Process-level figures (cold ask, build) run in a fresh child process that reports its own
+peak resident memory (``VmHWM``) as it exits; warm figures run in this process on a loaded
+index.  (The ``ru_maxrss`` of ``os.wait4`` cannot be used: Linux carries the parent's
+high-water mark into the child at fork/exec, so every child would report at least the
+benchmark's own size.)
 """
 
 from __future__ import annotations
@@ -24,8 +27,18 @@ from rag.retriever import retrieve
 
 from .common import ROOT, percentile
 
+# Prints the process's peak RSS (MiB) to stderr at exit; prepended to every probe.
+_PEAK_PROBE = """
+import atexit, sys
+def _peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            print("PEAK_RSS_KIB=" + line.split()[1], file=sys.stderr)
+atexit.register(_peak)
+"""
+
 # Runs the CLI in-process and reports whether heavy modules were imported.
-_CLI_PROBE = """
+_CLI_PROBE = _PEAK_PROBE + """
 import sys, json
 from rag.cli import main
 sys.argv = ["rag"] + sys.argv[1:]
@@ -49,13 +62,14 @@ def run_process(args: list[str], cwd: Path | None = None, env: dict[str, str] | 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves: its own rusage
+        proc.wait()
         wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return {"seconds": wall, "returncode": proc.returncode, "peak_rss_mib": usage.ru_maxrss / 1024,
-                "stdout": out.read(), "stderr": err.read()}
+        stderr = err.read()
+        peaks = [int(line.split("=")[1]) for line in stderr.splitlines() if line.startswith("PEAK_RSS_KIB=")]
+        return {"seconds": wall, "returncode": proc.returncode,
+                "peak_rss_mib": peaks[-1] / 1024 if peaks else None, "stdout": out.read(), "stderr": stderr}
 
 
 def _env() -> dict[str, str]:
@@ -145,7 +159,7 @@ def recipe_latencies(recipe: Any, questions: list[Question], repeats: int = 3) -
 
 
 # A child process that builds the LangChain recipe, for its wall time and peak memory.
-_RECIPE_PROBE = """
+_RECIPE_PROBE = _PEAK_PROBE + """
 import sys, json, time
 t = time.perf_counter()
 from pathlib import Path

@@ -199,6 +199,7 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
 def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding: str | None,
              verbose: bool, top_k: int | None, mode: str, as_json: bool) -> None:
     """Score retrieval (hit@1/3/5, MRR@10), citations and abstention on FILE."""
+    from rich import box
     from rich.table import Table
 
     from .evaluate import evaluate, read_questions
@@ -213,16 +214,21 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
-    table = Table(title=f"{file} ({mode})")
-    columns = ["hit@1", "hit@3", "hit@5", "mrr@10", "cited_evidence", "answered", "abstained_unanswerable"]
-    table.add_column("type")
-    table.add_column("n", justify="right")
-    for c in columns:
-        table.add_column(c, justify="right")
+    # Short headers so the table fits 80 columns; the caption says what they mean.
+    columns = {"hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr@10": "MRR@10", "cited_evidence": "cited",
+               "answered": "answered", "abstained_unanswerable": "abstained"}
+    table = Table(title=f"{file} ({mode})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("n", justify="right", no_wrap=True)
+    for header in columns.values():
+        table.add_column(header, justify="right", no_wrap=True)
     rows = [("overall", report["metrics"]["overall"])] + list(report["metrics"]["by_type"].items())
     for name, m in rows:
         table.add_row(name, str(m["questions"]), *(f"{m[c]:.3f}" if c in m else "" for c in columns))
     out.print(table)
+    out.print("[dim]cited: the cited passages hold the evidence · answered: answerable questions not abstained "
+              "on · abstained: unanswerable questions abstained on[/dim]")
 
 
 @cli.command("serve")
