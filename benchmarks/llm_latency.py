@@ -3,7 +3,7 @@
 Run by hand from the repository root (it builds its own index of seeds/ in a temporary
 folder first, so a shared index/ is neither needed nor touched):
 
-    python scripts/measure_llm_latency.py [--runs 5] [--piece-delay 0.005]
+    python -m benchmarks.llm_latency [--runs 5] [--piece-delay 0.005]
 
 Two views: the command as a user runs it (a fresh process each time: interpreter,
 model and index loading included), and the library call with a warm handle (what the
