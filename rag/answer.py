@@ -18,6 +18,10 @@ the question's exact names and numbers matter.  When most of the question's word
 unknown to the corpus (an English question over Chinese text), coverage means
 nothing and both are the similarity alone.  Weights and threshold: BENCHMARKS.md.
 
+A cited sentence must make sense on its own, so it brings the neighbour it leans on:
+the sentence before one that refers back (因此 …, 这 …), the sentence after one that
+merely restates the question, or after it the reason a "why" question asks for.
+
 Sentence vectors come with the hits (the index stores them), so answering embeds
 nothing; hits built by hand fall back to embedding their sentences.
 """
@@ -47,6 +51,12 @@ _DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|�
 # Question words carry no content: a sentence need not contain 多少 to answer 多少.
 _QUESTION_WORDS = re.compile(r"为什么|为何|什么|多少|哪|几|吗|呢|如何|怎么|怎样|是否|\b(?:what|why|how|which|when|who|where)\b", re.I)
 _QUESTION_END = re.compile(r"[?？]\W*$")
+# A sentence opening with one of these leans on the sentence before it ("因此 …" gives
+# a conclusion whose reason came first; "这 …" refers back), so it is cited with it.
+_REFERS_BACK = re.compile(r"^\W*(?:因此|所以|因而|于是|由此|为此|对此|这|此(?!外)|其中|它|他们|她们|他|她)")
+# For a "why" question, a following sentence opening with a reason is part of the answer.
+_ASKS_WHY = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
+_GIVES_REASON = re.compile(r"^\W*(?:因为|由于|原因|主要是|一方面|首先)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Weight of similarity (the rest: coverage) in support and in relevance, and the
@@ -61,6 +71,9 @@ CROSS_LINGUAL_KNOWN = 0.5
 ANSWER_PASSAGES = 5
 EXTRA_SENTENCE_RATIO = 0.92
 MAX_SENTENCES = 2
+# A sentence that mostly repeats the question (few tokens the question lacks) restates
+# it rather than answering it.
+ECHO_NOVELTY = 0.3
 
 
 @dataclass
@@ -155,6 +168,15 @@ def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
     return any(m.group() not in asked for m in pattern.finditer(text))
 
 
+def _novelty(text: str, question: str) -> float:
+    """Share of the sentence's tokens that the question does not contain."""
+    tokens = tokenize(text)
+    if not tokens:
+        return 0.0
+    asked = set(tokenize(question))
+    return sum(1 for t in tokens if t not in asked) / len(tokens)
+
+
 def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int, int, str]], np.ndarray]:
     """(hit rank, start, end, text) of every sentence of the hits, and their vectors."""
     spans: list[tuple[int, int, int, str]] = []
@@ -201,8 +223,35 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         if _QUESTION_END.search(text):  # a question in the text is not its answer
             penalty *= TYPE_MISMATCH
         support = penalty * (w_support * float(sim) + (1 - w_support) * coverage)
+        if _novelty(text, question) < ECHO_NOVELTY:
+            penalty *= TYPE_MISMATCH
         relevance = penalty * (w_relevance * float(sim) + (1 - w_relevance) * coverage)
         out.append(Candidate(rank, start, end, text, support, relevance))
+    return out
+
+
+def _with_context(chosen: list[Candidate], candidates: list[Candidate], question: str) -> list[Candidate]:
+    """The chosen sentences, each with the neighbour it needs to be understood: the
+    sentence before one that refers back; the sentence after one that only restates the
+    question (the answer follows it), or that gives the reason a "why" question asks."""
+    neighbours: dict[tuple[int, int], Candidate] = {}
+    by_passage: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_passage.setdefault(c.hit_rank, []).append(c)
+    for group in by_passage.values():
+        group.sort(key=lambda c: c.start)
+    out: list[Candidate] = []
+    for cand in chosen:
+        group = by_passage[cand.hit_rank]
+        i = next(k for k, c in enumerate(group) if c.start == cand.start)
+        before = group[i - 1] if i > 0 and _REFERS_BACK.search(cand.text) else None
+        nxt = group[i + 1] if i + 1 < len(group) else None
+        echo = before is None and _novelty(cand.text, question) < ECHO_NOVELTY
+        after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
+        for c in (before, cand, after):
+            if c is not None and (c.hit_rank, c.start) not in neighbours:
+                neighbours[(c.hit_rank, c.start)] = c
+                out.append(c)
     return out
 
 
@@ -220,6 +269,7 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
             break
         if all(cand.text != c.text for c in chosen):
             chosen.append(cand)
+    chosen = _with_context(chosen, candidates, question)
     citations: dict[int, Citation] = {}
     parts = []
     for cand in chosen:
