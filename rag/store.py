@@ -17,7 +17,8 @@ sentence (the encoder was trained on sentences), and the extractive answerer rea
 sentence vectors instead of embedding candidate sentences at query time.
 
 A build writes a new version folder and only then points ``CURRENT`` at it, so a crash
-or Ctrl-C mid-build leaves the previous index untouched and loadable.
+or Ctrl-C mid-build leaves the previous index untouched and loadable.  Builds hold
+``index/.build.lock`` (builds in other processes wait their turn); loading never does.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -42,6 +44,7 @@ from .loader import Document, Skipped, load_corpus
 
 FORMAT_VERSION = 2  # 2: sentence vectors
 POINTER = "CURRENT"
+LOCK = ".build.lock"
 _DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json",
                "sentence_vectors.npy", "sentences.npz")
 EMBED_BATCH = 64
@@ -256,6 +259,13 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     """Build or update the index for ``settings.corpus``; reuse vectors of unchanged files."""
     started = time.perf_counter()
     docs, skipped = load_corpus(settings.corpus)
+    with _build_lock(settings.index):  # a second builder waits, then finds the index up to date
+        return _update(settings, embedder, docs, skipped, started, progress)
+
+
+def _update(settings: Settings, embedder: Embedder, docs: list[Document], skipped: list[Skipped],
+            started: float, progress: Progress | None) -> BuildReport:
+    """The build proper, under the lock: diff against the live index, embed what is new, write."""
     previous = _previous(settings, embedder)
     old_files = previous[0].files if previous else {}
     current = {d.source: d for d in docs}
@@ -346,7 +356,6 @@ def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
     from .dense import build_faiss, choose_type
 
     root = settings.index
-    root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
@@ -386,6 +395,25 @@ def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_old_versions(root, keep=version.name)
+
+
+@contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    """Hold the index folder's build lock: builds from several processes (a terminal and
+    the browser's *Rebuild*) take turns instead of racing for ``CURRENT`` and removing
+    each other's half-written folders.  Readers never take it."""
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: builds are not serialised across processes
+        yield
+        return
+    with (root / LOCK).open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _fsync_tree(folder: Path) -> None:

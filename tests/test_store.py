@@ -84,6 +84,30 @@ def test_rebuild_reembeds_only_changed_and_added_files_and_drops_removed(small_c
     assert np.array_equal(before.vectors[old_b], after.vectors[new_b])  # reused, not re-embedded
 
 
+def test_two_builds_at_once_take_turns_and_the_second_finds_the_index_up_to_date(small_corpus, tmp_path,
+                                                                                  counting):
+    import threading
+    import time
+
+    class Slow(CountingEmbedder):
+        def embed(self, texts):
+            time.sleep(0.5)  # long enough for the other build to start meanwhile
+            return super().embed(texts)
+
+    s = make_settings(small_corpus, tmp_path / "index")
+    builders = [Slow(counting.inner), Slow(counting.inner)]
+    reports = []
+    threads = [threading.Thread(target=lambda e=e: reports.append(build_index(s, e))) for e in builders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.up_to_date for r in reports) == [False, True]
+    assert sorted(len(e.texts) for e in builders)[0] == 0  # the second embedded nothing
+    assert len([p for p in s.index.iterdir() if p.name.startswith("v-")]) == 1
+    assert len(load_index(s, counting).chunks) == reports[0].chunks
+
+
 @pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
 def test_a_build_that_fails_midway_leaves_the_old_index_loadable(small_corpus, tmp_path, counting,
                                                                   monkeypatch, failure):
