@@ -14,7 +14,7 @@ from typing import Callable
 
 from .config import Settings
 from .embeddings import Embedder, make_embedder
-from .errors import IndexMissing
+from .errors import IndexMissing, RagError
 from .store import BuildReport, Index, Progress, build_index, load_index
 
 
@@ -60,6 +60,9 @@ def open_handle(settings: Settings, build_if_missing: bool = False,
     except IndexMissing:
         if not build_if_missing:
             raise
+        if not settings.corpus.is_dir():  # say so before promising a build
+            raise RagError(f"no index at {settings.index}, and no corpus folder at {settings.corpus} "
+                           "to build it from") from None
         if on_build:
             on_build()
         build_index(settings, embedder)

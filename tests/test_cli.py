@@ -132,6 +132,9 @@ def test_missing_and_empty_corpus_fail_with_one_line(runner, tmp_path):
     assert empty.exit_code == 1 and "no readable" in empty.output
     assert not (tmp_path / "idx").exists() or not any((tmp_path / "idx").iterdir())
 
+    lost = runner.invoke(cli, ["ask", "问题", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "idx2")])
+    assert lost.exit_code == 1 and "no corpus folder" in lost.output and "building" not in lost.output
+
 
 def test_corrupt_index_fails_with_one_line_naming_the_fix(runner, small_corpus, tmp_path):
     idx = tmp_path / "idx"
