@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if "quality" in parts:
             results["quality"] = run_quality(args, handle, raw, embedder, corpus, questions, work)
         if "speed" in parts:
-            results["speed"] = run_speed(handle, raw, corpus, questions, work, results.get("quality", {}))
+            results["speed"] = run_speed(handle, raw, corpus, questions, work)
         if "scale" in parts:
             results["scale"] = run_scale(args, handle)
     finally:
@@ -160,7 +160,7 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     return out
 
 
-def run_speed(handle, raw, corpus, questions, work, quality_results) -> dict[str, Any]:
+def run_speed(handle, raw, corpus, questions, work) -> dict[str, Any]:
     from . import speed
     from .quality import LangChainRecipe
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,15 +32,7 @@ class CachingEmbedder:
     """
 
     inner: Any
-    path: Path | None = None
     _memo: dict[str, np.ndarray] = field(default_factory=dict)
-    calls: int = 0
-
-    def __post_init__(self) -> None:
-        if self.path and self.path.is_file():
-            with np.load(self.path, allow_pickle=False) as z:
-                keys = json.loads(str(z["keys"]))
-                self._memo.update(zip(keys, z["vectors"]))
 
     @property
     def name(self) -> str:
@@ -59,18 +50,11 @@ class CachingEmbedder:
         keys = [self._key(t) for t in texts]
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self._memo))
         if missing:
-            self.calls += 1
             for t, v in zip(missing, self.inner.embed(missing)):
                 self._memo[self._key(t)] = v
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._memo[k] for k in keys]).astype(np.float32)
-
-    def save(self) -> None:
-        if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            keys = list(self._memo)
-            np.savez(self.path, keys=json.dumps(keys), vectors=np.stack([self._memo[k] for k in keys]))
 
 
 def machine() -> dict[str, Any]:
@@ -98,12 +82,6 @@ def machine() -> dict[str, Any]:
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def rss_mib() -> float:

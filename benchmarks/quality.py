@@ -16,7 +16,6 @@ from typing import Any, Callable
 import numpy as np
 
 from rag import lexical
-from rag.config import Settings
 from rag.evaluate import Question, contains_evidence, evaluate
 from rag.handle import Handle
 from rag.loader import load_corpus

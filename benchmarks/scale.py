@@ -73,8 +73,6 @@ def _latencies(index: Any, queries: np.ndarray, k: int) -> tuple[list[float], np
 def faiss_scale(sizes: list[int], kinds: dict[str, Vectors], n_queries: int, hnsw_max: int,
                 log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Build time, memory, query p50/p95 and recall@10 against flat, per size/type/kind."""
-    import faiss
-
     rows: list[dict[str, Any]] = []
     for kind, gen in kinds.items():
         for n in sizes:

@@ -76,7 +76,7 @@ def test_llm_setting_picks_the_answerer_when_the_call_does_not(llm, llm_settings
 
 def test_non_streaming_completion_goes_through_the_same_server(llm, llm_settings):
     model = make_llm(SPEC, llm_settings())
-    assert model.complete("[1] 来源：x.txt\n甲乙丙丁\n\n问题：什么?") == f"\n根据资料，甲乙丙丁【1】。另外，甲乙丙丁[1, 1]。这一句的标注指向不存在的段落[5]。"
+    assert model.complete("[1] 来源：x.txt\n甲乙丙丁\n\n问题：什么?") == "\n根据资料，甲乙丙丁【1】。另外，甲乙丙丁[1, 1]。这一句的标注指向不存在的段落[5]。"
     assert llm.requests[0].body.get("stream") in (None, False)
 
 
