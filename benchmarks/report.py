@@ -261,13 +261,15 @@ def _render_scale(s: dict[str, Any]) -> list[str]:
             "",
             f"Flat search costs ~{_f(auto.get('flat_ms_per_100k'), 1)} ms per 100k vectors per query here, so it stays "
             f"within {auto.get('budget_ms', 5)} ms up to ~{_f(auto.get('flat_fits_budget_up_to'))} chunks; `auto` "
-            f"switches to HNSW from {_f(auto.get('auto_uses_hnsw_from'))} chunks (rag/dense.py). HNSW answers in about "
-            "a millisecond and grows with log n, at a recall@10 of ~0.9 on realistic vectors (uniform vectors are far "
-            "worse, as expected); its build is slow, but embedding the same chunks takes far longer. IVF builds fast "
-            "but needs many lists probed for the same recall, so it is offered, not chosen. Retrieval asks FAISS "
-            "for 4× the passages it needs and rescores them with their sentence vectors, so ANN only has to get the "
-            "right passage into the candidates. HNSW at 1M was not built here (extrapolated: n log n build, log n "
-            "query).", "",
+            f"switches to HNSW from {_f(auto.get('auto_uses_hnsw_from'))} chunks (rag/dense.py). HNSW answers in a few "
+            "milliseconds on realistic vectors (uniform vectors are far worse, as expected); its search breadth "
+            "(efSearch) grows with the index, because a fixed breadth loses recall as n grows (see the efSearch sweep "
+            "at 100k and 1M in the development notes below). Its build is slow, but embedding the same chunks takes "
+            "far longer. IVF builds fast but needs many lists probed for the same recall, so it is offered, not "
+            "chosen. Retrieval asks FAISS for 4× the passages it needs and rescores them with their sentence "
+            "vectors, so ANN only has to get the right passage into the candidates. HNSW at 1M is not built in this "
+            "run (its build alone takes about 11 minutes here): its build time and memory are extrapolated "
+            "(n log n, n), its latency and recall were measured by hand (notes).", "",
             f"**BM25 at {bm['n_docs']:,} chunks** (synthetic Zipf tokens, {bm['mean_doc_tokens']:.0f} per chunk, "
             f"{bm['vocab']:,}-term vocabulary, {bm['postings']:,} postings, {_f(bm['index_mib'], 0)} MiB): build with "
             f"the vectorised token-id path {_f(bm['build_s'], 1)} s. Query (10 frequent + 10 mid-frequency terms, "

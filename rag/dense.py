@@ -6,9 +6,12 @@ picks by corpus size using the thresholds measured in BENCHMARKS.md (scale path)
 
 * flat search costs about 0.1 ms per 1,000 vectors and query on 2 cores, so it stays
   within a few milliseconds up to ~50k chunks;
-* above that HNSW (M=32) answers in about a millisecond at 100k and grows only with
-  log n, at a recall@10 of ~0.93 on vectors shaped like ours; its build is slow
-  (tens of seconds per 100k vectors) but still far below embedding those chunks;
+* above that HNSW (M=32) answers in milliseconds; its search breadth (efSearch)
+  grows with the index, because a fixed breadth loses recall as n grows (realistic
+  synthetic vectors, recall@10 at efSearch 128: 0.88 at 100k, 0.63 at 1M).  With the
+  breadth of ``hnsw_ef_search`` recall@10 is 0.95 at 100k (2.3 ms) and 0.92 at 1M
+  (11 ms, against 190 ms for flat search).  Its build is slow (46 s at 100k, 11 min at
+  1M on 2 cores) but still far below embedding those chunks;
 * IVF builds faster but needs a higher share of lists probed for the same recall, so
   it is offered, not chosen automatically.
 
@@ -28,7 +31,10 @@ import numpy as np
 AUTO_HNSW_MIN = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+# efSearch by index size, from the sweep in BENCHMARKS.md (scale path): the smallest
+# breadth reaching recall@10 >= ~0.92 on realistic synthetic vectors.
+HNSW_EF_SEARCH = ((200_000, 256), (500_000, 512))
+HNSW_EF_SEARCH_MAX = 1024
 IVF_TRAIN_PER_LIST = 64  # training points per inverted list (faiss needs ≥ 39)
 
 
@@ -36,6 +42,11 @@ def choose_type(kind: str, n: int) -> str:
     if kind != "auto":
         return kind
     return "hnsw" if n >= AUTO_HNSW_MIN else "flat"
+
+
+def hnsw_ef_search(n: int) -> int:
+    """HNSW search breadth for an index of ``n`` vectors."""
+    return next((ef for limit, ef in HNSW_EF_SEARCH if n < limit), HNSW_EF_SEARCH_MAX)
 
 
 def build_faiss(vectors: np.ndarray, kind: str):
@@ -49,7 +60,7 @@ def build_faiss(vectors: np.ndarray, kind: str):
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        index.hnsw.efSearch = hnsw_ef_search(n)
     elif kind == "ivf":
         # sqrt(n) lists keep training (k-means on a sample) to seconds even at 1M vectors.
         nlist = max(1, min(int(math.sqrt(n)), n // 39))
@@ -71,6 +82,9 @@ def build_faiss(vectors: np.ndarray, kind: str):
 def search(index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` (ids, cosine scores) for one query vector; missing slots dropped."""
     k = min(k, index.ntotal)
+    hnsw = getattr(index, "hnsw", None)
+    if hnsw is not None:  # also indexes built before the breadth grew with size
+        hnsw.efSearch = max(hnsw_ef_search(index.ntotal), k)
     if k == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     scores, ids = index.search(query.reshape(1, -1).astype(np.float32), k)
