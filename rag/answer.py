@@ -138,14 +138,15 @@ class Candidate:
     text: str
     support: float  # evidence strength: decides whether to answer
     relevance: float = 0.0  # how well it answers: picks and orders the cited sentences
+    echo: bool = False  # mostly restates the question
 
 
-def _coverage(question_terms: dict[str, float], sentence: str) -> float:
+def _coverage(question_terms: dict[str, float], sentence_tokens: list[str]) -> float:
     """Share of the question's IDF mass whose terms occur in the sentence."""
     total = sum(question_terms.values())
     if total == 0:
         return 0.0
-    present = set(tokenize(sentence))
+    present = set(sentence_tokens)
     return sum(w for t, w in question_terms.items() if t in present) / total
 
 
@@ -168,13 +169,11 @@ def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
     return any(m.group() not in asked for m in pattern.finditer(text))
 
 
-def _novelty(text: str, question: str) -> float:
+def _novelty(sentence_tokens: list[str], asked: set[str]) -> float:
     """Share of the sentence's tokens that the question does not contain."""
-    tokens = tokenize(text)
-    if not tokens:
+    if not sentence_tokens:
         return 0.0
-    asked = set(tokenize(question))
-    return sum(1 for t in tokens if t not in asked) / len(tokens)
+    return sum(1 for t in sentence_tokens if t not in asked) / len(sentence_tokens)
 
 
 def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int, int, str]], np.ndarray]:
@@ -209,6 +208,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         return []
     dense = vectors @ np.asarray(query_vector, dtype=np.float32)
     terms, known = question_terms(question, bm25)
+    asked = set(tokenize(question))
     cross_lingual = known < CROSS_LINGUAL_KNOWN
     w_support = 1.0 if cross_lingual else SUPPORT_DENSE_WEIGHT
     w_relevance = 1.0 if cross_lingual else RELEVANCE_DENSE_WEIGHT
@@ -216,17 +216,19 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     wants_date = bool(_ASKS_DATE.search(question))
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
-        coverage = _coverage(terms, text)
+        tokens = tokenize(text)
+        coverage = _coverage(terms, tokens)
+        echo = _novelty(tokens, asked) < ECHO_NOVELTY
         penalty = 1.0
         if (wants_number and not _new(_QUANTITY, text, question)) or (wants_date and not _new(_DATE, text, question)):
             penalty *= TYPE_MISMATCH
         if _QUESTION_END.search(text):  # a question in the text is not its answer
             penalty *= TYPE_MISMATCH
         support = penalty * (w_support * float(sim) + (1 - w_support) * coverage)
-        if _novelty(text, question) < ECHO_NOVELTY:
+        if echo:
             penalty *= TYPE_MISMATCH
         relevance = penalty * (w_relevance * float(sim) + (1 - w_relevance) * coverage)
-        out.append(Candidate(rank, start, end, text, support, relevance))
+        out.append(Candidate(rank, start, end, text, support, relevance, echo))
     return out
 
 
@@ -246,7 +248,7 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         i = next(k for k, c in enumerate(group) if c.start == cand.start)
         before = group[i - 1] if i > 0 and _REFERS_BACK.search(cand.text) else None
         nxt = group[i + 1] if i + 1 < len(group) else None
-        echo = before is None and _novelty(cand.text, question) < ECHO_NOVELTY
+        echo = before is None and cand.echo
         after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
         for c in (before, cand, after):
             if c is not None and (c.hit_rank, c.start) not in neighbours:
