@@ -4,8 +4,8 @@ The index type is a setting: ``flat`` is exact and fastest to build; ``hnsw`` an
 ``ivf`` trade a little recall for sub-linear search on large corpora; ``auto``
 picks by corpus size using the thresholds measured in BENCHMARKS.md (scale path):
 
-* flat search costs about 0.1 ms per 1,000 vectors and query on 2 cores, so it stays
-  within a few milliseconds up to ~50k chunks;
+* flat search costs about 0.2 ms per 1,000 vectors and query on 2 cores: under 5 ms
+  up to ~22k chunks, about 10 ms at 50k, where HNSW starts to pay for its build;
 * above that HNSW (M=32) answers in milliseconds; its search breadth (efSearch)
   grows with the index, because a fixed breadth loses recall as n grows (realistic
   synthetic vectors, recall@10 at efSearch 128: 0.88 at 100k, 0.63 at 1M).  With the
