@@ -82,11 +82,13 @@ def build_faiss(vectors: np.ndarray, kind: str):
 def search(index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` (ids, cosine scores) for one query vector; missing slots dropped."""
     k = min(k, index.ntotal)
-    hnsw = getattr(index, "hnsw", None)
-    if hnsw is not None:  # also indexes built before the breadth grew with size
-        hnsw.efSearch = max(hnsw_ef_search(index.ntotal), k)
     if k == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    scores, ids = index.search(query.reshape(1, -1).astype(np.float32), k)
+    params = None
+    if hasattr(index, "hnsw"):  # per call, so indexes built with another breadth get this one too
+        import faiss
+
+        params = faiss.SearchParametersHNSW(efSearch=max(hnsw_ef_search(index.ntotal), k))
+    scores, ids = index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
