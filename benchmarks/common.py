@@ -25,7 +25,7 @@ def dev_set() -> Path:
 
 @dataclass
 class CachingEmbedder:
-    """Wraps an embedder; remembers every text's vector (optionally on disk).
+    """Wraps an embedder; remembers every text's vector for the rest of the run.
 
     The cross-validation builds one index per chunking setting; their sentences are
     almost all the same, so each is embedded once.

@@ -236,7 +236,7 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
     """The chosen sentences, each with the neighbour it needs to be understood: the
     sentence before one that refers back; the sentence after one that only restates the
     question (the answer follows it), or that gives the reason a "why" question asks."""
-    neighbours: dict[tuple[int, int], Candidate] = {}
+    seen: set[tuple[int, int]] = set()
     by_passage: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_passage.setdefault(c.hit_rank, []).append(c)
@@ -251,8 +251,8 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         echo = before is None and cand.echo
         after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
         for c in (before, cand, after):
-            if c is not None and (c.hit_rank, c.start) not in neighbours:
-                neighbours[(c.hit_rank, c.start)] = c
+            if c is not None and (c.hit_rank, c.start) not in seen:
+                seen.add((c.hit_rank, c.start))
                 out.append(c)
     return out
 

@@ -214,7 +214,7 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
-    # Short headers so the table fits 80 columns; the caption says what they mean.
+    # Short headers so the table fits 80 columns; the line under it says what they mean.
     columns = {"hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr@10": "MRR@10", "cited_evidence": "cited",
                "answered": "answered", "abstained_unanswerable": "abstained"}
     table = Table(title=f"{file} ({mode})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,

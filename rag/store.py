@@ -259,8 +259,11 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     """Build or update the index for ``settings.corpus``; reuse vectors of unchanged files."""
     started = time.perf_counter()
     docs, skipped = load_corpus(settings.corpus)
-    with _build_lock(settings.index):  # a second builder waits, then finds the index up to date
-        return _update(settings, embedder, docs, skipped, started, progress)
+    try:
+        with _build_lock(settings.index):  # a second builder waits, then finds the index up to date
+            return _update(settings, embedder, docs, skipped, started, progress)
+    except OSError as e:  # the index folder cannot be created or written (the live one is untouched)
+        raise RagError(f"cannot write the index at {settings.index}: {e.strerror or e}") from e
 
 
 def _update(settings: Settings, embedder: Embedder, docs: list[Document], skipped: list[Skipped],

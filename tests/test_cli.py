@@ -136,6 +136,13 @@ def test_missing_and_empty_corpus_fail_with_one_line(runner, tmp_path):
     assert lost.exit_code == 1 and "no corpus folder" in lost.output and "building" not in lost.output
 
 
+
+def test_an_index_folder_that_cannot_be_written_is_a_one_line_error(runner, small_corpus, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(cli, ["index", "--corpus", str(small_corpus), "--index", str(tmp_path / "a-file" / "idx")])
+    assert result.exit_code == 1 and "cannot write the index" in result.output
+    assert "Traceback" not in result.output and (tmp_path / "a-file").read_text(encoding="utf-8") == "not a folder"
+
 def test_corrupt_index_fails_with_one_line_naming_the_fix(runner, small_corpus, tmp_path):
     idx = tmp_path / "idx"
     assert runner.invoke(cli, ["index", "--corpus", str(small_corpus), "--index", str(idx)]).exit_code == 0
