@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag import retriever
+from rag import retriever, vectorstore
 from rag.config import Settings
 from rag.evaluate import Question, contains_evidence
 from rag.handle import Handle
@@ -59,14 +59,14 @@ def sweep(base: Settings, embedder: Any, questions: list[Question], chunkings: l
           index_root: Any, progress: Callable[[str], None] = lambda _: None) -> dict[str, dict[str, int | None]]:
     """``{config name: {question id: rank}}`` over the whole grid (retrieval only)."""
     table: dict[str, dict[str, int | None]] = {}
-    saved = retriever.SENTENCE_WEIGHT
+    saved = vectorstore.SENTENCE_WEIGHT
     try:
         for size, overlap in chunkings:
             s = replace(base, chunk_size=size, chunk_overlap=overlap, index=index_root / f"c{size}-{overlap}")
             build_index(s, embedder)
             handle = Handle(s, embedder, load_index(s, embedder))
             for sw in sentence_weights:
-                retriever.SENTENCE_WEIGHT = sw
+                vectorstore.SENTENCE_WEIGHT = sw
                 table[f"{size}/{overlap}|sw{sw}|dense"] = ranks_for(handle, questions, "dense")
                 for rk, lw in itertools.product(rrf_ks, lexical_weights):
                     v = replace(s, rrf_k=rk, dense_weight=1.0, lexical_weight=lw)
@@ -74,7 +74,7 @@ def sweep(base: Settings, embedder: Any, questions: list[Question], chunkings: l
             table[f"{size}/{overlap}|lexical"] = ranks_for(handle, questions, "lexical")
             progress(f"{size}/{overlap}")
     finally:
-        retriever.SENTENCE_WEIGHT = saved
+        vectorstore.SENTENCE_WEIGHT = saved
     return table
 
 

@@ -27,6 +27,11 @@ class Settings:
     chunk_size: int = 500  # characters; sentences are embedded one by one (BENCHMARKS.md)
     chunk_overlap: int = 150  # characters of trailing sentences repeated
     index_type: str = "auto"  # flat | hnsw | ivf | auto
+    # Where chunks and vectors live: "faiss" (files in `index`) or "milvus" (Milvus Lite
+    # file, or a Milvus server/cluster at `milvus_uri`; token from MILVUS_TOKEN only).
+    vector_store: str = "faiss"
+    milvus_uri: str | None = None  # None: the Milvus Lite file <index>/milvus.db
+    milvus_collection: str = "rag"  # prefix of the collections this index uses
     top_k: int = 5
     # Reciprocal rank fusion of dense and BM25 rankings (see BENCHMARKS.md).
     rrf_k: int = 5
@@ -126,3 +131,8 @@ def _validate(s: Settings) -> None:
         raise RagError(f"top_k must be between 1 and 50, got {s.top_k}")
     if s.index_type not in ("auto", "flat", "hnsw", "ivf"):
         raise RagError(f"index_type must be auto, flat, hnsw or ivf, got {s.index_type!r}")
+    if s.vector_store not in ("faiss", "milvus"):
+        raise RagError(f"vector_store must be faiss or milvus, got {s.vector_store!r}")
+    if not s.milvus_collection.replace("_", "").isalnum() or not s.milvus_collection[:1].isalpha():
+        raise RagError(f"milvus_collection must be letters, digits and _ (starting with a letter), "
+                       f"got {s.milvus_collection!r}")

@@ -15,14 +15,15 @@ from typing import Callable
 from .config import Settings
 from .embeddings import Embedder, make_embedder
 from .errors import IndexMissing, RagError
-from .store import BuildReport, Index, Progress, build_index, load_index
+from .store import BuildReport, Index, Progress
+from .vectorstore import VectorStore, build_store, open_store
 
 
 @dataclass
 class Handle:
     settings: Settings
     embedder: Embedder
-    index: Index
+    index: VectorStore | Index  # the loaded store (vectorstore.py); a bare FAISS Index also works
 
 
 _lock = threading.Lock()
@@ -39,7 +40,8 @@ def embedder_for(settings: Settings) -> Embedder:
 
 
 def _key(settings: Settings) -> tuple:
-    return (str(settings.index), settings.embedding, settings.chunk_size, settings.chunk_overlap)
+    return (str(settings.index), settings.embedding, settings.chunk_size, settings.chunk_overlap,
+            settings.vector_store, settings.milvus_uri, settings.milvus_collection)
 
 
 def open_handle(settings: Settings, build_if_missing: bool = False,
@@ -56,7 +58,7 @@ def open_handle(settings: Settings, build_if_missing: bool = False,
         return Handle(settings, cached.embedder, cached.index)
     embedder = embedder_for(settings)
     try:
-        index = load_index(settings, embedder)
+        index = open_store(settings, embedder)
     except IndexMissing:
         if not build_if_missing:
             raise
@@ -65,8 +67,8 @@ def open_handle(settings: Settings, build_if_missing: bool = False,
                            "to build it from") from None
         if on_build:
             on_build()
-        build_index(settings, embedder)
-        index = load_index(settings, embedder)
+        build_store(settings, embedder)
+        index = open_store(settings, embedder)
     handle = Handle(settings, embedder, index)
     with _lock:
         _handles[key] = handle
@@ -79,14 +81,19 @@ def rebuild(settings: Settings, progress: Progress | None = None) -> tuple[Build
     If the build fails, the exception propagates and the old handle stays cached.
     """
     embedder = embedder_for(settings)
-    report = build_index(settings, embedder, progress)
-    handle = Handle(settings, embedder, load_index(settings, embedder))
+    report = build_store(settings, embedder, progress)
+    handle = Handle(settings, embedder, open_store(settings, embedder))
     with _lock:
         _handles[_key(settings)] = handle
     return report, handle
 
 
 def forget() -> None:
-    """Drop cached handles (tests use this to simulate a fresh process)."""
+    """Drop cached handles (tests use this to simulate a fresh process), and close Milvus
+    connections (an open Milvus Lite folder is locked against other processes)."""
     with _lock:
         _handles.clear()
+    import sys
+
+    if "rag.milvus_store" in sys.modules:
+        sys.modules["rag.milvus_store"].release()

@@ -27,7 +27,8 @@ from .errors import RagError
 from .handle import Handle, open_handle, rebuild
 from .qa import Delta, Done, Retrieved, Turn, check_question
 from .retriever import Hit
-from .store import Manifest, read_manifest
+from .store import Manifest
+from .vectorstore import store_manifest
 from .ui_render import (answer_html, corpus_html, error_html, passages_html, pending_html,
                         progress_html, rebuild_busy_html, rebuild_failed_html, rebuild_started_html,
                         report_html, retrieved_title, sources_html, sources_title, status_line,
@@ -180,7 +181,7 @@ class IndexPanel:
 
     def manifest(self) -> Manifest | None:
         try:
-            return read_manifest(self.settings.index)
+            return store_manifest(self.settings)
         except RagError:
             return None
 
