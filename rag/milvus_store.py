@@ -113,10 +113,10 @@ def connect(settings: Settings, create: bool = False) -> Any:
         return _clients[uri]
     pymilvus = _pymilvus()
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        # Milvus Lite logs a traceback when it cannot open its folder (we say it in one line),
-        # and pymilvus warns that Lite's query iterator takes client-side timestamps.
-        logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
-        logging.getLogger("pymilvus").setLevel(logging.ERROR)
+        # pymilvus, gRPC and Milvus Lite log tracebacks for failures that we report in one
+        # line (and for Lite's unimplemented timestamp RPC, which pymilvus works around).
+        for name in ("milvus_lite", "pymilvus", "grpc"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     if _is_lite(uri):
         if not Path(uri).exists() and not create:
             raise IndexMissing(f"no Milvus Lite file at {uri}: run `rag index` to build it")
@@ -460,8 +460,12 @@ def load_milvus(settings: Settings, embedder: Embedder) -> MilvusStore:
     if live is None:
         raise IndexMissing(f"no Milvus index at {settings.index}: run `rag index` to build it")
     check_compatible(live.manifest, settings, embedder, settings.index)
-    client = connect(settings)
     where = _where(milvus_uri(settings))
+    try:
+        client = connect(settings)
+    except IndexMissing:  # the version folder is there, the Milvus Lite file is not
+        raise RagError(f"{where} is missing (the index at {settings.index} needs it): "
+                       "run `rag index` to rebuild it") from None
     with _milvus_errors(settings):
         names = set(client.list_collections())
         for name in (live.meta.chunks, live.meta.sentences):

@@ -1,0 +1,171 @@
+"""The whole path on Milvus (``vector_store = "milvus"``): a real Milvus Lite folder that
+the tests create in a temporary folder, driven through the CLI and the library."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+pytest.importorskip("milvus_lite", reason="the milvus extra is not installed")
+
+from rag import milvus_store  # noqa: E402
+from rag.errors import RagError  # noqa: E402
+from rag.handle import forget, open_handle, rebuild  # noqa: E402
+from rag.qa import ask  # noqa: E402
+from rag.retriever import retrieve  # noqa: E402
+from rag.vectorstore import store_manifest  # noqa: E402
+
+from .conftest import ROOT, SEEDS, make_settings  # noqa: E402
+from .test_cli import isolated_env  # noqa: E402
+
+QUESTION = "业界认为做大模型的入场门票是多少钱?"
+
+
+def run_rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    forget()  # the test process must not hold the Milvus Lite folder the CLI opens
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          env=isolated_env(RAG_VECTOR_STORE="milvus", PYTHONPATH=str(ROOT)), timeout=300)
+
+
+@pytest.fixture(scope="module")
+def milvus_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """seeds/ indexed into Milvus Lite by `rag index` (the base folder: seeds/, index/)."""
+    base = tmp_path_factory.mktemp("milvus-seeds")
+    shutil.copytree(SEEDS, base / "seeds")
+    result = run_rag("index", "--corpus", "seeds", "--index", "index", cwd=base)
+    assert result.returncode == 0, result.stderr
+    assert "indexed 5 files" in result.stdout
+    assert (base / "index" / "milvus.db").is_dir() and (base / "index" / "MILVUS").is_file()
+    assert not (base / "index" / "CURRENT").exists()  # nothing written for FAISS
+    return base
+
+
+def test_ask_on_milvus_answers_with_citations_that_round_trip(milvus_seeds):
+    result = run_rag("ask", QUESTION, "--corpus", "seeds", "--index", "index", "--json", cwd=milvus_seeds)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert not data["abstained"] and "10 亿元" in data["answer"] and data["citations"]
+    for c in data["citations"]:
+        text = (milvus_seeds / c["source"]).read_text(encoding="utf-8")
+        assert text[c["start"] : c["end"]] == c["text"]
+        for a, b in c["quotes"]:
+            assert c["start"] <= a < b <= c["end"]
+
+
+def test_off_topic_question_abstains_on_milvus(milvus_seeds):
+    result = run_rag("ask", "红烧肉怎么做才好吃?", "--corpus", "seeds", "--index", "index", "--json", cwd=milvus_seeds)
+    data = json.loads(result.stdout)
+    assert data["abstained"] and data["citations"] == [] and data["passages"]
+
+
+def test_milvus_retrieves_what_faiss_retrieves(milvus_seeds, seeds_handle):
+    """Same passages, offsets, scores and sentence vectors as the FAISS index of the same seeds."""
+    settings = make_settings(milvus_seeds / "seeds", milvus_seeds / "index", vector_store="milvus")
+    handle = open_handle(settings)
+    try:
+        for question in (QUESTION, "Hugging Face 上有多少个模型?", "红烧肉怎么做才好吃?"):
+            for mode in ("hybrid", "dense", "lexical"):
+                ours = retrieve(handle.index, handle.embedder, question, settings, mode=mode)
+                theirs = retrieve(seeds_handle.index, seeds_handle.embedder, question, seeds_handle.settings, mode=mode)
+                assert [(h.chunk.source.split("/")[-1], h.chunk.start, h.chunk.end) for h in ours] == \
+                       [(h.chunk.source.split("/")[-1], h.chunk.start, h.chunk.end) for h in theirs]
+                assert [h.chunk.text for h in ours] == [h.chunk.text for h in theirs]
+                np.testing.assert_allclose([h.dense for h in ours], [h.dense for h in theirs], atol=1e-4)
+                np.testing.assert_allclose([h.lexical for h in ours], [h.lexical for h in theirs], atol=1e-4)
+                for a, b in zip(ours, theirs):
+                    assert a.sentences == b.sentences
+                    np.testing.assert_allclose(a.sentence_vectors, b.sentence_vectors, atol=1e-5)
+    finally:
+        forget()
+
+
+class _Failing:
+    """The real embedder, failing when asked to embed: a build that breaks mid-way."""
+
+    def __init__(self, embedder) -> None:
+        self.inner = embedder
+        self.name, self.dim = embedder.name, embedder.dim
+
+    def embed(self, texts):
+        raise RuntimeError("embedding failed")
+
+
+def test_incremental_update_edit_and_delete_and_a_failed_build_changes_nothing(small_corpus, tmp_path):
+    settings = make_settings(small_corpus, tmp_path / "index", vector_store="milvus")
+    first, handle = rebuild(settings)
+    assert first.added == ["docs/a.txt", "docs/b.md", "docs/c.txt"] and first.embedded_chunks == 3
+    assert "48.9%" in ask(handle, "亚马逊占有多少市场份额?").answer
+
+    # An edit whose build fails after the old rows were hidden: readers see the old index.
+    (small_corpus / "c.txt").write_text("阿里云占有 33.1% 的市场份额。腾讯云紧随其后。", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        milvus_store.build_milvus(settings, _Failing(handle.embedder))
+    forget()
+    handle = open_handle(settings)
+    assert len(handle.index) == 3 and "48.9%" in ask(handle, "亚马逊占有多少市场份额?").answer
+
+    # The next build rolls the failed one back and applies the edit and a deletion.
+    (small_corpus / "b.md").unlink()
+    report, handle = rebuild(settings)
+    assert report.changed == ["docs/c.txt"] and report.removed == ["docs/b.md"]
+    assert report.unchanged == ["docs/a.txt"] and report.embedded_chunks == 1
+    answer = ask(handle, "阿里云占有多少市场份额?")
+    assert "33.1%" in answer.answer and not answer.abstained
+    sources = {h.chunk.source for h in retrieve(handle.index, handle.embedder, "Hugging Face 模型", settings, k=5)}
+    assert sources == {"docs/a.txt", "docs/c.txt"}
+    manifest = store_manifest(settings)
+    assert manifest is not None and sorted(manifest.files) == ["docs/a.txt", "docs/c.txt"]
+    # Milvus holds exactly the live rows: the dead ones and the failed build's are gone.
+    store = handle.index
+    rows = store.client.query(store.meta.chunks, filter="id >= 0", output_fields=["source", "text"])
+    assert sorted(r["source"] for r in rows) == ["docs/a.txt", "docs/c.txt"]
+    assert not any("48.9%" in r["text"] for r in rows)
+    sentences = store.client.query(store.meta.sentences, filter="id >= 0", output_fields=["chunk_id"])
+    assert {r["chunk_id"] for r in sentences} == {int(i) for i in store.chunk_ids}
+    again, _ = rebuild(settings)
+    assert again.up_to_date
+    forget()
+
+
+def test_missing_milvus_file_is_one_line(small_corpus, tmp_path):
+    assert run_rag("index", "--corpus", str(small_corpus), "--index", "idx", cwd=tmp_path).returncode == 0
+    shutil.rmtree(tmp_path / "idx" / "milvus.db")
+    result = run_rag("ask", "亚马逊?", "--corpus", str(small_corpus), "--index", "idx", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "milvus.db" in lines[0] and "rag index" in lines[0], result.stderr
+    # and `rag index` rebuilds it
+    assert run_rag("index", "--corpus", str(small_corpus), "--index", "idx", cwd=tmp_path).returncode == 0
+    assert run_rag("ask", "亚马逊?", "--corpus", str(small_corpus), "--index", "idx", cwd=tmp_path).returncode == 0
+
+
+def test_corrupt_milvus_file_is_one_line(small_corpus, tmp_path):
+    assert run_rag("index", "--corpus", str(small_corpus), "--index", "idx", cwd=tmp_path).returncode == 0
+    for path in (tmp_path / "idx" / "milvus.db").rglob("*"):
+        if path.is_file() and path.name != "LOCK":
+            path.write_bytes(b"\x00garbage\xff" * 7)
+    result = run_rag("ask", "亚马逊?", "--corpus", str(small_corpus), "--index", "idx", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Milvus" in lines[0] and "rag index" in lines[0], result.stderr
+
+
+def test_milvus_without_the_extra_is_one_line(small_corpus, tmp_path):
+    code = ("import sys; sys.modules['pymilvus'] = None; from rag.cli import main; "
+            f"sys.argv = ['rag', 'index', '--corpus', {str(small_corpus)!r}, '--index', 'idx']; main()")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env=isolated_env(RAG_VECTOR_STORE="milvus", PYTHONPATH=str(ROOT)), timeout=120)
+    assert result.returncode == 1 and result.stderr.strip() == \
+        'error: vector_store = "milvus" needs pymilvus and milvus-lite: pip install "rag[milvus]"'
+
+
+def test_unknown_vector_store_is_a_settings_error():
+    with pytest.raises(RagError, match="vector_store must be faiss or milvus"):
+        make_settings(Path("docs"), Path("idx"), vector_store="chroma")
