@@ -104,6 +104,10 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
         if items:
             out.print(f"  {label:9} {len(items):3}  {escape(', '.join(items[:4]))}{' …' if len(items) > 4 else ''}")
     out.print(f"  embedded {report.embedded_chunks} chunks, reused {report.chunks - report.embedded_chunks}")
+    if s.vector_store == "milvus":
+        from .milvus_store import LEXICAL_NOTE, milvus_uri
+
+        out.print(f"  vectors and texts in Milvus at {escape(milvus_uri(s))}; {LEXICAL_NOTE}")
 
 
 def open_or_build(s: Settings):

@@ -111,6 +111,10 @@ def connect(settings: Settings, create: bool = False) -> Any:
     uri = milvus_uri(settings)
     if uri in _clients:
         return _clients[uri]
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # gRPC's C core logs keepalive renegotiations ("too_many_pings") on stderr; failures
+        # reach us as exceptions and are reported in one line.  Read when grpc is imported.
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     pymilvus = _pymilvus()
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         # pymilvus, gRPC and Milvus Lite log tracebacks for failures that we report in one
@@ -414,6 +418,18 @@ class MilvusStore:
                                         output_fields=["chunk_id"], group_by_field="chunk_id",
                                         search_params=search_params("flat", 0, len(ids)))
         best = {int(hit["entity"]["chunk_id"]): float(hit["distance"]) for hit in result[0]}
+        # An ANN index searched under a narrow filter may not reach every row: score
+        # those from their vectors instead, so the scores stay exact.
+        missing = [int(i) for i in ids if int(i) not in chunk_cos]
+        if missing:
+            with _milvus_errors(self.settings):
+                rows = self.client.get(self.meta.chunks, ids=missing, output_fields=["vector"])
+            chunk_cos.update({int(r["id"]): float(np.asarray(r["vector"], np.float32) @ qv) for r in rows})
+        missing = [int(i) for i in ids if int(i) not in best]
+        if missing:
+            for i, s in self.sentences(missing).items():
+                if len(s.vectors):
+                    best[i] = float((s.vectors @ qv).max())
         return combine(np.asarray([chunk_cos.get(int(i), 0.0) for i in ids], np.float32),
                        np.asarray([best.get(int(i), chunk_cos.get(int(i), 0.0)) for i in ids], np.float32))
 
@@ -540,7 +556,7 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
     if live and not (added or changed or removed):
         return BuildReport(len(docs), len(live.chunk_ids), time.perf_counter() - started, [], [], [],
                            unchanged, skipped, 0, up_to_date=True)
-    log.info(LEXICAL_NOTE)
+    log.info(LEXICAL_NOTE)  # and `rag index` prints it
 
     fresh = [d for d in docs if d.source not in unchanged]
     units = {d.source: chunk_units(d, settings.chunk_size, settings.chunk_overlap) for d in fresh}

@@ -42,6 +42,7 @@ def milvus_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_rag("index", "--corpus", "seeds", "--index", "index", cwd=base)
     assert result.returncode == 0, result.stderr
     assert "indexed 5 files" in result.stdout
+    assert "lexical search on Milvus uses rag's own BM25" in result.stdout  # the fallback is announced
     assert (base / "index" / "milvus.db").is_dir() and (base / "index" / "MILVUS").is_file()
     assert not (base / "index" / "CURRENT").exists()  # nothing written for FAISS
     return base
