@@ -256,6 +256,17 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _save(update: dict[str, Any]) -> dict[str, Any]:
+    """Merge this run's results into the file (a 1M run may go alongside a smaller one)."""
+    results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    scale_rows = {**results.get("scale", {}), **update.pop("scale", {})}
+    results.update(update)
+    if scale_rows:
+        results["scale"] = scale_rows
+    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000", help="comma-separated collection sizes for the scale part")
@@ -265,19 +276,16 @@ def main() -> None:
     import milvus_lite
     import pymilvus
 
-    results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    results.update(machine=machine(), milvus_lite=getattr(milvus_lite, "__version__", "?"),
-                   pymilvus=pymilvus.__version__)
+    results = _save({"machine": machine(), "milvus_lite": getattr(milvus_lite, "__version__", "?"),
+                     "pymilvus": pymilvus.__version__})
     with tempfile.TemporaryDirectory(prefix="bench-milvus-") as tmp:
         base = Path(tmp)
         if not args.skip_pipeline:
-            results["pipeline"] = pipeline(base)
-            results["bm25"] = milvus_bm25(base)
+            results = _save({"pipeline": pipeline(base)})
+            results = _save({"bm25": milvus_bm25(base)})
         for n in (int(x) for x in args.sizes.split(",") if x):
-            results.setdefault("scale", {})[str(n)] = scale(base, n, n > args.skip_faiss_above)
-            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+            results = _save({"scale": {str(n): scale(base, n, n > args.skip_faiss_above)}})
         forget()
-    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     SECTION.parent.mkdir(parents=True, exist_ok=True)
     SECTION.write_text(render(results), encoding="utf-8")
     print(f"wrote {SECTION}")

@@ -23,7 +23,8 @@ Visibility by generation makes rebuilds incremental *and* safe: a build of gener
 ones with ``born = G``; readers of the live generation ``L`` only see rows with
 ``born <= L < died``, so until the new version folder is committed (an atomic rename
 of ``MILVUS``) they answer exactly as before, and a failed build is rolled back by
-the next one.  Only after the commit are dead rows deleted.  A full rebuild (first
+the next one.  Dead rows are deleted by the build after, so processes still reading
+the previous generation keep answering until then.  A full rebuild (first
 build, other embedding, chunking or index type) writes new collections (a new epoch)
 and drops the old ones after the commit.
 """
@@ -547,6 +548,9 @@ def _rollback_failed(client: Any, meta: Meta) -> None:
 def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, skipped: list,
             started: float, progress: Progress | None) -> BuildReport:
     live = _usable_previous(settings, embedder, client)
+    if live:
+        _rollback_failed(client, live.meta)
+        _collect_garbage(client, live.meta)
     old_files = live.manifest.files if live else {}
     current = {d.source: d for d in docs}
     added = sorted(s for s in current if s not in old_files)
@@ -565,7 +569,6 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
     kind = live.manifest.resolved_index_type if live else choose_type(settings.index_type, n_total)
     dim = embedder.dim
     if live:
-        _rollback_failed(client, live.meta)
         meta = Meta(live.meta.chunks, live.meta.sentences, live.meta.generation + 1,
                     live.meta.next_id, live.meta.next_sentence_id)
     else:
@@ -636,8 +639,8 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
     meta = Meta(meta.chunks, meta.sentences, g, next_id, next_sid)
     _write_version(settings.index, manifest, meta, bm25, ids)  # the commit point
 
-    # 4. only now delete what no reader of generation g can see
-    _delete_dead(client, meta, dead)
+    # Rows hidden at g stay until the next build (_collect_garbage), so a process still
+    # answering from generation g - 1 keeps working until then.
     _drop_other_epochs(client, settings.milvus_collection, keep=(meta.chunks, meta.sentences))
     return BuildReport(len(docs), len(ids), time.perf_counter() - started, added, changed, removed,
                        unchanged, skipped, len(chunk_rows), embedded_sentences=len(texts))
@@ -649,6 +652,12 @@ def _drop_other_epochs(client: Any, prefix: str, keep: tuple[str, ...]) -> None:
     for name in client.list_collections():
         if name not in keep and pattern.fullmatch(name):
             client.drop_collection(name)
+
+
+def _collect_garbage(client: Any, meta: Meta) -> None:
+    """Delete the rows that died at or before the live generation (no reader of it sees them)."""
+    dead = [r["id"] for r in _query_all(client, meta.chunks, f"died <= {meta.generation}", ["id"])]
+    _delete_dead(client, meta, dead)
 
 
 def _delete_dead(client: Any, meta: Meta, dead: list[int]) -> None:
