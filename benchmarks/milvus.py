@@ -123,7 +123,8 @@ def milvus_bm25(base: Path) -> dict[str, Any]:
             t = time.perf_counter()
             ids = top(q.question)
             ms.append((time.perf_counter() - t) * 1000)
-            rank = next((r for r, i in enumerate(ids, 1) if contains_evidence(q, chunks[i].source, chunks[i].text)), None)
+            rank = next((r for r, i in enumerate(ids, 1)
+                         if contains_evidence(q, chunks[i].source, chunks[i].text)), None)
             hits += bool(rank and rank <= 5)
             mrr += 1 / rank if rank else 0.0
         out[name] = {"hit@5": hits / len(questions), "mrr@10": mrr / len(questions), "p50_ms": percentile(ms, 50)}

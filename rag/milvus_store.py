@@ -581,15 +581,8 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
     g = meta.generation
 
     # 1. hide what goes away (from generation g on), 2. insert what comes (visible from g)
-    dead: list[int] = []
     if live and (changed or removed):
-        for i in range(0, len(changed + removed), 100):
-            sources = json.dumps((changed + removed)[i : i + 100], ensure_ascii=False)
-            dead += [r["id"] for r in _query_all(client, meta.chunks, f"source in {sources} and {_visible(g - 1)}",
-                                                 ["id"])]
-        for i in range(0, len(dead), INSERT_BATCH):
-            client.upsert(meta.chunks, [{"id": j, "died": g} for j in dead[i : i + INSERT_BATCH]],
-                          partial_update=True)
+        _hide(client, meta.chunks, changed + removed, g)
 
     texts = [d.text[u.start : u.end] for d in fresh for u in units[d.source][0]]
 
@@ -598,6 +591,41 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
             progress(n_new if done >= total else n_new * done // max(total, 1), n_new)
 
     vectors = _embed(embedder, texts, in_chunks)
+    chunk_rows, sentence_rows = _rows(fresh, units, vectors, meta)
+    _insert(client, meta.sentences, sentence_rows)
+    _insert(client, meta.chunks, chunk_rows)
+
+    # 3. rag's BM25 over every chunk visible at g
+    bm25, ids, counts = _lexical(client, meta.chunks, g, docs)
+    manifest = Manifest(
+        format=FORMAT_VERSION, embedding=embedder.name, dim=dim, chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap, index_type=settings.index_type,
+        files={d.source: FileEntry(d.sha256, d.encoding, counts.get(d.source, 0)) for d in docs},
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), resolved_index_type=kind)
+    meta = Meta(meta.chunks, meta.sentences, g, meta.next_id + len(chunk_rows),
+                meta.next_sentence_id + len(sentence_rows))
+    _write_version(settings.index, manifest, meta, bm25, ids)  # the commit point
+
+    # Rows hidden at g stay until the next build (_collect_garbage), so a process still
+    # answering from generation g - 1 keeps working until then.
+    _drop_other_epochs(client, settings.milvus_collection, keep=(meta.chunks, meta.sentences))
+    return BuildReport(len(docs), len(ids), time.perf_counter() - started, added, changed, removed,
+                       unchanged, skipped, len(chunk_rows), embedded_sentences=len(texts))
+
+
+def _hide(client: Any, chunks: str, sources: list[str], g: int) -> None:
+    """Mark the live chunks of ``sources`` dead from generation ``g`` on (readers of g - 1 still see them)."""
+    dead: list[int] = []
+    for i in range(0, len(sources), 100):
+        names = json.dumps(sources[i : i + 100], ensure_ascii=False)
+        dead += [r["id"] for r in _query_all(client, chunks, f"source in {names} and {_visible(g - 1)}", ["id"])]
+    for i in range(0, len(dead), INSERT_BATCH):
+        client.upsert(chunks, [{"id": j, "died": g} for j in dead[i : i + INSERT_BATCH]], partial_update=True)
+
+
+def _rows(fresh: list, units: dict[str, Any], vectors: np.ndarray,
+          meta: Meta) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Milvus rows of the new chunks (born at ``meta.generation``) and of their sentences."""
     next_id, next_sid, row = meta.next_id, meta.next_sentence_id, 0
     chunk_rows: list[dict[str, Any]] = []
     sentence_rows: list[dict[str, Any]] = []
@@ -607,43 +635,31 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
         row += len(doc_units)
         r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
         lengths = np.sqrt(np.asarray([u.end - u.start for u in doc_units], dtype=np.float32))
-        cvec = chunk_vectors(svec, lengths, r)
-        for c, v, (a, b) in zip(doc_chunks, cvec, r.tolist()):
+        for c, v, (a, b) in zip(doc_chunks, chunk_vectors(svec, lengths, r), r.tolist()):
             if len(c.text.encode("utf-8")) > TEXT_BYTES:
                 raise RagError(f"{c.source}: a chunk of {len(c.text)} characters does not fit Milvus's "
                                f"text field ({TEXT_BYTES} bytes): lower chunk_size")
             chunk_rows.append({"id": next_id, "source": c.source, "span_start": c.start, "span_end": c.end,
-                               "text": c.text, "vector": v.tolist(), "born": g, "died": ALIVE})
+                               "text": c.text, "vector": v.tolist(), "born": meta.generation, "died": ALIVE})
             for u, sv in zip(doc_units[a:b], svec[a:b]):
                 sentence_rows.append({"id": next_sid, "chunk_id": next_id, "span_start": u.start,
                                       "span_end": u.end, "vector": sv.tolist()})
                 next_sid += 1
             next_id += 1
-    _insert(client, meta.sentences, sentence_rows)
-    _insert(client, meta.chunks, chunk_rows)
+    return chunk_rows, sentence_rows
 
-    # 3. rag's BM25 over every chunk visible at g, in corpus order (as the FAISS index)
-    rows = _query_all(client, meta.chunks, _visible(g), ["id", "source", "span_start", "text"])
+
+def _lexical(client: Any, chunks: str, g: int, docs: list) -> tuple[BM25, np.ndarray, dict[str, int]]:
+    """rag's BM25 over the chunks visible at ``g`` in corpus order (as the FAISS index), the
+    Milvus id of each BM25 row, and the chunk count per source."""
+    rows = _query_all(client, chunks, _visible(g), ["id", "source", "span_start", "text"])
     order = {d.source: n for n, d in enumerate(docs)}
     rows.sort(key=lambda r: (order.get(r["source"], len(order)), int(r["span_start"])))
-    bm25 = BM25.build([r["text"] for r in rows])
-    ids = np.asarray([int(r["id"]) for r in rows], dtype=np.int64)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["source"]] = counts.get(r["source"], 0) + 1
-    manifest = Manifest(
-        format=FORMAT_VERSION, embedding=embedder.name, dim=dim, chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap, index_type=settings.index_type,
-        files={d.source: FileEntry(d.sha256, d.encoding, counts.get(d.source, 0)) for d in docs},
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), resolved_index_type=kind)
-    meta = Meta(meta.chunks, meta.sentences, g, next_id, next_sid)
-    _write_version(settings.index, manifest, meta, bm25, ids)  # the commit point
-
-    # Rows hidden at g stay until the next build (_collect_garbage), so a process still
-    # answering from generation g - 1 keeps working until then.
-    _drop_other_epochs(client, settings.milvus_collection, keep=(meta.chunks, meta.sentences))
-    return BuildReport(len(docs), len(ids), time.perf_counter() - started, added, changed, removed,
-                       unchanged, skipped, len(chunk_rows), embedded_sentences=len(texts))
+    ids = np.asarray([int(r["id"]) for r in rows], dtype=np.int64)
+    return BM25.build([r["text"] for r in rows]), ids, counts
 
 
 def _drop_other_epochs(client: Any, prefix: str, keep: tuple[str, ...]) -> None:
