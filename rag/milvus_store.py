@@ -367,7 +367,12 @@ def _insert(client: Any, name: str, rows: list[dict[str, Any]]) -> None:
 class MilvusStore:
     """A loaded Milvus index: the version folder in memory, vectors and texts in Milvus."""
 
-    def __init__(self, settings: Settings, client: Any, live: _Live) -> None:
+    # Up to this many rows that readers must not see (hidden by the last build, or left by
+    # a failed one), dense search asks for that many more and drops them itself: a scalar
+    # filter on every search costs Milvus Lite more than the extra hits.
+    FILTER_LOCALLY_MAX = 1000
+
+    def __init__(self, settings: Settings, client: Any, live: _Live, invisible: int = 0) -> None:
         self.settings = settings
         self.client = client
         self.manifest = live.manifest
@@ -377,6 +382,7 @@ class MilvusStore:
         self._row_of = {int(i): r for r, i in enumerate(live.chunk_ids.tolist())}
         self._visible = _visible(live.meta.generation)
         self._kind = live.manifest.resolved_index_type
+        self._invisible = invisible
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -438,9 +444,17 @@ class MilvusStore:
                   extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Milvus proposes 4 × ``depth`` chunks by chunk vector (all of a small index),
         plus ``extra``; they are rescored with their best sentence."""
-        found = self._search(self.meta.chunks, np.asarray(query_vector, np.float32),
-                             min(4 * depth, len(self)), self._visible, len(self))
-        ids = np.unique(np.concatenate([np.asarray(list(found), np.int64),
+        want = 4 * depth
+        if len(self) <= want:  # every chunk is a candidate: no search needed
+            found = self.chunk_ids
+        elif self._invisible <= self.FILTER_LOCALLY_MAX:
+            hits = self._search(self.meta.chunks, np.asarray(query_vector, np.float32),
+                                want + self._invisible, "", len(self) + self._invisible)
+            found = np.asarray([i for i in hits if i in self._row_of][:want], np.int64)
+        else:
+            found = np.asarray(list(self._search(self.meta.chunks, np.asarray(query_vector, np.float32),
+                                                 want, self._visible, len(self))), np.int64)
+        ids = np.unique(np.concatenate([found.astype(np.int64),
                                         np.zeros(0, np.int64) if extra is None else extra.astype(np.int64)]))
         return best_first(ids, self.dense_scores(ids, query_vector), depth)
 
@@ -492,10 +506,11 @@ def load_milvus(settings: Settings, embedder: Embedder) -> MilvusStore:
         client.load_collection(live.meta.sentences)
         count = client.query(live.meta.chunks, filter=_visible(live.meta.generation),
                              output_fields=["count(*)"])[0]["count(*)"]
+        total = client.query(live.meta.chunks, filter="", output_fields=["count(*)"])[0]["count(*)"]
     if int(count) != len(live.chunk_ids):
         raise RagError(f"{where} holds {count} live chunks but the index at {settings.index} expects "
                        f"{len(live.chunk_ids)}: run `rag index` to rebuild it")
-    return MilvusStore(settings, client, live)
+    return MilvusStore(settings, client, live, invisible=int(total) - int(count))
 
 
 # ---------------------------------------------------------------- building

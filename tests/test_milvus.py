@@ -171,3 +171,31 @@ def test_milvus_without_the_extra_is_one_line(small_corpus, tmp_path):
 def test_unknown_vector_store_is_a_settings_error():
     with pytest.raises(RagError, match="vector_store must be faiss or milvus"):
         make_settings(Path("docs"), Path("idx"), vector_store="chroma")
+
+
+def test_dense_search_never_returns_hidden_rows_and_matches_exact_scoring(tmp_path):
+    """With more chunks than candidates, Milvus's ANN search proposes them; rows hidden by
+    the last build (still in the collection) must never come back."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    topics = ["亚马逊占有 48.9% 的云市场份额。", "微软的云业务增长很快。", "谷歌发布了新的大模型。",
+              "开源社区很活跃。", "大模型的训练成本很高。", "芯片短缺影响了算力供给。"]
+    for n, text in enumerate(topics):
+        (corpus / f"{n}.txt").write_text(text, encoding="utf-8")
+    settings = make_settings(corpus, tmp_path / "index", vector_store="milvus")
+    rebuild(settings)
+    (corpus / "0.txt").write_text("阿里云占有 33.1% 的云市场份额。", encoding="utf-8")
+    (corpus / "1.txt").write_text("腾讯云的业务增长很快。", encoding="utf-8")
+    _, handle = rebuild(settings)
+    store = handle.index
+    assert len(store) == 6 and store._invisible == 2  # the two old chunks await the next build
+    qv = handle.embedder.embed(["谁占有云市场的份额?"])[0]
+    live = {int(i) for i in store.chunk_ids}
+    exact = store.dense_scores(store.chunk_ids, qv)
+    expected = [int(store.chunk_ids[i]) for i in np.argsort(-exact)[:1]]
+    for local in (True, False):  # drop hidden rows ourselves, or let Milvus filter them
+        store.FILTER_LOCALLY_MAX = 1000 if local else 0
+        ids, scores = store.dense_top(qv, 1)  # 4 candidates of 6 chunks: the ANN path
+        assert set(ids.tolist()) <= live and ids.tolist() == expected
+        assert "33.1%" in store.fetch(ids.tolist())[int(ids[0])].text
+    forget()
