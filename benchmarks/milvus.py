@@ -179,8 +179,11 @@ def scale(base: Path, n: int, skip_faiss: bool) -> dict[str, Any]:
     t = time.perf_counter()
     for a in range(0, n, 5000):
         client.insert("scale", [{"id": a + i, "vector": v} for i, v in enumerate(data[a : a + 5000])])
+        if (a + 5000) % 100_000 == 0:
+            print(f"  milvus n={n}: inserted {a + 5000:,} in {time.perf_counter() - t:.0f} s", flush=True)
     row["milvus_insert_s"] = time.perf_counter() - t
     client.flush("scale")
+    print(f"  milvus n={n}: flushed (segment indexes built) at {time.perf_counter() - t:.0f} s", flush=True)
     client.load_collection("scale")
     client.search("scale", data=[queries[0].tolist()], anns_field="vector", limit=10,
                   search_params=search_params("hnsw", n, 10))  # first search loads the segment indexes
