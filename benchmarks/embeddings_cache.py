@@ -36,6 +36,10 @@ class DiskCachedEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
+    @property
+    def similarity_floor(self) -> float:
+        return float(getattr(self.inner, "similarity_floor", 0.0))
+
     @staticmethod
     def _key(kind: str, text: str) -> str:
         return hashlib.sha1(f"{kind}\0{text}".encode()).hexdigest()

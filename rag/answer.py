@@ -66,7 +66,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Weight of similarity (the rest: coverage) in support and in relevance, and the
 # answer-type penalty (BENCHMARKS.md).
 SUPPORT_DENSE_WEIGHT = 0.8
-RELEVANCE_DENSE_WEIGHT = 0.8
+RELEVANCE_DENSE_WEIGHT = 0.5
 TYPE_MISMATCH = 0.5
 # Below this share of question tokens known to the corpus, both are similarity only.
 CROSS_LINGUAL_KNOWN = 0.5
@@ -216,7 +216,10 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     spans, vectors = _sentences(hits, embedder)
     if not spans:
         return []
-    dense = vectors @ np.asarray(query_vector, dtype=np.float32)
+    # Put every model's cosines on one scale: 0 where unrelated texts sit for this model
+    # (e5's unrelated pairs score ~0.8, USE's ~0), 1 for identical meaning.
+    floor = float(getattr(embedder, "similarity_floor", 0.0))
+    dense = (vectors @ np.asarray(query_vector, dtype=np.float32) - floor) / (1.0 - floor)
     terms, known = question_terms(question, bm25)
     asked = set(tokenize(question))
     cross_lingual = known < CROSS_LINGUAL_KNOWN

@@ -183,6 +183,9 @@ class E5Embedder:
 
     name: str = "e5:multilingual-e5-small"
     dim: int = 384
+    # e5's cosines crowd into [0.75, 1]: unrelated Chinese sentences score ~0.8 with each
+    # other.  The answerer rescales similarities so that this reads as 0 (rag/answer.py).
+    similarity_floor: float = 0.8
 
     def _backend(self) -> Any:
         if self._nano is not None or self._st is not None:
@@ -236,6 +239,10 @@ class FusedEmbedder:
     @property
     def dim(self) -> int:
         return sum(e.dim for e, _ in self.parts)
+
+    @property
+    def similarity_floor(self) -> float:
+        return sum(w * float(getattr(e, "similarity_floor", 0.0)) for e, w in self.parts)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return np.hstack([np.sqrt(w) * e.embed(texts) for e, w in self.parts]).astype(np.float32)
