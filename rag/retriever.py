@@ -25,7 +25,7 @@ import numpy as np
 
 from .chunker import Chunk
 from .config import Settings
-from .embeddings import Embedder
+from .embeddings import Embedder, embed_query
 from .store import Index
 from .vectorstore import EXACT_DENSE_MAX, SENTENCE_WEIGHT, VectorStore, as_store  # noqa: F401 (re-exported)
 
@@ -67,7 +67,7 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     k = k or settings.top_k
     depth = max(50, 4 * k)
     if query_vector is None:
-        query_vector = embedder.embed([question])[0]
+        query_vector = embed_query(embedder, question)
     query_vector = np.asarray(query_vector, dtype=np.float32)
     fused: dict[int, float] = {}
     dense_of: dict[int, float] = {}
