@@ -130,7 +130,7 @@ def milvus_bm25(base: Path) -> dict[str, Any]:
             mrr += 1 / rank if rank else 0.0
         out[name] = {"hit@5": hits / len(questions), "mrr@10": mrr / len(questions), "p50_ms": percentile(ms, 50)}
         print(f"{name}: {out[name]}", flush=True)
-    client.close()
+    _close(client, base / "bm25.db")
     return out
 
 
@@ -196,12 +196,20 @@ def scale(base: Path, n: int, skip_faiss: bool, n_queries: int = N_QUERIES) -> d
                              search_params=search_params("hnsw", n, 10))[0]
         ms.append((time.perf_counter() - t) * 1000)
         found.append([int(h["id"]) for h in hits])
-    client.close()
+    _close(client, path)
     row.update(milvus_p50_ms=percentile(ms, 50), milvus_p95_ms=percentile(ms, 95),
                milvus_recall=_recall(np.asarray(found), truth), milvus_disk_bytes=_du(path))
     print(f"  milvus n={n}: {row}", flush=True)
     shutil.rmtree(path, ignore_errors=True)
     return row
+
+
+def _close(client: Any, path: Path) -> None:
+    """Close the client and stop its in-process Milvus Lite server (else exit waits on it)."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    client.close()
+    server_manager_instance.release_server(str(path))
 
 
 def _mb(b: float) -> str:
