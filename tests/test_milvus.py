@@ -26,12 +26,15 @@ from .conftest import ROOT, SEEDS, make_settings  # noqa: E402
 from .test_cli import isolated_env  # noqa: E402
 
 QUESTION = "业界认为做大模型的入场门票是多少钱?"
+# The store is under test, not the embedder: the fastest one to build with.
+EMBEDDING = "use"
 
 
 def run_rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     forget()  # the test process must not hold the Milvus Lite folder the CLI opens
     return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          env=isolated_env(RAG_VECTOR_STORE="milvus", PYTHONPATH=str(ROOT)), timeout=300)
+                          env=isolated_env(RAG_VECTOR_STORE="milvus", RAG_EMBEDDING=EMBEDDING, PYTHONPATH=str(ROOT)),
+                          timeout=900)
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +69,11 @@ def test_off_topic_question_abstains_on_milvus(milvus_seeds):
     assert data["abstained"] and data["citations"] == [] and data["passages"]
 
 
-def test_milvus_retrieves_what_faiss_retrieves(milvus_seeds, seeds_handle):
+def test_milvus_retrieves_what_faiss_retrieves(milvus_seeds):
     """Same passages, offsets, scores and sentence vectors as the FAISS index of the same seeds."""
-    settings = make_settings(milvus_seeds / "seeds", milvus_seeds / "index", vector_store="milvus")
+    seeds = milvus_seeds / "seeds"
+    settings = make_settings(seeds, milvus_seeds / "index", vector_store="milvus", embedding=EMBEDDING)
+    _, seeds_handle = rebuild(make_settings(seeds, milvus_seeds / "index-faiss", embedding=EMBEDDING))
     handle = open_handle(settings)
     try:
         for question in (QUESTION, "Hugging Face 上有多少个模型?", "红烧肉怎么做才好吃?"):
@@ -99,7 +104,7 @@ class _Failing:
 
 
 def test_incremental_update_edit_and_delete_and_a_failed_build_changes_nothing(small_corpus, tmp_path):
-    settings = make_settings(small_corpus, tmp_path / "index", vector_store="milvus")
+    settings = make_settings(small_corpus, tmp_path / "index", vector_store="milvus", embedding=EMBEDDING)
     first, handle = rebuild(settings)
     assert first.added == ["docs/a.txt", "docs/b.md", "docs/c.txt"] and first.embedded_chunks == 3
     assert "48.9%" in ask(handle, "亚马逊占有多少市场份额?").answer
@@ -163,7 +168,8 @@ def test_milvus_without_the_extra_is_one_line(small_corpus, tmp_path):
     code = ("import sys; sys.modules['pymilvus'] = None; from rag.cli import main; "
             f"sys.argv = ['rag', 'index', '--corpus', {str(small_corpus)!r}, '--index', 'idx']; main()")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                            env=isolated_env(RAG_VECTOR_STORE="milvus", PYTHONPATH=str(ROOT)), timeout=120)
+                            env=isolated_env(RAG_VECTOR_STORE="milvus", RAG_EMBEDDING=EMBEDDING, PYTHONPATH=str(ROOT)),
+                            timeout=300)
     assert result.returncode == 1 and result.stderr.strip() == \
         'error: vector_store = "milvus" needs pymilvus and milvus-lite: pip install "rag[milvus]"'
 
@@ -182,7 +188,7 @@ def test_dense_search_never_returns_hidden_rows_and_matches_exact_scoring(tmp_pa
               "开源社区很活跃。", "大模型的训练成本很高。", "芯片短缺影响了算力供给。"]
     for n, text in enumerate(topics):
         (corpus / f"{n}.txt").write_text(text, encoding="utf-8")
-    settings = make_settings(corpus, tmp_path / "index", vector_store="milvus")
+    settings = make_settings(corpus, tmp_path / "index", vector_store="milvus", embedding=EMBEDDING)
     rebuild(settings)
     (corpus / "0.txt").write_text("阿里云占有 33.1% 的云市场份额。", encoding="utf-8")
     (corpus / "1.txt").write_text("腾讯云的业务增长很快。", encoding="utf-8")
