@@ -151,7 +151,8 @@ def scale(base: Path, n: int, skip_faiss: bool, n_queries: int = N_QUERIES) -> d
     queries = gen.sample(n_queries)
     truth = np.argsort(-(queries @ data.T), axis=1)[:, :10]  # exact search
     ef = hnsw_ef_search(n)
-    row: dict[str, Any] = {"n": n, "queries": n_queries, "params": f"M={HNSW_M}, efConstruction={HNSW_EF_CONSTRUCTION}, ef={ef}"}
+    row: dict[str, Any] = {"n": n, "queries": n_queries,
+                           "params": f"M={HNSW_M}, efConstruction={HNSW_EF_CONSTRUCTION}, ef={ef}"}
     if not skip_faiss:
         t = time.perf_counter()
         index = build_faiss(data, "hnsw")
