@@ -1,8 +1,8 @@
 """The answer types, and the embedded extractive answerer (the no-LLM default).
 
 The extractive answerer never writes a word of its own: it picks the corpus
-sentences that best support the question and cites each one, or abstains when even
-the best sentence is weak evidence.  Each sentence of the best passages gets two
+sentences that best support the question and cites each one, or abstains when the
+corpus does not answer it.  Each sentence of the best passages gets two
 signals: meaning (embedding similarity, which also bridges English questions to
 Chinese text) and coverage (the share of the question's content words it contains,
 weighted by IDF; a word the corpus does not know at all weighs most: it is the
@@ -11,12 +11,14 @@ both down: a "how much" question needs a sentence with a quantity the question d
 not already contain (not a date: "2023年" does not answer "多少"), a "when" question
 a new date, and a sentence that is itself a question answers nothing.
 
-The two signals are blended twice.  *Support* leans on similarity (0.8): it decides
-whether to answer at all, and similarity is what separates off-topic and unanswerable
-questions.  *Relevance* weighs both equally: it picks which sentences to cite, where
-the question's exact names and numbers matter.  When most of the question's words are
-unknown to the corpus (an English question over Chinese text), coverage means
-nothing and both are the similarity alone.  Weights and threshold: BENCHMARKS.md.
+Similarities are first put on one scale for every model (e5 scores unrelated sentences
+~0.8, USE ~0: each embedder says where its "unrelated" lies).  The two signals are then
+blended twice.  *Support* leans on similarity (0.8): it feeds the answerability decision
+(:mod:`rag.answerability`: is the question about the corpus, and does the corpus say what
+is asked?).  *Relevance* weighs both equally: it picks which sentences to cite, where the
+question's exact names and numbers matter.  When most of the question's words are
+unknown to the corpus (an English question over Chinese text), coverage means nothing
+and both are the similarity alone.  Weights: BENCHMARKS.md.
 
 A cited sentence must make sense on its own, so it brings the neighbour it leans on:
 the sentence before one that refers back (因此 …, 这 …), the sentence after one that
