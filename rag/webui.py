@@ -1,6 +1,6 @@
 """What the browser chat does, without the widgets: answer a turn, rebuild, describe the corpus.
 
-``ui.py`` lays out the Gradio page and wires its events to these functions; they call
+:mod:`rag.webapp` lays out the Gradio page and wires its events to these functions; they call
 the same library as the CLI (:func:`rag.qa.stream`, :func:`rag.handle.rebuild`) and
 return plain values (chat messages in Gradio's "messages" format are plain dicts), so
 nothing here imports gradio and everything here is testable without a browser.
