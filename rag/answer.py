@@ -1,4 +1,4 @@
-"""The answer types, and the embedded extractive answerer (the no-LLM default).
+"""The embedded extractive answerer (the no-LLM default); the answer types are in :mod:`rag.types`.
 
 The extractive answerer never writes a word of its own: it picks the corpus
 sentences that best support the question and cites each one, or abstains when even
@@ -29,8 +29,7 @@ nothing; hits built by hand fall back to embedding their sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,6 +37,7 @@ from .chunker import split_sentences
 from .embeddings import Embedder
 from .lexical import BM25, tokenize
 from .retriever import Hit
+from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
 
 ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以下是最接近的段落，供参考。"
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
@@ -74,52 +74,6 @@ MAX_SENTENCES = 2
 # A sentence that mostly repeats the question (few tokens the question lacks) restates
 # it rather than answering it.
 ECHO_NOVELTY = 0.3
-
-
-@dataclass
-class Citation:
-    n: int
-    source: str
-    start: int
-    end: int
-    text: str
-    # Absolute [start, end) spans of the sentences this answer cites inside the passage.
-    quotes: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation]
-    passages: list[Hit]
-    timings: dict[str, float] = field(default_factory=dict)
-    llm: str = "extractive"
-    ungrounded: bool = False
-    support: float = 0.0
-    dropped_markers: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README."""
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "ungrounded": self.ungrounded,
-            "llm": self.llm,
-            "support": round(self.support, 4),
-            "citations": [{**asdict(c), "quotes": [list(q) for q in c.quotes]} for c in self.citations],
-            "passages": [passage_dict(h) for h in self.passages],
-            "dropped_markers": self.dropped_markers,
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-        }
-
-
-def passage_dict(hit: Hit) -> dict[str, Any]:
-    c = hit.chunk
-    return {"source": c.source, "start": c.start, "end": c.end, "text": c.text,
-            "score": round(hit.score, 6), "dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)}
 
 
 def is_english(text: str) -> bool:
@@ -278,7 +232,7 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
         hit = hits[cand.hit_rank]
         if cand.hit_rank not in citations:
             c = hit.chunk
-            citations[cand.hit_rank] = Citation(len(citations) + 1, c.source, c.start, c.end, c.text)
+            citations[cand.hit_rank] = Citation(len(citations) + 1, c)
         cite = citations[cand.hit_rank]
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")

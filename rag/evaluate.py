@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .answer import Answer
+from .types import Answer
 from .errors import RagError
 
 

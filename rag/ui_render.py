@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
-from .answer import Answer
+from .markers import MARKER, marker_numbers
 from .present import line_range
 from .retriever import Hit
 from .store import BuildReport, Manifest
+from .types import Answer, Passage
 
-# [1]  [1,3]  [1, 3]  【1】  【1，3】 — the forms an LLM writes and rag.citations accepts.
-MARKER = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 USER_ECHO_CHARS = 600  # a pasted essay is not echoed back in full
 
 
@@ -43,17 +41,13 @@ def anchor_id(turn: int, n: int) -> str:
     return f"rag-t{turn}-s{n}"
 
 
-def _marker_numbers(group: str) -> list[int]:
-    return [int(part) for part in re.split(r"\s*[,，、]\s*", group.strip())]
-
-
 def link_markers(text: str, turn: int, valid: Collection[int]) -> str:
     """Escape ``text``; markers whose numbers are all in ``valid`` become links to sources."""
     parts: list[str] = []
     pos = 0
     for match in MARKER.finditer(text):
         parts.append(esc(text[pos : match.start()]))
-        numbers = _marker_numbers(match.group(1))
+        numbers = [int(n) for n in marker_numbers(match.group(1))]
         if valid and all(n in valid for n in numbers):
             parts.extend(f'<a class="rag-cite" href="#{anchor_id(turn, n)}" title="source {n}">[{n}]</a>'
                          for n in numbers)
@@ -104,17 +98,6 @@ def answer_html(answer: Answer, turn: int) -> str:
 
 # ---------------------------------------------------------------- sources
 
-@dataclass(frozen=True)
-class Passage:
-    """One passage as the sources panel shows it."""
-
-    source: str
-    start: int
-    end: int
-    text: str
-    quotes: tuple[tuple[int, int], ...] = ()
-
-
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in sorted(spans):
@@ -146,27 +129,23 @@ def where(corpus: Path, p: Passage) -> str:
 
 
 def passage_html(p: Passage, corpus: Path, label: str, element_id: str | None = None,
-                 folded: bool = False) -> str:
-    """One source: file, line range and text; ``folded`` clips the text until clicked open."""
+                 folded: bool = False, quotes: Sequence[tuple[int, int]] = ()) -> str:
+    """One source: file, line range and text with ``quotes`` highlighted; ``folded`` clips the
+    text until clicked open."""
     head = (f'<div class="rag-source-head"><span class="rag-n">{esc(label)}</span>'
             f'<span class="rag-file">{esc(p.source)}</span>'
             f'<span class="rag-lines">{esc(where(corpus, p))}</span>'
             f'<span class="rag-chars">chars {p.start}–{p.end}</span></div>'
-            f'<div class="rag-passage">{highlight(p.text, p.start, p.quotes)}</div>')
+            f'<div class="rag-passage">{highlight(p.text, p.start, quotes)}</div>')
     if folded:
         return f'<details class="rag-source rag-fold"><summary>{head}</summary></details>'
     ident = f' id="{element_id}"' if element_id else ""
     return f'<div class="rag-source"{ident}>{head}</div>'
 
 
-def from_hit(hit: Hit) -> Passage:
-    c = hit.chunk
-    return Passage(c.source, c.start, c.end, c.text)
-
-
 def passages_html(hits: Sequence[Hit], corpus: Path) -> str:
     """Retrieved passages in rank order (while answering, after an abstention or failure)."""
-    body = "".join(passage_html(from_hit(h), corpus, f"#{rank}", folded=True) for rank, h in enumerate(hits, 1))
+    body = "".join(passage_html(h.chunk, corpus, f"#{rank}", folded=True) for rank, h in enumerate(hits, 1))
     return f'<div class="rag-sources">{body}</div>'
 
 
@@ -175,14 +154,13 @@ def sources_html(answer: Answer, corpus: Path, turn: int) -> str:
     if answer.abstained or not answer.citations:
         return passages_html(answer.passages, corpus)
     cited = "".join(
-        passage_html(Passage(c.source, c.start, c.end, c.text, tuple(map(tuple, c.quotes))),
-                     corpus, f"[{c.n}]", anchor_id(turn, c.n))
+        passage_html(c.passage, corpus, f"[{c.n}]", anchor_id(turn, c.n), quotes=c.quotes)
         for c in answer.citations)
     used = {(c.source, c.start) for c in answer.citations}
     others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in used]
     more = ""
     if others:
-        items = "".join(passage_html(from_hit(h), corpus, "·", folded=True) for h in others)
+        items = "".join(passage_html(h.chunk, corpus, "·", folded=True) for h in others)
         noun = "passage" if len(others) == 1 else "passages"
         more = f'<details class="rag-more"><summary>{len(others)} more retrieved {noun}</summary>{items}</details>'
     return f'<div class="rag-sources">{cited}{more}</div>'

@@ -25,7 +25,7 @@ from . import qa
 from .config import Settings
 from .errors import RagError
 from .handle import Handle, open_handle, rebuild
-from .qa import Delta, Done, Retrieved, Turn, check_question
+from .qa import Turn, check_question
 from .retriever import Hit
 from .store import Manifest, read_manifest
 from .ui_render import (answer_html, corpus_html, error_html, passages_html, pending_html,
@@ -132,34 +132,27 @@ class ChatEngine:
         turn = 1 + sum(m["role"] == "user" for m in conv.messages)
         asked = [*conv.messages, user_message(question)]
         yield Conversation([*asked, bot_message(pending_html("Searching the corpus…"))], conv.turns)
-        hits: list[Hit] = []
-        answer_text = ""
+        reader = qa.Reader()
         started = time.perf_counter()
         try:
             options = self._stream_options(llm, top_k)
             handle = open_handle(self.settings)
-            for event in self.stream(handle, question, history=list(conv.turns), **options):
-                if isinstance(event, Retrieved):
-                    hits = event.passages
-                    yield Conversation([*asked, bot_message(pending_html("Writing the answer…")),
-                                        self._retrieved(hits)], conv.turns)
-                elif isinstance(event, Delta):
-                    answer_text += event.text
-                    yield Conversation([*asked, bot_message(streaming_html(answer_text)),
-                                        self._retrieved(hits)], conv.turns)
-                elif isinstance(event, Done):
-                    answer = event.answer
-                    title = sources_title(answer, time.perf_counter() - started)
-                    sources = bot_message(sources_html(answer, self.settings.corpus, turn), title)
-                    yield Conversation([*asked, bot_message(answer_html(answer, turn)), sources],
-                                       [*conv.turns, Turn(question, answer.answer)])
-                    return
-            raise RagError("the answerer stopped without an answer; try again")
+            for step in reader.read(self.stream(handle, question, history=list(conv.turns), **options)):
+                if step.answer is None:
+                    shown = streaming_html(step.text) if step.text else pending_html("Writing the answer…")
+                    yield Conversation([*asked, bot_message(shown), self._retrieved(step.passages)], conv.turns)
+            answer = reader.answer
+            assert answer is not None  # read() raises otherwise
+            title = sources_title(answer, time.perf_counter() - started)
+            sources = bot_message(sources_html(answer, self.settings.corpus, turn), title)
+            yield Conversation([*asked, bot_message(answer_html(answer, turn)), sources],
+                               [*conv.turns, Turn(question, answer.answer)])
         except RagError as err:
-            yield self._failed(asked, conv.turns, str(err), hits)
+            yield self._failed(asked, conv.turns, str(err), reader.passages)
         except Exception as err:  # a bug must not leave the chat stuck on "Searching…"
             log.exception("chat turn failed")
-            yield self._failed(asked, conv.turns, f"internal error ({type(err).__name__}: {err})", hits)
+            yield self._failed(asked, conv.turns, f"internal error ({type(err).__name__}: {err})",
+                               reader.passages)
 
     def _retrieved(self, hits: list[Hit], failed: bool = False) -> Message:
         return bot_message(passages_html(hits, self.settings.corpus), retrieved_title(hits, failed))

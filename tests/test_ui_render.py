@@ -66,7 +66,7 @@ def cited_answer(corpus: Path) -> Answer:
     end = text.index("。", start) + 1
     passage = hit("docs/a.txt", 0, text)
     other = hit("docs/c.txt", 0, "亚马逊占有 48.9% 的市场份额。")
-    citation = Citation(1, "docs/a.txt", 0, len(text), text, [(start, end)])
+    citation = Citation(1, passage.chunk, [(start, end)])
     return Answer("门票多少钱？", text[start:end] + "[1]", False, [citation], [passage, other])
 
 
@@ -168,8 +168,8 @@ def test_an_unexpected_bug_ends_the_turn_with_an_error_not_a_stuck_chat(seeds_se
 
 
 def test_done_adds_the_turn_with_the_plain_answer(seeds_settings: Settings) -> None:
-    answer = Answer("问题？", "答案[1]", False, [Citation(1, "seeds/x.txt", 0, 3, "答案。", [(0, 2)])],
-                    [hit("seeds/x.txt", 0, "答案。")])
+    found = hit("seeds/x.txt", 0, "答案。")
+    answer = Answer("问题？", "答案[1]", False, [Citation(1, found.chunk, [(0, 2)])], [found])
     steps, end = last(ChatEngine(seeds_settings, fake_stream(Retrieved("问题？", answer.passages),
                                                              Delta("答案[1]"), Done(answer))), "问题？")
     assert "Searching" in steps[0].messages[-1]["content"]
