@@ -202,15 +202,14 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     from rich import box
     from rich.table import Table
 
-    from .evaluate import evaluate, read_questions
-    from .qa import ask
+    from .api import evaluate_questions
+    from .evaluate import read_questions
 
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
     questions = read_questions(file)
     handle = open_or_build(s)
-    depth = top_k or max(10, s.top_k)  # MRR@10 needs ten ranked passages
-    report = evaluate(questions, lambda q: ask(handle, q, top_k=depth, mode=mode))  # type: ignore[arg-type]
+    report = evaluate_questions(handle, questions, top_k=top_k, mode=mode)  # type: ignore[arg-type]
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
