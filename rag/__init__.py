@@ -41,7 +41,10 @@ _EXPORTS: dict[str, str] = {
     "RagError": "rag.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "__version__", "open_index", "evaluate_questions", "ask", "stream", "Turn", "Retrieved", "Delta", "Done",
+    "Event", "Reader", "Answer", "Citation", "Passage", "Hit", "Handle", "Settings", "load_settings", "RagError",
+]
 
 if TYPE_CHECKING:
     from .api import evaluate_questions, open_index
