@@ -89,7 +89,7 @@ def _ollama_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> "ChatLLM":
+def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> ChatLLM:
     """The chat model for ``spec`` (``provider:model``), ready to stream."""
     backend = resolve_backend(spec, settings, environ)
     from langchain.chat_models import init_chat_model

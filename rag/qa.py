@@ -70,7 +70,7 @@ class Reader:
     delta: str = ""  # what the latest event added to it
     answer: Answer | None = None
 
-    def read(self, events: Iterable[Event]) -> Iterator["Reader"]:
+    def read(self, events: Iterable[Event]) -> Iterator[Reader]:
         """Take in ``events``, yielding this reader after each; errors from the stream propagate.
 
         Raises :class:`RagError` if the stream ends without an answer.
@@ -158,7 +158,7 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
     yield Done(answer)
 
 
-def condense(model: "ChatLLM", question: str, history: Sequence[Turn]) -> str:
+def condense(model: ChatLLM, question: str, history: Sequence[Turn]) -> str:
     """The follow-up ``question`` rewritten by the LLM so it stands alone (for retrieval)."""
     from .prompt import clean_condensed, condense_prompt
 

@@ -74,7 +74,7 @@ class Manifest:
     resolved_index_type: str = "flat"  # what "auto" chose
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Manifest":
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
         files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
         return cls(files=files, **data)
 

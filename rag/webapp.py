@@ -26,8 +26,7 @@ import gradio as gr  # noqa: E402
 from .config import Settings, load_settings  # noqa: E402
 from .errors import RagError  # noqa: E402
 from .ui_render import CSS  # noqa: E402
-from .webui import (ChatEngine, Conversation, IndexPanel, example_questions, llm_choices,  # noqa: E402
-                    prepare, supports_llm_switch)
+from .webui import ChatEngine, Conversation, IndexPanel, example_questions, llm_choices, prepare, supports_llm_switch  # noqa: E402
 
 # Answers are CPU-bound (embedding); more parallel turns than this only queue in the BLAS.
 CHAT_CONCURRENCY = 4

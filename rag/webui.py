@@ -28,10 +28,24 @@ from .handle import Handle, open_handle, rebuild
 from .qa import Turn, check_question
 from .retriever import Hit
 from .store import Manifest, read_manifest
-from .ui_render import (answer_html, corpus_html, error_html, passages_html, pending_html,
-                        progress_html, rebuild_busy_html, rebuild_failed_html, rebuild_started_html,
-                        report_html, retrieved_title, sources_html, sources_title, status_line,
-                        streaming_html, user_html)
+from .ui_render import (
+    answer_html,
+    corpus_html,
+    error_html,
+    passages_html,
+    pending_html,
+    progress_html,
+    rebuild_busy_html,
+    rebuild_failed_html,
+    rebuild_started_html,
+    report_html,
+    retrieved_title,
+    sources_html,
+    sources_title,
+    status_line,
+    streaming_html,
+    user_html,
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
 
 from rag import handle, qa, webui
 from rag.config import Settings
@@ -189,7 +190,7 @@ def test_llm_answer_streams_in_and_its_checked_citations_link(seeds_settings: Se
 
 def test_wrong_password_is_refused(seeds_settings: Settings) -> None:
     with serving(seeds_settings, auth="alice:s3cret:x") as address:
-        with pytest.raises(Exception):
+        with pytest.raises(AuthenticationError):
             Client(address, verbose=False, auth=("alice", "wrong"))
         client = Client(address, verbose=False, auth=("alice", "s3cret:x"))
         assert 'class="rag-cite"' in text(chat(client, MOYIN)[1])

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-
 from rag import qa
 from rag.answer import Answer, Citation
 from rag.chunker import Chunk
@@ -18,8 +17,7 @@ from rag.handle import Handle
 from rag.qa import Delta, Done, Retrieved, Turn
 from rag.retriever import Hit
 from rag.store import BuildReport, read_manifest
-from rag.ui_render import (answer_html, corpus_html, esc, highlight, link_markers, report_html,
-                           sources_html, user_html)
+from rag.ui_render import answer_html, corpus_html, esc, highlight, link_markers, report_html, sources_html, user_html
 from rag.webui import ChatEngine, Conversation, example_questions, llm_choices
 from tests.conftest import ROOT, make_settings
 
