@@ -147,7 +147,7 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
             if vector is None:
                 to_embed.append(len(spans))
             spans.append((rank, start, end, text))
-            vectors.append(vector)
+            vectors.append(vector)  # type: ignore[arg-type]  # a None is embedded below
     if to_embed:
         for i, v in zip(to_embed, embedder.embed([spans[i][3] for i in to_embed])):
             vectors[i] = v
@@ -204,10 +204,10 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         nxt = group[i + 1] if i + 1 < len(group) else None
         echo = before is None and cand.echo
         after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
-        for c in (before, cand, after):
-            if c is not None and (c.hit_rank, c.start) not in seen:
-                seen.add((c.hit_rank, c.start))
-                out.append(c)
+        for pick in (before, cand, after):
+            if pick is not None and (pick.hit_rank, pick.start) not in seen:
+                seen.add((pick.hit_rank, pick.start))
+                out.append(pick)
     return out
 
 

@@ -70,7 +70,7 @@ class BM25:
     doc_ids: np.ndarray  # int32, postings concatenated term by term, ascending within a term
     weights: np.ndarray  # float32, BM25 term weight for (term, doc)
     n_docs: int
-    max_weights: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]  # per term
+    max_weights: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]  # per term; None: computed
 
     def __post_init__(self) -> None:
         if self.max_weights is None:
@@ -259,7 +259,7 @@ class BM25:
     def from_arrays(cls, terms: list[str], arrays: dict[str, np.ndarray]) -> BM25:
         vocab = {t: i for i, t in enumerate(terms)}
         bm = cls(vocab, arrays["indptr"], arrays["doc_ids"], arrays["weights"], int(arrays["n_docs"][0]),
-                 arrays.get("max_weights"))
+                 arrays.get("max_weights"))  # type: ignore[arg-type]  # older indexes lack it
         if (len(bm.indptr) != len(vocab) + 1 or bm.indptr[-1] != len(bm.doc_ids)
                 or len(bm.doc_ids) != len(bm.weights) or len(bm.max_weights) != len(vocab)):
             raise ValueError("BM25 arrays do not match the vocabulary")

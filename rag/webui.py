@@ -153,8 +153,8 @@ class ChatEngine:
             handle = open_handle(self.settings)
             for step in reader.read(self.stream(handle, question, history=list(conv.turns), **options)):
                 if step.answer is None:
-                    shown = streaming_html(step.text) if step.text else pending_html("Writing the answer…")
-                    yield Conversation([*asked, bot_message(shown), self._retrieved(step.passages)], conv.turns)
+                    body = streaming_html(step.text) if step.text else pending_html("Writing the answer…")
+                    yield Conversation([*asked, bot_message(body), self._retrieved(step.passages)], conv.turns)
             answer = reader.answer
             assert answer is not None  # read() raises otherwise
             title = sources_title(answer, time.perf_counter() - started)
