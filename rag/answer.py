@@ -1,4 +1,4 @@
-"""The answer types, and the embedded extractive answerer (the no-LLM default).
+"""The embedded extractive answerer (the no-LLM default); the answer types are in :mod:`rag.types`.
 
 The extractive answerer never writes a word of its own: it picks the corpus
 sentences that best support the question and cites each one, or abstains when the
@@ -31,8 +31,8 @@ nothing; hits built by hand fall back to embedding their sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +40,7 @@ from .chunker import split_sentences
 from .embeddings import Embedder
 from .lexical import BM25, tokenize
 from .retriever import Hit
+from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
 
 if TYPE_CHECKING:
     from .answerability import Decision
@@ -83,52 +84,6 @@ MAX_SENTENCES = 2
 # A sentence that mostly repeats the question (few tokens the question lacks) restates
 # it rather than answering it.
 ECHO_NOVELTY = 0.3
-
-
-@dataclass
-class Citation:
-    n: int
-    source: str
-    start: int
-    end: int
-    text: str
-    # Absolute [start, end) spans of the sentences this answer cites inside the passage.
-    quotes: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation]
-    passages: list[Hit]
-    timings: dict[str, float] = field(default_factory=dict)
-    llm: str = "extractive"
-    ungrounded: bool = False
-    support: float = 0.0
-    dropped_markers: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README."""
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "ungrounded": self.ungrounded,
-            "llm": self.llm,
-            "support": round(self.support, 4),
-            "citations": [{**asdict(c), "quotes": [list(q) for q in c.quotes]} for c in self.citations],
-            "passages": [passage_dict(h) for h in self.passages],
-            "dropped_markers": self.dropped_markers,
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-        }
-
-
-def passage_dict(hit: Hit) -> dict[str, Any]:
-    c = hit.chunk
-    return {"source": c.source, "start": c.start, "end": c.end, "text": c.text,
-            "score": round(hit.score, 6), "dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)}
 
 
 def is_english(text: str) -> bool:
@@ -208,7 +163,7 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
             if vector is None:
                 to_embed.append(len(spans))
             spans.append((rank, start, end, text))
-            vectors.append(vector)
+            vectors.append(vector)  # type: ignore[arg-type]  # a None is embedded below
     if to_embed:
         for i, v in zip(to_embed, embedder.embed([spans[i][3] for i in to_embed])):
             vectors[i] = v
@@ -271,10 +226,10 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         nxt = group[i + 1] if i + 1 < len(group) else None
         echo = before is None and cand.echo
         after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
-        for c in (before, cand, after):
-            if c is not None and (c.hit_rank, c.start) not in seen:
-                seen.add((c.hit_rank, c.start))
-                out.append(c)
+        for pick in (before, cand, after):
+            if pick is not None and (pick.hit_rank, pick.start) not in seen:
+                seen.add((pick.hit_rank, pick.start))
+                out.append(pick)
     return out
 
 
@@ -333,7 +288,7 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
         hit = hits[cand.hit_rank]
         if cand.hit_rank not in citations:
             c = hit.chunk
-            citations[cand.hit_rank] = Citation(len(citations) + 1, c.source, c.start, c.end, c.text)
+            citations[cand.hit_rank] = Citation(len(citations) + 1, c)
         cite = citations[cand.hit_rank]
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")
