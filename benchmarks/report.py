@@ -9,7 +9,6 @@ from typing import Any
 from .common import ROOT
 from .notes import DEVELOPMENT_NOTES
 
-
 SECTIONS = Path(__file__).parent / "sections"
 
 
