@@ -63,7 +63,7 @@ def pipeline(base: Path) -> dict[str, Any]:
         t = time.perf_counter()
         rebuild(s)
         noop_s = time.perf_counter() - t
-        quality = evaluate(questions, lambda q: ask(handle, q))["metrics"]["overall"]
+        quality = evaluate(questions, lambda q, h=handle: ask(h, q))["metrics"]["overall"]
         vectors = [embed_query(handle.embedder, q.question) for q in questions]
         retrieve_ms, ask_ms = [], []
         for _ in range(2):  # the first pass warms caches; the second is measured

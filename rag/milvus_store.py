@@ -52,8 +52,7 @@ from .embeddings import Embedder
 from .errors import IndexMissing, RagError
 from .lexical import BM25
 from .loader import load_corpus
-from .store import (FORMAT_VERSION, BuildReport, FileEntry, Manifest, Progress, check_compatible,
-                    chunk_vectors)
+from .store import FORMAT_VERSION, BuildReport, FileEntry, Manifest, Progress, check_compatible, chunk_vectors
 from .vectorstore import Sentences, best_first, combine
 
 log = logging.getLogger(__name__)
@@ -248,7 +247,7 @@ def _write_version(root: Path, manifest: Manifest, meta: Meta, bm25: BM25, ids: 
     """Write a complete version folder, then switch ``MILVUS`` to it (the commit point)."""
     tmp = Path(tempfile.mkdtemp(prefix=".building-m-", dir=root))
     try:
-        np.savez(tmp / "bm25.npz", **bm25.arrays())
+        np.savez(tmp / "bm25.npz", **bm25.arrays())  # type: ignore[arg-type]  # numpy's stub reads ** as allow_pickle
         terms = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
         (tmp / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "chunk_ids.npy", ids.astype(np.int64), allow_pickle=False)
@@ -290,7 +289,7 @@ def _visible(generation: int) -> str:
     return f"born <= {generation} and died > {generation}"
 
 
-def _ids_expr(field: str, ids: Sequence[int]) -> str:
+def _ids_expr(field: str, ids: Sequence[int] | np.ndarray) -> str:
     return f"{field} in [{', '.join(str(int(i)) for i in ids)}]"
 
 

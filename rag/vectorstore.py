@@ -165,7 +165,7 @@ class FaissStore:
         return out
 
 
-def as_store(index: "Index | VectorStore") -> VectorStore:
+def as_store(index: Index | VectorStore) -> VectorStore:
     """Accept a loaded FAISS ``Index`` wherever a store is expected (older callers)."""
     return FaissStore(index) if isinstance(index, Index) else index
 
