@@ -36,6 +36,7 @@ import numpy as np
 
 from .chunker import split_sentences
 from .embeddings import Embedder
+from .formats import location_label
 from .lexical import BM25, tokenize
 from .retriever import Hit
 
@@ -85,6 +86,12 @@ class Citation:
     text: str
     # Absolute [start, end) spans of the sentences this answer cites inside the passage.
     quotes: list[tuple[int, int]] = field(default_factory=list)
+    page: int | None = None  # PDF page of the passage
+    heading: str | None = None  # heading path of the passage (Word, HTML, Markdown)
+
+    @property
+    def location(self) -> str | None:
+        return location_label(self.page, self.heading)
 
 
 @dataclass
@@ -109,7 +116,8 @@ class Answer:
             "ungrounded": self.ungrounded,
             "llm": self.llm,
             "support": round(self.support, 4),
-            "citations": [{**asdict(c), "quotes": [list(q) for q in c.quotes]} for c in self.citations],
+            "citations": [{**asdict(c), "quotes": [list(q) for q in c.quotes], "location": c.location}
+                          for c in self.citations],
             "passages": [passage_dict(h) for h in self.passages],
             "dropped_markers": self.dropped_markers,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
@@ -119,6 +127,7 @@ class Answer:
 def passage_dict(hit: Hit) -> dict[str, Any]:
     c = hit.chunk
     return {"source": c.source, "start": c.start, "end": c.end, "text": c.text,
+            "page": c.page, "heading": c.heading, "location": c.location,
             "score": round(hit.score, 6), "dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)}
 
 
@@ -278,7 +287,8 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
         hit = hits[cand.hit_rank]
         if cand.hit_rank not in citations:
             c = hit.chunk
-            citations[cand.hit_rank] = Citation(len(citations) + 1, c.source, c.start, c.end, c.text)
+            citations[cand.hit_rank] = Citation(len(citations) + 1, c.source, c.start, c.end, c.text,
+                                                page=c.page, heading=c.heading)
         cite = citations[cand.hit_rank]
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")

@@ -86,7 +86,7 @@ class CitationChecker:
         citations = []
         for passage, n in ordered:
             c = self.passages[passage - 1].chunk
-            citations.append(Citation(n, c.source, c.start, c.end, c.text))
+            citations.append(Citation(n, c.source, c.start, c.end, c.text, page=c.page, heading=c.heading))
         return CheckedAnswer("".join(self._text).rstrip(), citations, list(self._dropped))
 
     def _rewrite(self, numbers: str) -> str:

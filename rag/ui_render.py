@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
 from .answer import Answer
-from .present import line_range
+from .present import where as _where
 from .retriever import Hit
 from .store import BuildReport, Manifest
 
@@ -113,6 +113,7 @@ class Passage:
     end: int
     text: str
     quotes: tuple[tuple[int, int], ...] = ()
+    location: str | None = None  # "p. 3" or the heading path, where the format has one
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -138,16 +139,13 @@ def highlight(text: str, offset: int, quotes: Sequence[tuple[int, int]]) -> str:
 
 
 def where(corpus: Path, p: Passage) -> str:
-    lines = line_range(corpus, p.source, p.start, p.end)
-    if lines is None:
-        return f"chars {p.start}–{p.end}"
-    first, last = lines
-    return f"line {first}" if first == last else f"lines {first}–{last}"
+    """The page or heading path, else the line range (plain text), else the offsets."""
+    return _where(corpus, p.source, p.start, p.end, p.location)
 
 
 def passage_html(p: Passage, corpus: Path, label: str, element_id: str | None = None,
                  folded: bool = False) -> str:
-    """One source: file, line range and text; ``folded`` clips the text until clicked open."""
+    """One source: file, page / heading / line range, and text; ``folded`` clips the text until clicked open."""
     head = (f'<div class="rag-source-head"><span class="rag-n">{esc(label)}</span>'
             f'<span class="rag-file">{esc(p.source)}</span>'
             f'<span class="rag-lines">{esc(where(corpus, p))}</span>'
@@ -161,7 +159,7 @@ def passage_html(p: Passage, corpus: Path, label: str, element_id: str | None = 
 
 def from_hit(hit: Hit) -> Passage:
     c = hit.chunk
-    return Passage(c.source, c.start, c.end, c.text)
+    return Passage(c.source, c.start, c.end, c.text, location=c.location)
 
 
 def passages_html(hits: Sequence[Hit], corpus: Path) -> str:
@@ -175,7 +173,7 @@ def sources_html(answer: Answer, corpus: Path, turn: int) -> str:
     if answer.abstained or not answer.citations:
         return passages_html(answer.passages, corpus)
     cited = "".join(
-        passage_html(Passage(c.source, c.start, c.end, c.text, tuple(map(tuple, c.quotes))),
+        passage_html(Passage(c.source, c.start, c.end, c.text, tuple(map(tuple, c.quotes)), c.location),
                      corpus, f"[{c.n}]", anchor_id(turn, c.n))
         for c in answer.citations)
     used = {(c.source, c.start) for c in answer.citations}
