@@ -18,6 +18,7 @@ loader reports it as skipped and indexes the rest.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -163,6 +164,9 @@ def extract_pdf(raw: bytes) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
+    # pypdf warns about every damage it recovers from (common in real PDFs); what the
+    # user needs is the one-line skip reason below, not a screen of warnings.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):  # an owner-only password still opens
