@@ -279,3 +279,14 @@ def test_a_changed_word_file_is_the_only_one_re_embedded(mixed, tmp_path: Path):
     assert report.changed == ["seeds/contract.docx"] and report.added == [] and report.removed == []
     answer = ask(open_handle(moved), "逾期交付每天的违约金是多少?")
     assert answer.citations and answer.citations[0].heading == "设备采购合同 > 第三条 违约责任"
+
+
+def test_sources_without_a_page_or_heading_show_lines_only_for_plain_text(tmp_path: Path):
+    from rag.present import where
+
+    (tmp_path / "a.txt").write_text("第一行。\n第二行。\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("**第一行**。\n\n第二行。\n", encoding="utf-8")
+    assert where(tmp_path / "x", "a.txt", 5, 9, None) == "line 2"
+    # the rendered Markdown's offsets are not the file's, so its lines would be wrong
+    assert where(tmp_path / "x", "b.md", 5, 9, None) == "chars 5–9"
+    assert where(tmp_path / "x", "r.pdf", 5, 9, "p. 4") == "p. 4"
