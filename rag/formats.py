@@ -178,7 +178,7 @@ def extract_pdf(raw: bytes) -> Extracted:
         raise Unreadable(f"encrypted PDF that cannot be opened ({err})") from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError, AssertionError) as err:
-        raise Unreadable(f"corrupt PDF ({type(err).__name__}: {_short(err)})") from None
+        raise Unreadable(f"corrupt PDF ({type(err).__name__}: {short_reason(err)})") from None
     out = _Builder(separator="\n\n")
     for number, page in enumerate(pages, 1):
         try:
@@ -196,7 +196,8 @@ def extract_pdf(raw: bytes) -> Extracted:
     return result
 
 
-def _short(err: BaseException, limit: int = 80) -> str:
+def short_reason(err: BaseException, limit: int = 80) -> str:
+    """An exception's message on one line, cut to ``limit`` characters."""
     text = " ".join(str(err).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -226,7 +227,7 @@ def extract_docx(raw: bytes) -> Extracted:
         document = docx.Document(io.BytesIO(raw))
         items = list(document.iter_inner_content())
     except (PackageNotFoundError, BadZipFile, KeyError, ValueError, OSError) as err:
-        raise Unreadable(f"corrupt Word file ({type(err).__name__}: {_short(err)})") from None
+        raise Unreadable(f"corrupt Word file ({type(err).__name__}: {short_reason(err)})") from None
     except Exception as err:  # lxml's XMLSyntaxError and friends: a damaged document part
         raise Unreadable(f"corrupt Word file ({type(err).__name__})") from None
     # Paragraph.style looks the style up by scanning styles.xml each time (2 s for 600
@@ -259,6 +260,24 @@ def _table_rows(table: Any) -> Iterable[str]:
 
 
 # ---------------------------------------------------------------- HTML
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def declared_charset(raw: bytes) -> str | None:
+    """The encoding a page declares in its first 4 KB, when it is one Python knows and not
+    one that :func:`rag.loader.decode` already handles (UTF-8, GBK/GB2312/GB18030)."""
+    import codecs
+
+    match = _META_CHARSET.search(raw[:4096])
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return None if name in ("utf-8", "gbk", "gb2312", "gb18030", "ascii") else name
+
 
 def extract_html(html: str) -> Extracted:
     """The page's main text (trafilatura: no navigation, scripts, footers), headings kept.
@@ -304,12 +323,17 @@ def _walk_html_main(element: Any, out: _Builder) -> None:
 
 # ---------------------------------------------------------------- Markdown
 
+# YAML front matter (Hugo, Jekyll, Obsidian) is metadata; CommonMark would read its closing
+# "---" as a heading underline.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
 def extract_markdown(source: str) -> Extracted:
     """Markdown rendered to plain text (markdown-it-py, CommonMark + tables): markup and
     link targets dropped, code kept, one block per line; ``#`` headings make the path."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(source)
+    tokens = MarkdownIt("commonmark").enable("table").parse(_FRONT_MATTER.sub("", source, count=1))
     out = _Builder()
     row: list[str] | None = None
     heading_level: int | None = None

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RagError
-from .formats import Extracted, Section, Unreadable, extract_docx, extract_html, extract_markdown, extract_pdf
+from .formats import (Extracted, Section, Unreadable, declared_charset, extract_docx, extract_html, extract_markdown,
+                      extract_pdf, short_reason)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ def extract(raw: bytes, suffix: str) -> tuple[Extracted, str]:
         return extract_pdf(raw), "pdf"
     if suffix == ".docx":
         return extract_docx(raw), "docx"
+    if suffix in HTML_SUFFIXES and (charset := declared_charset(raw)):
+        try:  # a page that names its encoding (<meta charset="big5">) is read in it
+            return extract_html(raw.decode(charset)), charset
+        except UnicodeDecodeError:
+            raise Unreadable(f"not valid {charset} text, though the page says it is") from None
     text, encoding = decode(raw)
     if suffix in MARKDOWN_SUFFIXES:
         return extract_markdown(text), encoding
@@ -136,7 +142,7 @@ def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
             continue
         except Exception as err:  # noqa: BLE001 — a parser bug on one file must not stop the build
             log.debug("reading %s failed", source, exc_info=True)
-            skipped.append(Skipped(source, f"could not be read ({type(err).__name__}: {err})"[:200]))
+            skipped.append(Skipped(source, f"could not be read ({type(err).__name__}: {short_reason(err)})"))
             continue
         log.info("read %s (%s)", source, doc.encoding)
         docs.append(doc)

@@ -131,6 +131,20 @@ def test_an_html_page_in_gb18030_with_little_text_is_still_read():
     assert "短页面：只有一句话。" in extract_html(raw.encode("gb18030").decode("gb18030")).text
 
 
+def test_a_page_that_declares_its_encoding_is_read_in_it(tmp_path: Path):
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"><title>公告</title>'
+            '</head><body><nav><a href="/">首頁</a></nav><article><h1>公告</h1>'
+            '<p>臺北分公司將於十月遷至信義區，新址鄰近捷運站。</p></article></body></html>')
+    (tmp_path / "big5.html").write_bytes(page.encode("big5"))
+    doc = load_document(tmp_path / "big5.html", tmp_path)
+    assert doc.encoding == "big5" and "臺北分公司將於十月遷至信義區，新址鄰近捷運站。" in doc.text
+
+
+def test_markdown_front_matter_is_metadata_not_text():
+    extracted = extract_markdown("---\ntitle: 周报\ntags: [运维]\n---\n# 正文\n\n内容。\n")
+    assert extracted.text == "正文\n内容。" and extracted.sections[0].heading == "正文"
+
+
 def test_markdown_is_indexed_as_rendered_text_under_its_headings(tmp_path: Path):
     extracted = extract_markdown(NOTES_MD)
     assert "本周完成了订单数据的迁移，共迁移了两百一十万条记录，耗时三天。" in extracted.text  # soft break joined
