@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 HEADING_SEPARATOR = " > "
+log = logging.getLogger(__name__)
 
 
 class Unreadable(ValueError):
@@ -99,11 +100,12 @@ class _Builder:
     def _next_start(self) -> int:
         return self.length + (len(self.separator) if self.parts else 0)
 
-    def section(self, **where: Any) -> None:
+    def section(self, page: int | None = None, heading: str | None = None) -> None:
+        """The next block starts a new section (a PDF page, a heading)."""
         start = self._next_start()
         if self.sections and self.sections[-1].start == start:
             self.sections.pop()  # the previous section holds no text: the new one replaces it
-        self.sections.append(Section(start, **where))
+        self.sections.append(Section(start, page, heading))
 
     def heading(self, level: int, text: str) -> None:
         text = _clean_block(text).replace("\n", " ")
@@ -180,16 +182,23 @@ def extract_pdf(raw: bytes) -> Extracted:
             RecursionError, OSError, AssertionError) as err:
         raise Unreadable(f"corrupt PDF ({type(err).__name__}: {short_reason(err)})") from None
     out = _Builder(separator="\n\n")
+    bad_pages: list[int] = []
     for number, page in enumerate(pages, 1):
         try:
             text = page.extract_text() or ""
-        except Exception as err:  # noqa: BLE001 — one bad page must not lose the others
-            raise Unreadable(f"corrupt PDF (page {number}: {type(err).__name__})") from None
+        except Exception as err:  # noqa: BLE001 — one damaged page must not lose the others
+            log.warning("page %d of a PDF could not be read (%s); indexing the other pages", number,
+                        type(err).__name__)
+            log.debug("page %d failed", number, exc_info=True)
+            bad_pages.append(number)
+            continue
         paragraphs = unwrap_lines(fold_compat(text).replace("\r", "\n").split("\n"))
         if paragraphs:
             out.section(page=number)
             out.block("\n".join(paragraphs))
     result = out.result()
+    if not result.text.strip() and bad_pages:
+        raise Unreadable(f"corrupt PDF ({len(bad_pages)} of {len(pages)} pages unreadable, no text in the others)")
     if not result.text.strip():
         raise Unreadable(f"no text layer in {len(pages)} page{'s' if len(pages) != 1 else ''} "
                          "(a scanned PDF? run OCR on it first)")
