@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from .embeddings import Embedder
 from .formats import location_label
 from .lexical import BM25, tokenize
 from .retriever import Hit
+
+if TYPE_CHECKING:
+    from .answerability import Decision
 
 ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以下是最接近的段落，供参考。"
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
@@ -289,7 +292,7 @@ class Evidence:
 
     candidates: list[Candidate]  # best first (relevance, then support)
     features: dict[str, float]
-    probability: float  # that the corpus answers the question (rag/answerability.py)
+    decision: Decision  # does the corpus answer the question (rag/answerability.py)
 
     @property
     def best(self) -> Candidate:
@@ -299,28 +302,30 @@ class Evidence:
 def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
                        embedder: Embedder, bm25: BM25) -> Evidence | None:
     """Score the sentences of the best passages and judge the best one; ``None`` if there are none."""
-    from .answerability import MODEL, features
+    from .answerability import decide, features
 
     hits = hits[:ANSWER_PASSAGES]
     candidates = sorted(score_sentences(question, query_vector, hits, embedder, bm25),
                         key=lambda c: (-c.relevance, -c.support))
     if not candidates:
         return None
-    feats = features(question, candidates, bm25)
-    return Evidence(candidates, feats, MODEL.probability(feats))
+    _, known = question_terms(question, bm25)
+    feats = features(question, candidates, bm25, cross_lingual=known < CROSS_LINGUAL_KNOWN)
+    return Evidence(candidates, feats, decide(feats))
 
 
 def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
                       embedder: Embedder, bm25: BM25, threshold: float | None = None) -> Answer:
     """Answer with the best-supported corpus sentences, or abstain when the answerability
-    model (or, if given, ``threshold`` on its probability) says the corpus does not answer."""
-    from .answerability import MODEL
-
+    models say the corpus does not answer (or, if ``threshold`` is given, when the weaker
+    of their probabilities is below it)."""
     evidence = candidate_evidence(question, query_vector, hits, embedder, bm25)
-    cut = MODEL.threshold if threshold is None else threshold
-    if evidence is None or evidence.probability < cut:
-        return Answer(question, abstain_message(question), True, [], hits,
-                      support=evidence.probability if evidence else 0.0)
+    if evidence is None:
+        return Answer(question, abstain_message(question), True, [], hits, support=0.0)
+    decision = evidence.decision
+    answers = decision.answer if threshold is None else decision.probability >= threshold
+    if not answers:
+        return Answer(question, abstain_message(question), True, [], hits, support=decision.probability)
     candidates = evidence.candidates
     chosen = [candidates[0]]
     for cand in candidates[1:]:
@@ -341,4 +346,4 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")
     return Answer(question, "".join(parts) if not is_english(question) else " ".join(parts),
-                  False, list(citations.values()), hits, support=evidence.probability)
+                  False, list(citations.values()), hits, support=decision.probability)
