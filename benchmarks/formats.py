@@ -180,7 +180,7 @@ def main() -> None:
         for kind in ("txt", "md", "html", "docx", "pdf"):
             path = docs[kind]
             load_document(path, path.parent)  # warm: imports and caches are not ingestion
-            seconds, doc = timed(lambda: load_document(path, path.parent))
+            seconds, doc = timed(lambda path=path: load_document(path, path.parent))
             text_mb = len(doc.text.encode("utf-8")) / 2**20
             sections = len(doc.sections)
             speed.append(f"| {kind} | {path.stat().st_size / 1024:.0f} KiB | {len(doc.text):,} | {sections} | "

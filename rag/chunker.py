@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .formats import location_label
 from .loader import Document
+from .types import Passage
 
 # A sentence ends at a full-width terminator, at a half-width one that is not inside a
 # number or identifier ("GPT-3.5", "0.002"), or at a line break.  Closing quotes and
@@ -31,23 +31,8 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
-class Chunk:
-    source: str
-    start: int
-    end: int
-    text: str
-    page: int | None = None  # PDF page (1-based)
-    heading: str | None = None  # heading path, "第一章 > 背景" (Word, HTML, Markdown)
-
-    @property
-    def id(self) -> str:
-        return f"{self.source}:{self.start}-{self.end}"
-
-    @property
-    def location(self) -> str | None:
-        """``p. 3`` or the heading path; ``None`` for plain text."""
-        return location_label(self.page, self.heading)
+# A chunk is a passage as the chunker cut it and the index stores it.
+Chunk = Passage
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:

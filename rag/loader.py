@@ -16,8 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RagError
-from .formats import (Extracted, Section, Unreadable, declared_charset, extract_docx, extract_html, extract_markdown,
-                      extract_pdf, short_reason)
+from .formats import (
+    Extracted,
+    Section,
+    Unreadable,
+    declared_charset,
+    extract_docx,
+    extract_html,
+    extract_markdown,
+    extract_pdf,
+    short_reason,
+)
 
 log = logging.getLogger(__name__)
 

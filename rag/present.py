@@ -5,7 +5,24 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .loader import decode, is_plain
+from .loader import decode, is_plain, load_document
+
+
+def file_text(corpus: Path, source: str) -> str:
+    """The text of ``source`` (relative to the corpus folder's parent) whose character
+    offsets are the ones passages and citations use: the decoded file, or for PDF, Word,
+    HTML and Markdown the text extracted from it; OSError/ValueError if unreadable."""
+    path = corpus.parent / source
+    if is_plain(source):
+        text, _ = decode(path.read_bytes())
+        return text
+    return _extracted(str(path), str(corpus), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _extracted(path: str, corpus: str, mtime: float) -> str:
+    """Extraction takes a while for a long PDF: each file version is extracted once."""
+    return load_document(Path(path), Path(corpus)).text
 
 
 @lru_cache(maxsize=64)
@@ -30,16 +47,6 @@ def line_range(corpus: Path, source: str, start: int, end: int) -> tuple[int, in
     from bisect import bisect_right
 
     return bisect_right(starts, start), bisect_right(starts, max(start, end - 1))
-
-
-def where(corpus: Path, source: str, start: int, end: int, location: str | None) -> str:
-    """``p. 3`` / the heading path where the format has one, else the line range, else chars."""
-    if location:
-        return location
-    lines = line_range(corpus, source, start, end)
-    if lines is None:
-        return f"chars {start}–{end}"
-    return f"line {lines[0]}" if lines[0] == lines[1] else f"lines {lines[0]}–{lines[1]}"
 
 
 def snippet(text: str, limit: int = 120) -> str:

@@ -74,7 +74,7 @@ class Manifest:
     resolved_index_type: str = "flat"  # what "auto" chose
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Manifest":
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
         files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
         return cls(files=files, **data)
 
@@ -370,7 +370,7 @@ def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
         np.save(tmp / "sentence_vectors.npy", sentence_vectors, allow_pickle=False)
         faiss.write_index(build_faiss(vectors, settings.index_type), str(tmp / "dense.faiss"))
         bm25 = BM25.build([c.text for c in chunks])
-        np.savez(tmp / "bm25.npz", **bm25.arrays())
+        np.savez(tmp / "bm25.npz", **bm25.arrays())  # type: ignore[arg-type]  # numpy's stub reads ** as allow_pickle
         terms = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
         (tmp / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
         counts: dict[str, int] = {}

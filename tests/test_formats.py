@@ -296,11 +296,24 @@ def test_a_changed_word_file_is_the_only_one_re_embedded(mixed, tmp_path: Path):
 
 
 def test_sources_without_a_page_or_heading_show_lines_only_for_plain_text(tmp_path: Path):
-    from rag.present import where
+    from rag.types import Passage
+    from rag.ui_render import where
 
-    (tmp_path / "a.txt").write_text("第一行。\n第二行。\n", encoding="utf-8")
-    (tmp_path / "b.md").write_text("**第一行**。\n\n第二行。\n", encoding="utf-8")
-    assert where(tmp_path / "x", "a.txt", 5, 9, None) == "line 2"
-    # the rendered Markdown's offsets are not the file's, so its lines would be wrong
-    assert where(tmp_path / "x", "b.md", 5, 9, None) == "chars 5–9"
-    assert where(tmp_path / "x", "r.pdf", 5, 9, "p. 4") == "p. 4"
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("第一行。\n第二行。\n", encoding="utf-8")
+    (corpus / "b.md").write_text("**第一行**。\n\n第二行。\n", encoding="utf-8")
+    assert where(corpus, Passage("docs/a.txt", 5, 9, "第二行。")) == "line 2"
+    # the rendered Markdown's offsets are not the file's, so its line numbers would be wrong
+    assert where(corpus, Passage("docs/b.md", 5, 9, "第二行。")) == "chars 5–9"
+    assert where(corpus, Passage("docs/r.pdf", 5, 9, "…", page=4)) == "p. 4"
+
+
+def test_the_whole_file_view_shows_the_extracted_text_the_offsets_point_into(tmp_path: Path):
+    from rag.present import file_text
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    fx.make_docx(corpus / "contract.docx", CONTRACT)
+    doc = load_document(corpus / "contract.docx", corpus)
+    assert file_text(corpus, "docs/contract.docx") == doc.text
