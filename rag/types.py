@@ -71,6 +71,14 @@ class Citation:
         return self.passage.text
 
     @property
+    def page(self) -> int | None:
+        return self.passage.page
+
+    @property
+    def heading(self) -> str | None:
+        return self.passage.heading
+
+    @property
     def location(self) -> str | None:
         return self.passage.location
 
