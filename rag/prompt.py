@@ -72,7 +72,12 @@ def load_template(prompt_file: Path | None) -> str:
 
 def format_passages(hits: Sequence[Hit]) -> str:
     """Passages numbered [1]..[k] with their source, as the model must cite them."""
-    return "\n\n".join(f"[{i}] 来源：{h.chunk.source}\n{h.chunk.text.strip()}" for i, h in enumerate(hits, 1))
+    return "\n\n".join(f"[{i}] 来源：{h.chunk.source}{_at(h.chunk.location)}\n{h.chunk.text.strip()}"
+                       for i, h in enumerate(hits, 1))
+
+
+def _at(location: str | None) -> str:
+    return f"（{location}）" if location else ""
 
 
 def answer_prompt(question: str, hits: Sequence[Hit], template: str = ANSWER_PROMPT) -> str:

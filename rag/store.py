@@ -4,7 +4,7 @@ Layout of an index folder::
 
     index/CURRENT            name of the live version folder (replaced atomically)
     index/v-<stamp>/manifest.json   settings, per-file hashes, file sizes
-                   chunks.jsonl     one {source, start, end, text} per line
+                   chunks.jsonl     one {source, start, end, text[, page][, heading]} per line
                    vectors.npy      float32 unit vectors, one row per chunk
                    sentence_vectors.npy  float32 unit vectors, one row per sentence
                    sentences.npz    sentence spans, and each chunk's range of sentences
@@ -42,7 +42,7 @@ from .errors import IndexMissing, RagError
 from .lexical import BM25
 from .loader import Document, Skipped, load_corpus
 
-FORMAT_VERSION = 2  # 2: sentence vectors
+FORMAT_VERSION = 3  # 2: sentence vectors; 3: PDF/Word/HTML, rendered Markdown, page/heading per chunk
 POINTER = "CURRENT"
 LOCK = ".build.lock"
 _DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json",
@@ -363,8 +363,7 @@ def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
     try:
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for c in chunks:
-                fh.write(json.dumps({"source": c.source, "start": c.start, "end": c.end, "text": c.text},
-                                    ensure_ascii=False) + "\n")
+                fh.write(json.dumps(_chunk_json(c), ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
         spans, ranges, sentence_vectors = sentences
         np.savez(tmp / "sentences.npz", spans=spans, chunk_sentences=ranges)
@@ -398,6 +397,16 @@ def _write_version(settings: Settings, embedder: Embedder, docs: list[Document],
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_old_versions(root, keep=version.name)
+
+
+def _chunk_json(c: Chunk) -> dict[str, Any]:
+    """A chunk's line in chunks.jsonl; ``page``/``heading`` only where the format has them."""
+    data: dict[str, Any] = {"source": c.source, "start": c.start, "end": c.end, "text": c.text}
+    if c.page is not None:
+        data["page"] = c.page
+    if c.heading is not None:
+        data["heading"] = c.heading
+    return data
 
 
 @contextmanager

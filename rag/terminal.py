@@ -19,7 +19,7 @@ from .errors import RagError
 from .present import line_range, snippet
 from .qa import Event, Reader
 from .retriever import Hit
-from .types import Answer, passage_dict
+from .types import Answer, Citation, Passage, passage_dict
 
 
 def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
@@ -64,9 +64,12 @@ def print_checks(answer: Answer, out: Console) -> None:
                   f"{escape(' '.join(answer.dropped_markers))}")
 
 
-def _where(s: Settings, source: str, start: int, end: int) -> str:
-    lines = line_range(s.corpus, source, start, end)
-    return f"lines {lines[0]}–{lines[1]}" if lines else f"chars {start}–{end}"
+def _where(s: Settings, c: Passage | Citation) -> str:
+    """``p. 3`` or the heading path where the format has one, else the line range."""
+    if c.location:
+        return c.location
+    lines = line_range(s.corpus, c.source, c.start, c.end)
+    return f"lines {lines[0]}–{lines[1]}" if lines else f"chars {c.start}–{c.end}"
 
 
 def print_sources(s: Settings, answer: Answer, out: Console) -> None:
@@ -76,7 +79,7 @@ def print_sources(s: Settings, answer: Answer, out: Console) -> None:
         out.print("[dim]Sources:[/]")
         for c in answer.citations:
             quote = " … ".join(c.text[a - c.start : b - c.start] for a, b in c.quotes) or c.text
-            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {_where(s, c.source, c.start, c.end)}  "
+            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {escape(_where(s, c))}  "
                       f"[dim](chars {c.start}–{c.end})[/]")
             out.print(f"      {escape(snippet(quote, 160))}")
     others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in cited]
@@ -91,5 +94,5 @@ def print_passages(s: Settings, hits: list[Hit], out: Console, title: str) -> No
     out.print(f"[dim]{escape(title)}[/]")
     for h in hits:
         c = h.chunk
-        out.print(f"  [dim]-[/] {escape(c.source)}  {_where(s, c.source, c.start, c.end)}  "
+        out.print(f"  [dim]-[/] {escape(c.source)}  {escape(_where(s, c))}  "
                   f"[dim]{escape(snippet(c.text, 80))}[/]")

@@ -12,13 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .formats import location_label  # standard library only: still nothing heavy
+
 if TYPE_CHECKING:
     from .retriever import Hit
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A span of a corpus file: ``text == decoded_file[start:end]``, offsets in characters.
+    """A span of a corpus file: ``text == file_text[start:end]``, offsets in characters,
+    where ``file_text`` is what the loader produced (the decoded file for ``.txt``, the
+    extracted text for PDF, Word, HTML and Markdown: ``rag.loader.load_document``).
 
     ``source`` is the file's path relative to the corpus folder's parent (``seeds/x.txt``).
     """
@@ -27,10 +31,17 @@ class Passage:
     start: int
     end: int
     text: str
+    page: int | None = None  # PDF page (1-based)
+    heading: str | None = None  # heading path, "第一章 > 背景" (Word, HTML, Markdown)
 
     @property
     def id(self) -> str:
         return f"{self.source}:{self.start}-{self.end}"
+
+    @property
+    def location(self) -> str | None:
+        """``p. 3`` or the heading path; ``None`` for plain text."""
+        return location_label(self.page, self.heading)
 
 
 @dataclass
@@ -59,9 +70,23 @@ class Citation:
     def text(self) -> str:
         return self.passage.text
 
+    @property
+    def page(self) -> int | None:
+        return self.passage.page
+
+    @property
+    def heading(self) -> str | None:
+        return self.passage.heading
+
+    @property
+    def location(self) -> str | None:
+        return self.passage.location
+
     def to_dict(self) -> dict[str, Any]:
+        p = self.passage
         return {"n": self.n, "source": self.source, "start": self.start, "end": self.end, "text": self.text,
-                "quotes": [list(q) for q in self.quotes]}
+                "quotes": [list(q) for q in self.quotes], "page": p.page, "heading": p.heading,
+                "location": p.location}
 
 
 @dataclass
@@ -99,4 +124,5 @@ def passage_dict(hit: Hit) -> dict[str, Any]:
     """A retrieved passage in the JSON output: the span and its scores."""
     c = hit.chunk
     return {"source": c.source, "start": c.start, "end": c.end, "text": c.text,
+            "page": c.page, "heading": c.heading, "location": c.location,
             "score": round(hit.score, 6), "dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)}

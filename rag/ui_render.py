@@ -126,6 +126,9 @@ def highlight(text: str, offset: int, quotes: Sequence[tuple[int, int]],
 
 
 def where(corpus: Path, p: Passage, lang: Lang = "en") -> str:
+    """The PDF page or heading path, else the line range (plain text), else the offsets."""
+    if p.location:
+        return p.location
     lines = line_range(corpus, p.source, p.start, p.end)
     if lines is None:
         return t("chars", lang, start=p.start, end=p.end)
