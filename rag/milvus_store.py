@@ -325,6 +325,8 @@ def create_chunk_collection(client: Any, name: str, dim: int, kind: str, n: int)
     schema.add_field("span_start", DataType.INT64)
     schema.add_field("span_end", DataType.INT64)
     schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
+    schema.add_field("page", DataType.INT64)  # PDF page, -1: none
+    schema.add_field("heading", DataType.VARCHAR, max_length=TEXT_BYTES)  # "": none
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     schema.add_field("born", DataType.INT64)
     schema.add_field("died", DataType.INT64)
@@ -392,8 +394,10 @@ class MilvusStore:
             return {}
         with _milvus_errors(self.settings):
             rows = self.client.get(self.meta.chunks, ids=ids,
-                                   output_fields=["source", "span_start", "span_end", "text"])
-        out = {int(r["id"]): Chunk(r["source"], int(r["span_start"]), int(r["span_end"]), r["text"]) for r in rows}
+                                   output_fields=["source", "span_start", "span_end", "text", "page", "heading"])
+        out = {int(r["id"]): Chunk(r["source"], int(r["span_start"]), int(r["span_end"]), r["text"],
+                                   page=None if int(r["page"]) < 0 else int(r["page"]),
+                                   heading=r["heading"] or None) for r in rows}
         if len(out) != len(set(ids)):
             raise _corrupt(self.settings.index, f"{len(set(ids)) - len(out)} chunk(s) missing in "
                            f"{_where(milvus_uri(self.settings))}")
@@ -650,11 +654,13 @@ def _rows(fresh: list, units: dict[str, Any], vectors: np.ndarray,
         r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
         lengths = np.sqrt(np.asarray([u.end - u.start for u in doc_units], dtype=np.float32))
         for c, v, (a, b) in zip(doc_chunks, chunk_vectors(svec, lengths, r), r.tolist()):
-            if len(c.text.encode("utf-8")) > TEXT_BYTES:
+            if max(len(c.text.encode("utf-8")), len((c.heading or "").encode("utf-8"))) > TEXT_BYTES:
                 raise RagError(f"{c.source}: a chunk of {len(c.text)} characters does not fit Milvus's "
                                f"text field ({TEXT_BYTES} bytes): lower chunk_size")
             chunk_rows.append({"id": next_id, "source": c.source, "span_start": c.start, "span_end": c.end,
-                               "text": c.text, "vector": v.tolist(), "born": meta.generation, "died": ALIVE})
+                               "text": c.text, "page": -1 if c.page is None else c.page,
+                               "heading": c.heading or "", "vector": v.tolist(),
+                               "born": meta.generation, "died": ALIVE})
             for u, sv in zip(doc_units[a:b], svec[a:b]):
                 sentence_rows.append({"id": next_sid, "chunk_id": next_id, "span_start": u.start,
                                       "span_end": u.end, "vector": sv.tolist()})

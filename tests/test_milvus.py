@@ -205,3 +205,16 @@ def test_dense_search_never_returns_hidden_rows_and_matches_exact_scoring(tmp_pa
         assert set(ids.tolist()) <= live and ids.tolist() == expected
         assert "33.1%" in store.fetch(ids.tolist())[int(ids[0])].text
     forget()
+
+
+def test_passages_keep_page_and_heading_as_on_faiss(small_corpus, tmp_path):
+    """Every field of a passage (offsets, text, PDF page, Markdown heading) survives Milvus."""
+    on_milvus = make_settings(small_corpus, tmp_path / "m", vector_store="milvus", embedding=EMBEDDING)
+    on_faiss = make_settings(small_corpus, tmp_path / "f", embedding=EMBEDDING)
+    _, milvus_handle = rebuild(on_milvus)
+    _, faiss_handle = rebuild(on_faiss)
+    question = "Hugging Face 上有多少模型?"
+    ours = retrieve(milvus_handle.index, milvus_handle.embedder, question, on_milvus)
+    theirs = retrieve(faiss_handle.index, faiss_handle.embedder, question, on_faiss)
+    assert [h.chunk for h in ours] == [h.chunk for h in theirs]
+    forget()
