@@ -1,0 +1,152 @@
+"""Reliability figures: build time and peak RSS on 5 MB / 50 MB corpora, checksum cost at load.
+
+Run ``python -m benchmarks.faults_scale [--sizes 5,50] [--code DIR] [--label after]``;
+it writes ``benchmarks/sections/reliability.md`` from the measurements kept in
+``benchmarks/sections/reliability.json`` (so "before" figures, measured once on the
+old code with ``--code``, survive later runs).
+
+The corpora are generated from ``seeds/`` so that no two files, and almost no two
+sentences, are the same: every sentence of the seeds is a unit; each generated file
+draws sentences at random from all seed files (shuffled across files), and every run
+of digits in a drawn sentence is replaced by a random number of the same length.
+An embedding cache keyed by content therefore gets no free hits from repetition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import ROOT
+
+SECTION = ROOT / "benchmarks" / "sections" / "reliability.md"
+RESULTS = ROOT / "benchmarks" / "sections" / "reliability.json"
+WORK = Path(os.environ.get("RAG_BENCH_WORK", "/tmp/rag-faults-scale"))
+FILE_MB = 5  # generated files are 5 MB each (the 5 MB corpus is one file)
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_DIGITS = re.compile(r"\d+")
+
+
+def seed_sentences() -> list[str]:
+    out: list[str] = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        out.extend(s.strip() for s in _SENTENCE.findall(path.read_text(encoding="utf-8")) if s.strip())
+    return out
+
+
+def generate(folder: Path, megabytes: int, seed: int = 9) -> Path:
+    """Write ``megabytes`` MB of varied text from the seeds into ``folder`` (cached by size)."""
+    done = folder / ".complete"
+    if done.is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    sentences = seed_sentences()
+    target = FILE_MB * 2**20
+    for n in range(max(1, megabytes // FILE_MB)):
+        parts: list[str] = []
+        size = 0
+        while size < target:
+            line = []
+            for _ in range(rng.randint(3, 8)):  # a paragraph of sentences from anywhere
+                s = _DIGITS.sub(lambda m: str(rng.randrange(10 ** len(m.group()))).zfill(len(m.group())),
+                                rng.choice(sentences))
+                line.append(s)
+            text = "".join(line) + "\n"
+            parts.append(text)
+            size += len(text.encode("utf-8"))
+        (folder / f"gen_{n:03d}.txt").write_text("".join(parts), encoding="utf-8")
+    done.write_text("", encoding="utf-8")
+    return folder
+
+
+def build(code: Path, corpus: Path, index: Path) -> dict[str, float]:
+    """One ``rag index`` from scratch in a child process: wall time, CPU time, peak RSS."""
+    import shutil
+
+    shutil.rmtree(index, ignore_errors=True)
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    script = ("import resource,subprocess,sys,time;t=time.perf_counter();"
+              "r=subprocess.run([sys.executable,'-m','rag.cli','index','--corpus',sys.argv[1],'--index',sys.argv[2],"
+              "'--json'],capture_output=True,text=True);w=time.perf_counter()-t;"
+              "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+              "print(r.returncode,w,u.ru_utime+u.ru_stime,u.ru_maxrss);sys.stderr.write(r.stderr[-2000:])")
+    done = subprocess.run([sys.executable, "-c", script, str(corpus), str(index)], cwd=code, env=env,
+                          capture_output=True, text=True, check=True)
+    rc, wall, cpu, rss_kb = done.stdout.split()
+    if rc != "0":
+        raise SystemExit(f"build failed: {done.stderr}")
+    return {"wall_s": round(float(wall), 1), "cpu_s": round(float(cpu), 1),
+            "peak_rss_mb": round(int(rss_kb) / 1024)}
+
+
+def checksum_cost(index: Path, repeats: int = 5) -> dict[str, float]:
+    """Seconds to verify the live index's files (sizes and hashes), warm page cache."""
+    from rag.index_format import live_version, read_manifest, verify_files
+
+    manifest = read_manifest(index)
+    version = live_version(index)
+    assert manifest is not None and version is not None
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        verify_files(index, version, manifest)
+        best = min(best, time.perf_counter() - t)
+    total = sum(manifest.sizes.values())
+    return {"verify_s": round(best, 4), "bytes": total, "chunks": sum(f.chunks for f in manifest.files.values())}
+
+
+def render(results: dict) -> str:
+    lines = ["## Reliability: build memory and time, checksum cost", "",
+             "Corpora generated from `seeds/` by `benchmarks/faults_scale.py`: sentences shuffled "
+             "across files and every number replaced by a random one of the same length, in files "
+             f"of {FILE_MB} MB (so an embedding cache keyed by content gets no hits from repetition). "
+             "One `rag index` from scratch per row, in a child process; peak RSS is the child's "
+             "`ru_maxrss`. The machine is shared (2 cores, other jobs running): times are noisy.", "",
+             "| corpus | code | wall s | CPU s | peak RSS MB |", "|---|---|---|---|---|"]
+    for key in sorted(results.get("builds", {})):
+        row = results["builds"][key]
+        lines.append(f"| {row['mb']} MB | {row['label']} | {row['wall_s']} | {row['cpu_s']} | {row['peak_rss_mb']} |")
+    if results.get("checksums"):
+        lines += ["", "Checksum verification at load (size + xxh3-64 of every index file, warm page "
+                  "cache, best of 5):", "", "| index | chunks | bytes hashed | seconds |", "|---|---|---|---|"]
+        for name, row in results["checksums"].items():
+            lines.append(f"| {name} | {row['chunks']:,} | {row['bytes']:,} | {row['verify_s']} |")
+    for note in results.get("notes", []):
+        lines += ["", note]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="5,50")
+    parser.add_argument("--code", type=Path, default=ROOT, help="source tree to build with")
+    parser.add_argument("--label", default="after")
+    parser.add_argument("--checksums", action="append", default=[], metavar="NAME=INDEX_DIR")
+    args = parser.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    results.setdefault("builds", {})
+    for mb in [int(x) for x in args.sizes.split(",") if x]:
+        corpus = generate(WORK / f"corpus-{mb}mb" / "docs", mb)
+        row = build(args.code, corpus, WORK / f"index-{mb}mb-{args.label}")
+        results["builds"][f"{mb:03d}-{args.label}"] = {"mb": mb, "label": args.label, **row}
+        print(mb, args.label, row, flush=True)
+        RESULTS.write_text(json.dumps(results, indent=1))
+    for spec in args.checksums:
+        name, _, folder = spec.partition("=")
+        results.setdefault("checksums", {})[name] = checksum_cost(Path(folder))
+        print(name, results["checksums"][name], flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1))
+    SECTION.write_text(render(results), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
