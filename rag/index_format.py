@@ -116,7 +116,7 @@ def live_version(root: Path) -> Path | None:
                        f"move it away, then run `rag index`")
     try:
         raw = pointer.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as err:
         raise RagError(f"cannot read {pointer}: {err.strerror or err}") from None
