@@ -41,28 +41,31 @@ def seed_sentences() -> list[str]:
     return out
 
 
-def generate(folder: Path, megabytes: int, seed: int = 9) -> Path:
-    """Write ``megabytes`` MB of varied text from the seeds into ``folder`` (cached by size)."""
+def varied_text(n_bytes: int, rng: random.Random, sentences: list[str]) -> str:
+    """About ``n_bytes`` of UTF-8: paragraphs of seed sentences drawn at random, numbers re-drawn."""
+    parts: list[str] = []
+    size = 0
+    while size < n_bytes:
+        line = []
+        for _ in range(rng.randint(3, 8)):  # a paragraph of sentences from anywhere
+            line.append(_DIGITS.sub(lambda m: str(rng.randrange(10 ** len(m.group()))).zfill(len(m.group())),
+                                    rng.choice(sentences)))
+        text = "".join(line) + "\n"
+        parts.append(text)
+        size += len(text.encode("utf-8"))
+    return "".join(parts)
+
+
+def generate(folder: Path, megabytes: float, seed: int = 9, file_bytes: int = FILE_MB * 2**20) -> Path:
+    """Write ``megabytes`` MB of varied text from the seeds into ``folder`` (kept for later runs)."""
     done = folder / ".complete"
     if done.is_file():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     sentences = seed_sentences()
-    target = FILE_MB * 2**20
-    for n in range(max(1, megabytes // FILE_MB)):
-        parts: list[str] = []
-        size = 0
-        while size < target:
-            line = []
-            for _ in range(rng.randint(3, 8)):  # a paragraph of sentences from anywhere
-                s = _DIGITS.sub(lambda m: str(rng.randrange(10 ** len(m.group()))).zfill(len(m.group())),
-                                rng.choice(sentences))
-                line.append(s)
-            text = "".join(line) + "\n"
-            parts.append(text)
-            size += len(text.encode("utf-8"))
-        (folder / f"gen_{n:03d}.txt").write_text("".join(parts), encoding="utf-8")
+    for n in range(max(1, round(megabytes * 2**20 / file_bytes))):
+        (folder / f"gen_{n:03d}.txt").write_text(varied_text(file_bytes, rng, sentences), encoding="utf-8")
     done.write_text("", encoding="utf-8")
     return folder
 

@@ -99,8 +99,10 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
 
 def write_error(root: Path, err: OSError) -> str:
     """Name the cause of a failed write in words (a full disk, not "538624 requested and 397280 written")."""
-    if err.errno in (errno.ENOSPC, errno.EDQUOT) or (err.errno is None and " requested and " in str(err)):
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
         why = "the disk is full"
+    elif err.errno is None and " requested and " in str(err):  # NumPy's words for a short write
+        why = "the disk is full (a write stopped short)"
     elif err.errno == errno.EFBIG:
         why = "a file would exceed the file-size limit (ulimit -f) or the file system's maximum"
     else:
