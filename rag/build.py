@@ -407,7 +407,7 @@ def _finish_version(settings: Settings, embedder: Embedder, docs: list[Document]
     np.savez(tmp / "sentences.npz", spans=spans, chunk_sentences=ranges)
     _write_faiss(build_faiss(vectors, settings.index_type), tmp / "dense.faiss")
     del vectors
-    bm25 = BM25.build([c.text for c in chunks])
+    bm25 = bm25_of(chunks)
     np.savez(tmp / "bm25.npz", **bm25.arrays())
     terms = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
     (tmp / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
@@ -428,6 +428,33 @@ def _finish_version(settings: Settings, embedder: Embedder, docs: list[Document]
                                        encoding="utf-8")
     _fsync_tree(tmp)
     _commit(settings.index, tmp)
+
+
+def bm25_of(chunks: list[Chunk]) -> BM25:
+    """BM25 over the chunks, counting terms chunk by chunk into compact arrays: a flat
+    stream of every token (``BM25.build``) would need gigabytes at 50 MB of text."""
+    from array import array
+    from collections import Counter
+
+    from .lexical import tokenize
+
+    vocab: dict[str, int] = {}
+    terms, docs, tfs, lengths = array("i"), array("i"), array("i"), array("q")
+    for doc, chunk in enumerate(chunks):
+        tokens = tokenize(chunk.text)
+        lengths.append(len(tokens))
+        for term, tf in Counter(vocab.setdefault(t, len(vocab)) for t in tokens).items():
+            terms.append(term)
+            docs.append(doc)
+            tfs.append(tf)
+    term_arr = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, np.int32)
+    order = np.argsort(term_arr, kind="stable")  # by term; documents stay ascending within a term
+    doc_arr = (np.frombuffer(docs, dtype=np.int32) if docs else np.zeros(0, np.int32))[order]
+    tf_arr = (np.frombuffer(tfs, dtype=np.int32) if tfs else np.zeros(0, np.int32))[order]
+    term_arr = term_arr[order].astype(np.int64)
+    del order, terms, docs, tfs
+    return BM25.from_postings(vocab, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, np.int64),
+                              term_arr, doc_arr, tf_arr)
 
 
 def _write_faiss(index: Any, path: Path) -> None:

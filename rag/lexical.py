@@ -111,6 +111,18 @@ class BM25:
         term_arr = uniq // max(n, 1)
         doc_arr = (uniq - term_arr * max(n, 1)).astype(np.int32)
         del uniq
+        return cls.from_postings(vocab, lengths, term_arr, doc_arr, tf, k1=k1, b=b)
+
+    @classmethod
+    def from_postings(cls, vocab: dict[str, int], lengths: np.ndarray, term_arr: np.ndarray,
+                      doc_arr: np.ndarray, tf: np.ndarray, k1: float = 1.2, b: float = 0.75) -> "BM25":
+        """From distinct (term, document, term frequency) triples sorted by term, then document.
+
+        The streaming index build counts terms chunk by chunk and comes in here, which
+        needs a fraction of the memory of one flat token stream."""
+        n = len(lengths)
+        n_terms = max(len(vocab), int(term_arr.max()) + 1 if len(term_arr) else 0)
+        tf = tf.astype(np.float32, copy=False)
         df = np.bincount(term_arr, minlength=n_terms).astype(np.float32)
         idf = np.log1p((max(n, 1) - df + 0.5) / (df + 0.5))
         lens = lengths.astype(np.float32)
