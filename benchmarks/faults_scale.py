@@ -124,19 +124,22 @@ def build(code: Path, corpus: Path, index: Path, mode: str) -> dict[str, float]:
 
 
 def checksum_cost(index: Path, repeats: int = 5) -> dict[str, float]:
-    """Seconds to verify the live index's files (sizes and hashes), warm page cache."""
+    """Seconds to verify the live index's files as a load does and as a build does (warm page cache)."""
     from rag.index_format import live_version, read_manifest, verify_files
 
     manifest = read_manifest(index)
     version = live_version(index)
     assert manifest is not None and version is not None
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        verify_files(index, version, manifest)
-        best = min(best, time.perf_counter() - t)
-    total = sum(manifest.sizes.values())
-    return {"verify_s": round(best, 4), "bytes": total, "chunks": sum(f.chunks for f in manifest.files.values())}
+    out: dict[str, float] = {"bytes": sum(manifest.sizes.values()),
+                             "chunks": sum(f.chunks for f in manifest.files.values())}
+    for key, full in (("load_s", False), ("build_s", True)):
+        best = float("inf")
+        for _ in range(repeats):
+            t = time.perf_counter()
+            verify_files(index, version, manifest, full=full)
+            best = min(best, time.perf_counter() - t)
+        out[key] = round(best, 4)
+    return out
 
 
 def render(results: dict) -> str:
@@ -158,10 +161,13 @@ def render(results: dict) -> str:
         lines.append(f"| {row['mb']} MB | {kind} | {row['label']} | {row['wall_s']} | {row['cpu_s']} "
                      f"| {row['peak_rss_mb']} |")
     if results.get("checksums"):
-        lines += ["", "Checksum verification at load (size + xxh3-64 of every index file, warm page "
-                  "cache, best of 5):", "", "| index | chunks | bytes hashed | seconds |", "|---|---|---|---|"]
+        lines += ["", "Checksum verification (size + xxh3-64 of every index file; warm page cache, best "
+                  "of 5). At load, sentence vectors over 256 MB stay memory-mapped and are checked by "
+                  "size only; a build verifies everything before reusing it. xxh3 hashes about 5 GB/s "
+                  "here (crc32 0.8, blake2b 0.25, sha256 0.5 GB/s).", "",
+                  "| index | chunks | index bytes | at load, s | at build, s |", "|---|---|---|---|---|"]
         for name, row in results["checksums"].items():
-            lines.append(f"| {name} | {row['chunks']:,} | {row['bytes']:,} | {row['verify_s']} |")
+            lines.append(f"| {name} | {row['chunks']:,} | {row['bytes']:,} | {row['load_s']} | {row['build_s']} |")
     for note in results.get("notes", []):
         lines += ["", note]
     return "\n".join(lines) + "\n"
