@@ -214,9 +214,10 @@ def load_settings(
     """Build settings from the layers; ``overrides`` (CLI flags) win, ``None`` values are ignored."""
     env = os.environ if environ is None else environ
     named = env.get("RAG_CONFIG") if config_file is None else None
-    path = config_file or Path(named or CONFIG_FILE)
     values: dict[str, Any] = {}
-    values.update(_from_toml(path, required=bool(named)))
+    if named != "":  # RAG_CONFIG set but empty: no settings file at all
+        path = config_file or Path(named or CONFIG_FILE)
+        values.update(_from_toml(path, required=bool(named)))
     values.update(_from_env(env))
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     hints = _hints()
