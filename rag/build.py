@@ -219,7 +219,7 @@ def _update(settings: Settings, embedder: Embedder, docs: list[Document], skippe
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    cache.clear()  # the new version holds every vector now
+    shutil.rmtree(root / CACHE, ignore_errors=True)  # the new version holds every vector now
     return BuildReport(len(docs), len(chunks), time.perf_counter() - started, added, changed, removed,
                        unchanged, skipped, counts.chunks, embedded_sentences=tracker.embedded,
                        cached_sentences=tracker.cached, repaired=repaired)
@@ -384,9 +384,6 @@ class _EmbedCache:
             np.save(fh, vectors, allow_pickle=False)
         os.replace(tmp, path)
         return vectors, False
-
-    def clear(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _finish_version(settings: Settings, embedder: Embedder, docs: list[Document], tmp: Path,
