@@ -288,7 +288,7 @@ class _Writer:
         """An unchanged file: its rows from the previous version, copied a block at a time."""
         a, b = prev.rows[source]
         ranges = np.asarray(prev.ranges[a:b])
-        first, last = int(ranges[0, 0]), int(ranges[-1, 1])
+        first, last = int(ranges[:, 0].min()), int(ranges[:, 1].max())
         self.ranges.append(ranges - first + self.written)
         self.spans.append(np.asarray(prev.spans[first:last]))
         for i in range(first, last, _COPY_ROWS):
