@@ -444,12 +444,18 @@ def bm25_of(chunks: list[Chunk]) -> BM25:
             terms.append(term)
             docs.append(doc)
             tfs.append(tf)
-    term_arr = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, np.int32)
-    order = np.argsort(term_arr, kind="stable")  # by term; documents stay ascending within a term
-    doc_arr = (np.frombuffer(docs, dtype=np.int32) if docs else np.zeros(0, np.int32))[order]
-    tf_arr = (np.frombuffer(tfs, dtype=np.int32) if tfs else np.zeros(0, np.int32))[order]
-    term_arr = term_arr[order].astype(np.int64)
-    del order, terms, docs, tfs
+    def take(values: array, order: np.ndarray) -> np.ndarray:
+        return np.frombuffer(values, dtype=np.int32)[order] if len(values) else np.zeros(0, np.int32)
+
+    # Sort the postings by term (documents stay ascending within a term), freeing each
+    # input as soon as its sorted copy exists: these arrays are as long as the postings.
+    order = np.argsort(np.frombuffer(terms, dtype=np.int32), kind="stable") if len(terms) else np.zeros(0, np.int64)
+    doc_arr = take(docs, order)
+    del docs
+    tf_arr = take(tfs, order)
+    del tfs
+    term_arr = take(terms, order)
+    del terms, order
     return BM25.from_postings(vocab, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, np.int64),
                               term_arr, doc_arr, tf_arr)
 

@@ -127,8 +127,20 @@ class BM25:
         idf = np.log1p((max(n, 1) - df + 0.5) / (df + 0.5))
         lens = lengths.astype(np.float32)
         avgdl = float(lens.mean()) if n else 1.0
-        norm = k1 * (1 - b + b * lens[doc_arr] / max(avgdl, 1e-9))
-        weight = (idf[term_arr] * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
+        # weight = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl)), computed in
+        # place (same operations in the same order, so the same float32 results) because
+        # each temporary is as long as the postings, the build's largest arrays.
+        norm = lens[doc_arr]
+        norm *= b
+        norm /= max(avgdl, 1e-9)
+        norm += 1 - b
+        norm *= k1
+        norm += tf
+        weight = idf[term_arr]
+        weight *= tf
+        weight *= k1 + 1
+        weight /= norm
+        del norm
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df.astype(np.int64), out=indptr[1:])
         return cls(vocab, indptr, doc_arr, weight, n)
