@@ -142,6 +142,42 @@ def checksum_cost(index: Path, repeats: int = 5) -> dict[str, float]:
     return out
 
 
+def synthetic_checksum_cost(reference: Path, chunks: int) -> dict[str, float]:
+    """Verification cost of an index of ``chunks`` chunks: files sized as ``reference``'s per
+    chunk, scaled (hashing time depends on bytes, not content), verified as a real one."""
+    import dataclasses
+    import shutil
+
+    from rag.index_format import DATA_FILES, file_checksum, live_version, read_manifest
+
+    manifest = read_manifest(reference)
+    version = live_version(reference)
+    assert manifest is not None and version is not None
+    have = sum(f.chunks for f in manifest.files.values())
+    root = WORK / f"synthetic-{chunks}"
+    shutil.rmtree(root, ignore_errors=True)
+    folder = root / "v-synthetic"
+    folder.mkdir(parents=True)
+    sizes = {}
+    for name in DATA_FILES:
+        size = manifest.sizes[name] * chunks // have
+        with (folder / name).open("wb") as fh:
+            block = os.urandom(2**20)
+            for _ in range(size // len(block)):
+                fh.write(block)
+            fh.write(block[: size % len(block)])
+        sizes[name] = size
+    fake = dataclasses.replace(manifest, sizes=sizes,
+                               checksums={n: file_checksum(folder / n) for n in DATA_FILES},
+                               files={"synthetic": dataclasses.replace(next(iter(manifest.files.values())),
+                                                                       chunks=chunks)})
+    (folder / "manifest.json").write_text(json.dumps(dataclasses.asdict(fake)), encoding="utf-8")
+    (root / "CURRENT").write_text("v-synthetic\n", encoding="utf-8")
+    out = checksum_cost(root)
+    shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
 def render(results: dict) -> str:
     lines = ["## Reliability: build memory and time, checksum cost", "",
              "Corpora generated from `seeds/` by `benchmarks/faults_scale.py`: sentences shuffled "
@@ -181,6 +217,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["model", "hash"], default="model",
                         help="model: `rag index` with the configured model; hash: the pipeline alone")
     parser.add_argument("--checksums", action="append", default=[], metavar="NAME=INDEX_DIR")
+    parser.add_argument("--synthetic", metavar="INDEX_DIR=CHUNKS", help="checksum cost at CHUNKS chunks")
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     results.setdefault("builds", {})
@@ -194,6 +231,11 @@ def main() -> None:
     for spec in args.checksums:
         name, _, folder = spec.partition("=")
         results.setdefault("checksums", {})[name] = checksum_cost(Path(folder))
+        print(name, results["checksums"][name], flush=True)
+    if args.synthetic:
+        reference, _, chunks = args.synthetic.partition("=")
+        name = f"{int(chunks) // 1000}k chunks (synthetic: files sized per chunk as {Path(reference).name})"
+        results.setdefault("checksums", {})[name] = synthetic_checksum_cost(Path(reference), int(chunks))
         print(name, results["checksums"][name], flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
