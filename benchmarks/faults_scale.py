@@ -185,11 +185,11 @@ def render(results: dict) -> str:
              f"of {FILE_MB} MB (so an embedding cache keyed by content gets no hits from repetition). "
              "One `rag index` from scratch per row, in a child process; peak RSS is the child's "
              "`ru_maxrss`. The machine is shared (2 cores, other jobs running): times are noisy.", "",
-             "`model` rows run `rag index` with the default model (USE multilingual); `pipeline` rows "
+             "`model` rows run `rag index` with the model that was the default then (USE multilingual); `pipeline` rows "
              "build in-process with a stand-in embedder that returns pseudo-random 512-d unit vectors "
              "at no compute cost, so that every array has its real size and the 50 MB build fits the "
              "time available on this machine; they measure the build's own memory and time, and "
-             "exclude the model's (about 300 MB resident, and most of the CPU).", "",
+             "exclude the model's (USE: about 126 MB resident, and most of the CPU).", "",
              "| corpus | embedder | code | wall s | CPU s | peak RSS MB |", "|---|---|---|---|---|---|"]
     for key in sorted(results.get("builds", {}), key=lambda k: (results["builds"][k]["mode"], k)):
         row = results["builds"][key]
