@@ -405,7 +405,7 @@ def _finish_version(settings: Settings, embedder: Embedder, docs: list[Document]
     _write_faiss(build_faiss(vectors, settings.index_type), tmp / "dense.faiss")
     del vectors
     bm25 = bm25_of(chunks)
-    np.savez(tmp / "bm25.npz", **bm25.arrays())
+    np.savez(tmp / "bm25.npz", **bm25.arrays())  # type: ignore[arg-type]  # numpy's stub reads ** as allow_pickle
     terms = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
     (tmp / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
     counts: dict[str, int] = {}

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .loader import Document
+from .types import Passage
 
 # A sentence ends at a full-width terminator, at a half-width one that is not inside a
 # number or identifier ("GPT-3.5", "0.002"), or at a line break.  Closing quotes and
@@ -28,16 +29,8 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
-class Chunk:
-    source: str
-    start: int
-    end: int
-    text: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.source}:{self.start}-{self.end}"
+# A chunk is a passage as the chunker cut it and the index stores it.
+Chunk = Passage
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:

@@ -245,15 +245,14 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     from rich import box
     from rich.table import Table
 
-    from .evaluate import evaluate, read_questions
-    from .qa import ask
+    from .api import evaluate_questions
+    from .evaluate import read_questions
 
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
     questions = read_questions(file)
     handle = open_or_build(s)
-    depth = top_k or max(10, s.top_k)  # MRR@10 needs ten ranked passages
-    report = evaluate(questions, lambda q: ask(handle, q, top_k=depth, mode=mode))  # type: ignore[arg-type]
+    report = evaluate_questions(handle, questions, top_k=top_k, mode=mode)  # type: ignore[arg-type]
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
@@ -282,20 +281,13 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
 @fail_cleanly
 def serve_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
               host: str, port: int, auth: str | None) -> None:
-    """Chat with the corpus in the browser (the app in ui.py; builds the index if missing)."""
-    import importlib.util
-
+    """Chat with the corpus in the browser (builds the index if missing)."""
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
     check_port(host, port)  # before loading anything or printing "serving"
-    path = Path(__file__).resolve().parent.parent / "ui.py"  # gradio is imported only here
-    spec = importlib.util.spec_from_file_location("rag_ui", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise RagError(f"the browser app {path} is missing: `rag serve` runs from a source checkout "
-                       f"(pip install -e .)")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.serve(s, host, port, auth)
+    from .webapp import serve  # gradio is imported only here
+
+    serve(s, host, port, auth)
 
 
 def check_port(host: str, port: int) -> None:

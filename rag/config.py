@@ -50,7 +50,7 @@ class Settings:
     # Extra LLMs offered in the UI's backend switch, besides `llm`.
     llm_choices: tuple[str, ...] = field(default_factory=tuple)
 
-    def resolved(self, base: Path | None = None) -> "Settings":
+    def resolved(self, base: Path | None = None) -> Settings:
         """Return a copy whose relative paths are anchored at ``base`` (the cwd)."""
         base = base or Path.cwd()
         return replace(

@@ -75,7 +75,7 @@ class Manifest:
     checksums: dict[str, str] = field(default_factory=dict)  # xxh3-64 hex per data file
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Manifest":
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
         files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
         return cls(files=files, **data)
 

@@ -70,7 +70,7 @@ class BM25:
     doc_ids: np.ndarray  # int32, postings concatenated term by term, ascending within a term
     weights: np.ndarray  # float32, BM25 term weight for (term, doc)
     n_docs: int
-    max_weights: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]  # per term
+    max_weights: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]  # per term; None: computed
 
     def __post_init__(self) -> None:
         if self.max_weights is None:
@@ -78,11 +78,11 @@ class BM25:
 
     # ------------------------------------------------------------ building
     @classmethod
-    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> "BM25":
+    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> BM25:
         return cls.from_token_lists([tokenize(t) for t in texts], k1=k1, b=b)
 
     @classmethod
-    def from_token_lists(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "BM25":
+    def from_token_lists(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
         """Build from tokenised documents (term strings)."""
         vocab: dict[str, int] = {}
         ids = [[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in docs]
@@ -92,7 +92,7 @@ class BM25:
 
     @classmethod
     def from_token_ids(cls, vocab: dict[str, int], lengths: np.ndarray, token_ids: np.ndarray,
-                       k1: float = 1.2, b: float = 0.75) -> "BM25":
+                       k1: float = 1.2, b: float = 0.75) -> BM25:
         """Fast path: documents as one flat array of term ids plus per-document lengths.
 
         Everything is vectorised (one sort of the (term, doc) keys), which is what
@@ -284,10 +284,10 @@ class BM25:
                 "n_docs": np.asarray([self.n_docs], dtype=np.int64), "max_weights": self.max_weights}
 
     @classmethod
-    def from_arrays(cls, terms: list[str], arrays: dict[str, np.ndarray]) -> "BM25":
+    def from_arrays(cls, terms: list[str], arrays: dict[str, np.ndarray]) -> BM25:
         vocab = {t: i for i, t in enumerate(terms)}
         bm = cls(vocab, arrays["indptr"], arrays["doc_ids"], arrays["weights"], int(arrays["n_docs"][0]),
-                 arrays.get("max_weights"))
+                 arrays.get("max_weights"))  # type: ignore[arg-type]  # older indexes lack it
         if (len(bm.indptr) != len(vocab) + 1 or bm.indptr[-1] != len(bm.doc_ids)
                 or len(bm.doc_ids) != len(bm.weights) or len(bm.max_weights) != len(vocab)):
             raise ValueError("BM25 arrays do not match the vocabulary")

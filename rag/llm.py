@@ -69,9 +69,9 @@ def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | 
     if importlib.util.find_spec(module) is None:
         raise RagError(f"llm {spec!r} needs the {package} package: pip install {package}")
     if provider == "ollama":
-        url = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
-        check_url("llm_base_url" if settings.llm_base_url else "OLLAMA_HOST", url)
-        return Backend(spec, provider, model, _ollama_url(url))
+        host = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
+        check_url("llm_base_url" if settings.llm_base_url else "OLLAMA_HOST", host)
+        return Backend(spec, provider, model, _ollama_url(host))
     url = settings.llm_base_url or env.get("OPENAI_BASE_URL")
     if url:
         check_url("llm_base_url" if settings.llm_base_url else "OPENAI_BASE_URL", url)
@@ -91,7 +91,7 @@ def _ollama_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> "ChatLLM":
+def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> ChatLLM:
     """The chat model for ``spec`` (``provider:model``), ready to stream."""
     backend = resolve_backend(spec, settings, environ)
     from langchain.chat_models import init_chat_model

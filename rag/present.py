@@ -8,6 +8,13 @@ from pathlib import Path
 from .loader import decode
 
 
+def file_text(corpus: Path, source: str) -> str:
+    """The decoded text of ``source`` (relative to the corpus folder's parent), whose
+    character offsets are the ones passages and citations use; OSError/ValueError if unreadable."""
+    text, _ = decode((corpus.parent / source).read_bytes())
+    return text
+
+
 @lru_cache(maxsize=64)
 def _line_starts(path: str, mtime: float) -> tuple[int, ...]:
     text, _ = decode(Path(path).read_bytes())

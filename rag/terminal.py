@@ -14,54 +14,41 @@ from typing import Any, Iterable
 from rich.console import Console
 from rich.markup import escape
 
-from .answer import Answer, passage_dict
 from .config import Settings
 from .errors import RagError
 from .present import line_range, snippet
-from .qa import Delta, Done, Event, Retrieved
+from .qa import Event, Reader
 from .retriever import Hit
+from .types import Answer, passage_dict
 
 
 def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
     """Print the answer as it streams, then its sources; return it."""
-    hits: list[Hit] = []
-    answer: Answer | None = None
-    streamed = False
+    reader = Reader()
     try:
-        for event in events:
-            if isinstance(event, Retrieved):
-                hits = event.passages
-            elif isinstance(event, Delta):
-                out.print(event.text, end="", style="bold", markup=False, highlight=False)
-                streamed = streamed or bool(event.text)
-            elif isinstance(event, Done):
-                answer = event.answer
+        for step in reader.read(events):
+            if step.delta:
+                out.print(step.delta, end="", style="bold", markup=False, highlight=False)
     except RagError:
-        if streamed:
+        if reader.text:
             out.print()
-        print_passages(s, hits, out, "Retrieved passages (the answer failed):")
+        print_passages(s, reader.passages, out, "Retrieved passages (the answer failed):")
         raise
-    if answer is None:
-        raise RagError("the answerer stopped without an answer; try again")
+    assert reader.answer is not None  # read() raises otherwise
     out.print()
     out.print()
-    print_checks(answer, out)
-    print_sources(s, answer, out)
-    return answer
+    print_checks(reader.answer, out)
+    print_sources(s, reader.answer, out)
+    return reader.answer
 
 
 def drain(events: Iterable[Event]) -> tuple[Answer | None, list[Hit], RagError | None]:
     """Run the stream to the end: the answer, or the passages and the error that stopped it."""
-    hits: list[Hit] = []
+    reader = Reader()
     try:
-        for event in events:
-            if isinstance(event, Retrieved):
-                hits = event.passages
-            elif isinstance(event, Done):
-                return event.answer, hits, None
+        return reader.final(events), reader.passages, None
     except RagError as failure:
-        return None, hits, failure
-    return None, hits, RagError("the answerer stopped without an answer; try again")
+        return None, reader.passages, failure
 
 
 def failure_dict(question: str, llm: str, hits: list[Hit], failure: RagError) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def test_every_chunk_of_the_real_corpus_round_trips_to_the_file_text():
 
 def test_gb18030_and_bom_files_decode_and_say_which_encoding(tmp_path: Path, caplog):
     (tmp_path / "legacy.txt").write_bytes("大模型的入场门票是十亿元。".encode("gb18030"))
-    (tmp_path / "bom.md").write_bytes(b"\xef\xbb\xbf" + "带BOM的文件。".encode("utf-8"))
+    (tmp_path / "bom.md").write_bytes(b"\xef\xbb\xbf" + "带BOM的文件。".encode())
     with caplog.at_level(logging.INFO, logger="rag.loader"):
         docs, _ = load_corpus(tmp_path)
     by_name = {d.source.rsplit("/", 1)[-1]: d for d in docs}
