@@ -43,9 +43,22 @@ from .chunker import Chunk, Span, chunk_units
 from .config import Settings
 from .embeddings import Embedder
 from .errors import RagError
-from .index_format import (DATA_FILES, FORMAT_VERSION, POINTER, FileEntry, IndexDamaged, Manifest,
-                           check_compatible, check_sentences, file_checksum, live_version, read_chunks,
-                           read_manifest, read_sentences, verify_files)
+from .index_format import (
+    DATA_FILES,
+    FORMAT_VERSION,
+    POINTER,
+    FileEntry,
+    IndexDamaged,
+    Manifest,
+    check_compatible,
+    check_sentences,
+    file_checksum,
+    live_version,
+    read_chunks,
+    read_manifest,
+    read_sentences,
+    verify_files,
+)
 from .lexical import BM25
 from .loader import Document, Skipped, load_corpus
 
@@ -296,7 +309,7 @@ class _Writer:
         self.chunks.extend(prev.chunks[a:b])
         self.vectors.append(np.array(prev.vectors[a:b], dtype=np.float32))
 
-    def embed(self, item: _Fresh, cache: "_EmbedCache", tracker: _Tracker) -> None:
+    def embed(self, item: _Fresh, cache: _EmbedCache, tracker: _Tracker) -> None:
         """A new or changed file: embed its sentences a block at a time; chunk vectors as they complete."""
         doc, units = item.doc, item.units
         base = self.written

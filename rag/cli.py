@@ -102,8 +102,14 @@ def cli() -> None:
 def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
               chunk_size: int | None, index_type: str | None, as_json: bool) -> None:
     """Build or update the index (only changed files are re-embedded)."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from .handle import rebuild
 

@@ -63,7 +63,7 @@ class Settings:
 
 # Allowed values, by setting: a range (inclusive; None = unbounded) or a set of choices.
 # Adding a setting with allowed values is one line here.
-RULES: dict[str, "Range | Choice"] = {}
+RULES: dict[str, Range | Choice] = {}
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,6 @@ class BM25:
         makes building a million-chunk index take seconds rather than minutes.
         """
         n = len(lengths)
-        n_terms = max(len(vocab), int(token_ids.max()) + 1 if len(token_ids) else 0)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keys = token_ids.astype(np.int64) * max(n, 1) + doc_of
         del doc_of
@@ -115,7 +114,7 @@ class BM25:
 
     @classmethod
     def from_postings(cls, vocab: dict[str, int], lengths: np.ndarray, term_arr: np.ndarray,
-                      doc_arr: np.ndarray, tf: np.ndarray, k1: float = 1.2, b: float = 0.75) -> "BM25":
+                      doc_arr: np.ndarray, tf: np.ndarray, k1: float = 1.2, b: float = 0.75) -> BM25:
         """From distinct (term, document, term frequency) triples sorted by term, then document.
 
         The streaming index build counts terms chunk by chunk and comes in here, which

@@ -6,8 +6,19 @@
 
 from __future__ import annotations
 
-from .build import (CACHE_BLOCK, EMBED_BATCH, LOCK, BuildReport, Progress, build_index,  # noqa: F401
-                    chunk_vectors, remove_stale)
-from .index_format import (DATA_FILES, FORMAT_VERSION, POINTER, FileEntry, Index, IndexDamaged,  # noqa: F401
-                           Manifest, check_compatible, live_version, load_index, read_manifest, verify_files)
+from .build import CACHE_BLOCK, EMBED_BATCH, LOCK, BuildReport, Progress, build_index, chunk_vectors, remove_stale  # noqa: F401
+from .index_format import (  # noqa: F401
+                    DATA_FILES,
+                    FORMAT_VERSION,
+                    POINTER,
+                    FileEntry,
+                    Index,
+                    IndexDamaged,
+                    Manifest,
+                    check_compatible,
+                    live_version,
+                    load_index,
+                    read_manifest,
+                    verify_files,
+)
 from .lexical import BM25  # noqa: F401
