@@ -99,7 +99,6 @@ class BM25:
         makes building a million-chunk index take seconds rather than minutes.
         """
         n = len(lengths)
-        n_terms = max(len(vocab), int(token_ids.max()) + 1 if len(token_ids) else 0)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keys = token_ids.astype(np.int64) * max(n, 1) + doc_of
         del doc_of
@@ -111,12 +110,36 @@ class BM25:
         term_arr = uniq // max(n, 1)
         doc_arr = (uniq - term_arr * max(n, 1)).astype(np.int32)
         del uniq
+        return cls.from_postings(vocab, lengths, term_arr, doc_arr, tf, k1=k1, b=b)
+
+    @classmethod
+    def from_postings(cls, vocab: dict[str, int], lengths: np.ndarray, term_arr: np.ndarray,
+                      doc_arr: np.ndarray, tf: np.ndarray, k1: float = 1.2, b: float = 0.75) -> BM25:
+        """From distinct (term, document, term frequency) triples sorted by term, then document.
+
+        The streaming index build counts terms chunk by chunk and comes in here, which
+        needs a fraction of the memory of one flat token stream."""
+        n = len(lengths)
+        n_terms = max(len(vocab), int(term_arr.max()) + 1 if len(term_arr) else 0)
+        tf = tf.astype(np.float32, copy=False)
         df = np.bincount(term_arr, minlength=n_terms).astype(np.float32)
         idf = np.log1p((max(n, 1) - df + 0.5) / (df + 0.5))
         lens = lengths.astype(np.float32)
         avgdl = float(lens.mean()) if n else 1.0
-        norm = k1 * (1 - b + b * lens[doc_arr] / max(avgdl, 1e-9))
-        weight = (idf[term_arr] * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
+        # weight = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl)), computed in
+        # place (same operations in the same order, so the same float32 results) because
+        # each temporary is as long as the postings, the build's largest arrays.
+        norm = lens[doc_arr]
+        norm *= b
+        norm /= max(avgdl, 1e-9)
+        norm += 1 - b
+        norm *= k1
+        norm += tf
+        weight = idf[term_arr]
+        weight *= tf
+        weight *= k1 + 1
+        weight /= norm
+        del norm
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df.astype(np.int64), out=indptr[1:])
         return cls(vocab, indptr, doc_arr, weight, n)

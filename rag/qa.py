@@ -100,6 +100,11 @@ class Reader:
 def check_question(question: str, max_chars: int) -> str:
     """Reject questions we cannot answer sensibly, with the reason, before any work."""
     question = (question or "").strip()
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from the terminal or argv arrive as surrogates
+        raise RagError("the question holds bytes that are not UTF-8 text: check the terminal's "
+                       "encoding (LANG / LC_ALL) and ask again") from None
     if not question:
         raise RagError("the question is empty: ask something about the corpus")
     if len(question) > max_chars:

@@ -121,7 +121,7 @@ def test_a_build_that_fails_midway_leaves_the_old_index_loadable(small_corpus, t
     def explode(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(store.BM25, "build", explode)  # fails after chunks and vectors are written
+    monkeypatch.setattr(store.BM25, "from_postings", explode)  # fails after chunks and vectors are written
     with pytest.raises(type(failure)):
         build_index(s, counting)
     monkeypatch.undo()

@@ -276,7 +276,7 @@ def test_rag_serve_builds_the_missing_index_says_so_and_serves_on_loopback(small
     command = [sys.executable, "-m", "rag.cli", "serve", "--corpus", str(small_corpus),
                "--index", str(tmp_path / "index"), "--port", url.rsplit(":", 1)[1]]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "RAG_CONFIG": "/nonexistent"})
+                              env={**os.environ, "RAG_CONFIG": ""})  # no settings file
     try:
         deadline = time.monotonic() + 180
         while not _answers_http(url):
