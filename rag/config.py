@@ -15,6 +15,7 @@ from typing import Any
 from .errors import RagError
 
 CONFIG_FILE = "rag.toml"
+UNSUPPORTED_POLICIES = ("warn", "abstain", "extractive")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Settings:
     llm_max_retries: int = 2
     llm_temperature: float = 0.1
     prompt_file: Path | None = None
+    # What to do with an LLM answer whose figures, dates or names its passages do not
+    # hold (rag.claims): warn | abstain | extractive (see UNSUPPORTED_POLICIES).
+    llm_unsupported: str = "warn"
     # Extra LLMs offered in the UI's backend switch, besides `llm`.
     llm_choices: tuple[str, ...] = field(default_factory=tuple)
 
@@ -126,3 +130,5 @@ def _validate(s: Settings) -> None:
         raise RagError(f"top_k must be between 1 and 50, got {s.top_k}")
     if s.index_type not in ("auto", "flat", "hnsw", "ivf"):
         raise RagError(f"index_type must be auto, flat, hnsw or ivf, got {s.index_type!r}")
+    if s.llm_unsupported not in UNSUPPORTED_POLICIES:
+        raise RagError(f"llm_unsupported must be one of {', '.join(UNSUPPORTED_POLICIES)}, got {s.llm_unsupported!r}")

@@ -88,18 +88,28 @@ def error_html(message: str) -> str:
 
 def answer_html(answer: Answer, turn: int) -> str:
     """The final answer: linked markers, or a clear "not in the corpus" notice."""
+    withheld = ""
+    if answer.llm_answer and answer.unsupported_claims:  # the llm_unsupported policy replaced it
+        withheld = (f'<div class="rag-warning">The LLM\'s answer was withheld: the passages do not hold '
+                    f'{esc("、".join(answer.unsupported_claims))}. It said: {esc(answer.llm_answer)}</div>')
     if answer.abstained:
         return (f'<div class="rag-answer rag-abstained"><span class="rag-label">Not in the corpus</span>'
-                f'{esc(answer.answer)}</div>')
+                f'{esc(answer.answer)}</div>{withheld}')
     body = link_markers(answer.answer, turn, {c.n for c in answer.citations})
     notes = []
+    if answer.unsupported_claims and not withheld:
+        notes.append("The cited passages do not hold: " + "、".join(answer.unsupported_claims)
+                     + ". Check these before relying on the answer.")
+    if answer.attached_citations:
+        notes.append("Citations " + "".join(f"[{n}]" for n in answer.attached_citations)
+                     + " were added by rag: the LLM did not cite those sentences.")
     if answer.ungrounded:
         notes.append("This answer cites no passage: check it against the passages below.")
     if answer.dropped_markers:
         notes.append("Removed citation markers that pointed to no passage: "
                      + ", ".join(answer.dropped_markers) + ".")
     warning = "".join(f'<div class="rag-warning">{esc(note)}</div>' for note in notes)
-    return f'<div class="rag-answer">{body}</div>{warning}'
+    return f'<div class="rag-answer">{body}</div>{warning}{withheld}'
 
 
 # ---------------------------------------------------------------- sources
