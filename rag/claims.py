@@ -59,7 +59,7 @@ _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:到|至|-|~|～|—)\s*(\d+(?:\.\d+)?
 _DATE = re.compile(r"(?:(\d{2,4}|[零〇一二三四五六七八九]{2,4})\s*年)?\s*(?:(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月(?!份?[前后内])"
                    r")?\s*(?:(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
 # "一个", "一种": an article, not a figure anyone checks.
-_ARTICLE = re.compile(rf"^一(?=[个种位家次项款条台张名])")
+_ARTICLE = re.compile(r"一(?=[个种位家次项款条台张名])")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.+&'][A-Za-z0-9]+)*")
 _QUOTED = re.compile(r"《([^《》]{1,40})》|“([^“”]{1,40})”|「([^「」]{1,40})」|『([^『』]{1,40})』|\"([^\"]{1,40})\"")
 _ENGLISH_STOP = frozenset("""a an the of and or in on at to for by with from as is are was were be been it its this that
@@ -111,6 +111,8 @@ def chinese_number(text: str) -> float | None:
         return float("".join(str(_CN_DIGITS[ch]) for ch in text))
     total, section, digit = 0.0, 0.0, None
     for ch in text:
+        if ch in "零〇":  # a gap (一百零五), not a digit
+            continue
         if ch in _CN_DIGITS:
             if digit is not None:  # 六七十: "sixty or seventy", not a number
                 return None
@@ -244,7 +246,8 @@ def extract_claims(sentence: str) -> list[Claim]:
     claims += [Claim(text, "quantity", value) for text, value in quantities(undated)]
     claims += [Claim(word, "latin") for word in latin_names(sentence)]
     claims += [Claim(word, "name") for word in proper_nouns(sentence)]
-    return claims
+    flat = normalise(sentence)
+    return sorted(claims, key=lambda c: flat.find(normalise(c.text)) % (len(flat) + 1))
 
 
 # ---------------------------------------------------------------- verifying

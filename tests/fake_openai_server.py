@@ -13,7 +13,8 @@ built from the conversation.  The model name selects a failure instead:
 ``error-500`` HTTP 500 · ``auth`` HTTP 401 that echoes the key, as careless servers do ·
 ``rate-limit`` HTTP 429 always · ``rate-limit-once`` HTTP 429 on the first request
 only · ``hang`` no reply until released · ``empty`` an empty reply · ``garbage`` a
-body that is not JSON · ``no-cite`` an answer without markers · ``abstain`` the
+body that is not JSON · ``no-cite`` an answer without markers · ``unrelated`` an
+answer without markers that no passage supports · ``abstain`` the
 "corpus does not contain the answer" sentence · ``wrong-figure`` a passage sentence
 with a figure that no passage holds, citing that passage · ``uncited-copy`` a
 sentence found in passage 2 only, without a marker · ``cited-copy`` a sentence of
@@ -63,11 +64,14 @@ def snippet(text: str, n: int = 12) -> str:
 
 
 def unique_sentence(passages: dict[int, str], n: int) -> str:
-    """A sentence of passage ``n`` that no other passage contains (one with a digit if any)."""
+    """A statement of passage ``n`` that no other passage contains (one with a digit if
+    any); if every sentence is shared with another passage, its first sentence."""
     others = [text for m, text in passages.items() if m != n]
-    found = [s for s in SENTENCE.findall(passages[n]) if not any(s in text for text in others)]
+    every = SENTENCE.findall(passages[n]) or [passages[n][:40]]
+    found = [s for s in every if not any(s in text for text in others)]
+    found = [s for s in found if not s.endswith(("?", "？"))] or found
     if not found:
-        raise ValueError(f"passage {n} has no sentence of its own")
+        return every[0]
     return next((s for s in found if re.search(r"\d", s)), found[0])
 
 
@@ -82,6 +86,8 @@ def reply_for(prompt: str, model: str, replies: dict[str, Reply] | None = None) 
         return NO_ANSWER
     if model == "empty":
         return ""
+    if model == "unrelated":
+        return "天空是蓝色的，这是因为瑞利散射。"
     follow_up = FOLLOW_UP.search(prompt)
     if follow_up:  # a condense prompt: name the earlier subject in the follow-up
         earlier = HISTORY_QUESTION.findall(prompt)
