@@ -11,6 +11,9 @@ through the real langchain-openai client) sends them back when rag asks:
 
 * ``cited`` — the dev answer, each sentence citing the passage that holds the evidence;
 * ``uncited`` — the same answer without any marker (rag must attach the citations);
+* ``swapped figure`` — the dev answer's figure replaced, when replayed, by one from
+  another retrieved passage that the cited passage does not hold (a real figure in
+  the wrong place: the mistake a model reading five passages makes);
 * ``hallucinated`` — the dev answer with one figure, name or title altered (a value
   that occurs nowhere in the corpus), still citing the evidence passage; for a concept
   answer with nothing to alter, a sentence with an invented figure is appended; for an
@@ -19,8 +22,9 @@ through the real langchain-openai client) sends them back when rag asks:
 
 The altered strings are the ground truth.  A reported claim is a true positive when it
 overlaps an altered string; every other reported claim is a false positive (listed in
-the section, with its reason).  The replay set is written to
-``benchmarks/claims_replay.jsonl``; the section to ``benchmarks/sections/claims.md``.
+the section, with its reason).  The replay set (a swapped figure as
+it was replayed) is written to ``benchmarks/claims_replay.jsonl``, the results per
+reply to ``benchmarks/claims_results.json``; the section to ``benchmarks/sections/claims.md``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from tests.fake_openai_server import FakeLLMServer  # noqa: E402
 SECTION = ROOT / "benchmarks" / "sections" / "claims.md"
 REPLAY = ROOT / "benchmarks" / "claims_replay.jsonl"
 EVIDENCE = "[E]"  # replaced, when replayed, by the number the evidence passage was given
+SWAP = "[[SWAP]]"  # replaced, when replayed, by a figure of another retrieved passage
+RESULTS = ROOT / "benchmarks" / "claims_results.json"
 FAKE_NAMES = ["张建国", "刘振华", "陈立新"]
 FAKE_LATIN = ["Anthropic", "Cohere", "Netflix", "Zhipu"]
 FAKE_TITLES = ["长期主义", "飞轮效应", "天工智脑"]
@@ -156,6 +162,10 @@ def build_replays(questions: list[dict[str, Any]], corpus: str) -> list[Reply]:
         text, inserted = hallucinate(q, inv)
         out.append(Reply(kind="hallucinated", text=marked(text, EVIDENCE), inserted=inserted, **base))
         out.append(Reply(kind="hallucinated, uncited", text=text, inserted=inserted, **base))
+        number = re.search(r"\d+(?:\.\d+)?(?![\d.]*[年月日号])", q["answer"])
+        if number:  # the harder mistake: a real figure, from the wrong passage (dates excepted)
+            swapped = q["answer"][: number.start()] + SWAP + q["answer"][number.end() :]
+            out.append(Reply(kind="swapped figure", text=marked(swapped, EVIDENCE), **base))
     return out
 
 
@@ -164,7 +174,15 @@ def replayer(reply: Reply):
 
     def text(passages: dict[int, str]) -> str:
         n = next((i for i, p in sorted(passages.items()) if reply.evidence and squash(reply.evidence) in squash(p)), 1)
-        return reply.text.replace(EVIDENCE, f"[{n}]")
+        out = reply.text.replace(EVIDENCE, f"[{n}]")
+        if SWAP in out:  # a figure another passage holds and the cited one does not
+            cited = squash(passages[n])
+            others = [f for i, p in sorted(passages.items()) if i != n
+                      for f in re.findall(r"(?<![\d.])[1-9]\d*(?:\.\d+)?(?![\d.])", p)]
+            figure = next((f for f in others if f not in cited and f not in reply.question), None)
+            reply.inserted = [figure] if figure else []
+            out = out.replace(SWAP, figure or "")
+        return out
 
     return text
 
@@ -199,11 +217,15 @@ def run(replies: list[Reply], policy: str) -> list[dict[str, Any]]:
             q = Question(r.id, r.question, "fact" if r.evidence else "unanswerable", r.doc, r.evidence)
             retrieved = any(contains_evidence(q, h.chunk.source, h.chunk.text) for h in answer.passages)
             attached = [c for c in answer.citations if c.n in answer.attached_citations]
+            # Right: the passage holds the evidence, or the sentence quoted from it is part of it.
+            quoted = [squash(c.text[a - c.start : b - c.start]) for c in attached for a, b in c.quotes]
+            right = any(contains_evidence(q, c.source, c.text) for c in attached) or any(
+                r.evidence and (t in squash(r.evidence) or squash(r.evidence) in t) for t in quoted)
             rows.append({
                 "id": r.id, "kind": r.kind, "evidence": bool(r.evidence), "policy": policy, "inserted": r.inserted,
                 "reported": answer.unsupported_claims, "decision": answer.claim_check,
                 "abstained": answer.abstained, "evidence_retrieved": retrieved,
-                "attached": len(attached), "attached_right": any(contains_evidence(q, c.source, c.text) for c in attached),
+                "attached": len(attached), "attached_right": bool(right),
                 "answer": answer.answer, "claims_s": answer.timings.get("claims_s", 0.0), "total_s": seconds,
             })
     return rows
@@ -242,12 +264,14 @@ def render(rows: list[dict[str, Any]], abstain_rows: list[dict[str, Any]]) -> st
         "(hybrid, top 5). *cited*: the dev answer citing the evidence passage; *uncited*: the same without "
         "markers; *hallucinated* (cited, and uncited): one figure, name or title altered to a value the corpus does not hold (or, "
         "for a concept answer, an invented figure appended; for an unanswerable question, an invented "
-        "figure, date or name). Replies in `benchmarks/claims_replay.jsonl`.",
+        "figure, date or name); *swapped figure*: the answer's figure replaced, when replayed, by a figure of "
+        "another retrieved passage that the cited one does not hold. Replies in `benchmarks/claims_replay.jsonl`, "
+        "results per reply in `benchmarks/claims_results.json`.",
         "",
         "| replies | n | flagged | claims reported | of them altered ones |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for kind in ("cited", "uncited", "hallucinated", "hallucinated, uncited"):
+    for kind in ("cited", "uncited", "hallucinated", "hallucinated, uncited", "swapped figure"):
         rs = by(kind)
         s = score(rs)
         lines.append(f"| {kind} | {len(rs)} | {flagged(rs)} | {s['reported']} | {s['tp']} |")
@@ -262,7 +286,7 @@ def render(rows: list[dict[str, Any]], abstain_rows: list[dict[str, Any]]) -> st
         "what the model was given, and counts as a false positive here.",
         f"- Citations attached to uncited replies: {sum(r['attached'] > 0 for r in uncited)}/{len(uncited)} got one; "
         f"{sum(r['attached_right'] for r in uncited_in)}/{len(uncited_in)} of those whose evidence was retrieved "
-        f"got the evidence passage (support threshold 0.5); hallucinated uncited replies: "
+        f"got the evidence (a passage holding it, or the evidence sentence quoted; support threshold 0.5); hallucinated uncited replies: "
         f"{sum(r['attached'] > 0 for r in by('hallucinated, uncited'))}/{len(by('hallucinated, uncited'))} got one "
         "(a sentence without the altered claim, e.g. the first of two, may rightly get one); wrong passages "
         f"attached in all: {sum(r['attached'] > 0 and not r['attached_right'] for r in rows if r['evidence'])}.",
@@ -295,9 +319,10 @@ def main() -> None:
     UNANSWERABLE.update(q["id"] for q in questions if q["type"] == "unanswerable")
     corpus = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt")))
     replies = build_replays(questions, corpus)
-    REPLAY.write_text("".join(json.dumps(r.__dict__, ensure_ascii=False) + "\n" for r in replies), encoding="utf-8")
     rows = run(replies, "warn")
     abstain_rows = run([r for r in replies if r.kind in ("cited", "hallucinated")], "abstain")
+    REPLAY.write_text("".join(json.dumps(r.__dict__, ensure_ascii=False) + "\n" for r in replies), encoding="utf-8")
+    RESULTS.write_text(json.dumps(rows + abstain_rows, ensure_ascii=False, indent=1), encoding="utf-8")
     SECTION.parent.mkdir(parents=True, exist_ok=True)
     SECTION.write_text(render(rows, abstain_rows), encoding="utf-8")
     print(SECTION.read_text(encoding="utf-8"))
