@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embeddings import make_embedder
+from rag.embeddings import embed_query, make_embedder
 from rag.evaluate import Question
 from rag.handle import Handle
 from rag.qa import ask
@@ -134,7 +134,7 @@ def warm_latencies(handle: Handle, questions: list[Question], repeats: int = 3) 
     for _ in range(repeats):
         for q in questions:
             t = time.perf_counter()
-            qv[q.id] = handle.embedder.embed([q.question])[0]
+            qv[q.id] = embed_query(handle.embedder, q.question)
             embed.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             retrieve(handle.index, handle.embedder, q.question, handle.settings, None, "hybrid", qv[q.id])

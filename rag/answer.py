@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,14 +39,21 @@ from .embeddings import Embedder
 from .lexical import BM25, tokenize
 from .retriever import Hit
 
+if TYPE_CHECKING:
+    from .answerability import Decision
+
 ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以下是最接近的段落，供参考。"
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
 
 _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|价格|售价|比分|how (many|much)|what (price|percentage|share|number)|parameter count", re.I)
-_ASKS_DATE = re.compile(r"哪一?天|哪年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
+_ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
 # A quantity: digits, or Chinese numerals followed by a magnitude or measure word
 # (so 一些 and 昙花一现 are not numbers, 两个月 and 十亿 are).
-_QUANTITY = re.compile(r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+(?=[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
+# A bare 一 before a measure word is an article or an ordinal (一次性, 一个, 第一个), not
+# an amount, and neither is a number glued to a Latin name (GPT-4, PaLM2, A100).
+_QUANTITY = re.compile(r"(?<![A-Za-z\d.\-])\d+(?:\.\d+)?(?![A-Za-z])"
+                       r"|(?<!第)(?:[零两三四五六七八九十百千万亿]|一(?=[零一二两三四五六七八九十百千万亿]))"
+                       r"[零一二两三四五六七八九十百千万亿]*(?=[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
 _DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|去年|今年|明年|前年")
 # Question words carry no content: a sentence need not contain 多少 to answer 多少.
 _QUESTION_WORDS = re.compile(r"为什么|为何|什么|多少|哪|几|吗|呢|如何|怎么|怎样|是否|\b(?:what|why|how|which|when|who|where)\b", re.I)
@@ -151,6 +158,10 @@ class Candidate:
     support: float  # evidence strength: decides whether to answer
     relevance: float = 0.0  # how well it answers: picks and orders the cited sentences
     echo: bool = False  # mostly restates the question
+    similarity: float = 0.0  # cosine of sentence and question
+    coverage: float = 0.0  # share of the question's IDF mass the sentence contains
+    type_match: bool = True  # holds the kind of answer asked for (a new quantity, a date)
+    match: float = 0.0  # relevance before the answer-type checks: how well it matches the question's content
 
 
 def _coverage(question_terms: dict[str, float], sentence_tokens: list[str]) -> float:
@@ -193,6 +204,7 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
     spans: list[tuple[int, int, int, str]] = []
     vectors: list[np.ndarray] = []
     to_embed: list[int] = []
+    seen: set[tuple[str, int]] = set()  # overlapping passages share sentences: score each once
     for rank, hit in enumerate(hits):
         c = hit.chunk
         stored = hit.sentence_vectors is not None and len(hit.sentences) == len(hit.sentence_vectors)
@@ -200,8 +212,9 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
                  else (((c.start + s.start, c.start + s.end), None) for s in split_sentences(c.text)))
         for (start, end), vector in pairs:
             text = c.text[start - c.start : end - c.start]
-            if len(text) < 4:
+            if len(text) < 4 or (c.source, start) in seen:
                 continue
+            seen.add((c.source, start))
             if vector is None:
                 to_embed.append(len(spans))
             spans.append((rank, start, end, text))
@@ -218,7 +231,10 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     spans, vectors = _sentences(hits, embedder)
     if not spans:
         return []
-    dense = vectors @ np.asarray(query_vector, dtype=np.float32)
+    # Put every model's cosines on one scale: 0 where unrelated texts sit for this model
+    # (e5's unrelated pairs score ~0.8, USE's ~0), 1 for identical meaning.
+    floor = float(getattr(embedder, "similarity_floor", 0.0))
+    dense = (vectors @ np.asarray(query_vector, dtype=np.float32) - floor) / (1.0 - floor)
     terms, known = question_terms(question, bm25)
     asked = set(tokenize(question))
     cross_lingual = known < CROSS_LINGUAL_KNOWN
@@ -232,15 +248,18 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         coverage = _coverage(terms, tokens)
         echo = _novelty(tokens, asked) < ECHO_NOVELTY
         penalty = 1.0
-        if (wants_number and not _new(_QUANTITY, text, question)) or (wants_date and not _new(_DATE, text, question)):
+        type_match = not ((wants_number and not _new(_QUANTITY, text, question))
+                          or (wants_date and not _new(_DATE, text, question)))
+        if not type_match:
             penalty *= TYPE_MISMATCH
         if _QUESTION_END.search(text):  # a question in the text is not its answer
             penalty *= TYPE_MISMATCH
         support = penalty * (w_support * float(sim) + (1 - w_support) * coverage)
         if echo:
             penalty *= TYPE_MISMATCH
-        relevance = penalty * (w_relevance * float(sim) + (1 - w_relevance) * coverage)
-        out.append(Candidate(rank, start, end, text, support, relevance, echo))
+        match = w_relevance * float(sim) + (1 - w_relevance) * coverage
+        out.append(Candidate(rank, start, end, text, support, penalty * match, echo, float(sim), coverage,
+                             type_match, match))
     return out
 
 
@@ -269,14 +288,48 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
     return out
 
 
-def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
-                      embedder: Embedder, bm25: BM25, threshold: float) -> Answer:
-    """Answer with the best-supported corpus sentences, or abstain below ``threshold``."""
-    candidates = sorted(score_sentences(question, query_vector, hits[:ANSWER_PASSAGES], embedder, bm25),
+@dataclass(frozen=True)
+class Evidence:
+    """The answerer's view of one question: its scored sentences, the best one, and
+    the answerability signals computed for it."""
+
+    candidates: list[Candidate]  # best first (relevance, then support)
+    features: dict[str, float]
+    decision: Decision  # does the corpus answer the question (rag/answerability.py)
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[0]
+
+
+def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
+                       embedder: Embedder, bm25: BM25) -> Evidence | None:
+    """Score the sentences of the best passages and judge the best one; ``None`` if there are none."""
+    from .answerability import decide, features
+
+    hits = hits[:ANSWER_PASSAGES]
+    candidates = sorted(score_sentences(question, query_vector, hits, embedder, bm25),
                         key=lambda c: (-c.relevance, -c.support))
-    best = max((c.support for c in candidates), default=0.0)
-    if best < threshold:
-        return Answer(question, abstain_message(question), True, [], hits, support=best)
+    if not candidates:
+        return None
+    _, known = question_terms(question, bm25)
+    feats = features(question, candidates, bm25, cross_lingual=known < CROSS_LINGUAL_KNOWN)
+    return Evidence(candidates, feats, decide(feats))
+
+
+def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
+                      embedder: Embedder, bm25: BM25, threshold: float | None = None) -> Answer:
+    """Answer with the best-supported corpus sentences, or abstain when the answerability
+    models say the corpus does not answer (or, if ``threshold`` is given, when the weaker
+    of their probabilities is below it)."""
+    evidence = candidate_evidence(question, query_vector, hits, embedder, bm25)
+    if evidence is None:
+        return Answer(question, abstain_message(question), True, [], hits, support=0.0)
+    decision = evidence.decision
+    answers = decision.answer if threshold is None else decision.probability >= threshold
+    if not answers:
+        return Answer(question, abstain_message(question), True, [], hits, support=decision.probability)
+    candidates = evidence.candidates
     chosen = [candidates[0]]
     for cand in candidates[1:]:
         if len(chosen) == MAX_SENTENCES or cand.relevance < EXTRA_SENTENCE_RATIO * candidates[0].relevance:
@@ -295,4 +348,4 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")
     return Answer(question, "".join(parts) if not is_english(question) else " ".join(parts),
-                  False, list(citations.values()), hits, support=best)
+                  False, list(citations.values()), hits, support=decision.probability)

