@@ -18,7 +18,7 @@ from typing import Sequence
 from . import answer as extractive
 from .answer import Citation
 from .claims import split_answer, supported_by
-from .embeddings import Embedder
+from .embeddings import Embedder, embed_query
 from .lexical import BM25
 from .retriever import Hit
 
@@ -41,7 +41,7 @@ def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hi
     by_passage = {(c.source, c.start): c for c in cites}
     # A short answer ("13亿美金。") means little alone: the sentence is embedded as the
     # answer to the question (question + sentence); its words, claims and type are its own.
-    vectors = embedder.embed([f"{question} {s.plain}".strip() for s in todo])
+    vectors = [embed_query(embedder, f"{question} {s.plain}".strip()) for s in todo]
     marks: list[tuple[int, int]] = []  # (offset in text, citation number)
     attached: list[int] = []
     for sentence, vector in zip(todo, vectors):
