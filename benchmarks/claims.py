@@ -24,7 +24,7 @@ The altered strings are the ground truth.  A reported claim is a true positive w
 overlaps an altered string; every other reported claim is a false positive (listed in
 the section, with its reason).  The replay set (a swapped figure as
 it was replayed) is written to ``benchmarks/claims_replay.jsonl``, the results per
-reply to ``benchmarks/claims_results.json``; the section to ``benchmarks/sections/claims.md``.
+reply to ``benchmarks/claims_results.jsonl``; the section to ``benchmarks/sections/claims.md``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ SECTION = ROOT / "benchmarks" / "sections" / "claims.md"
 REPLAY = ROOT / "benchmarks" / "claims_replay.jsonl"
 EVIDENCE = "[E]"  # replaced, when replayed, by the number the evidence passage was given
 SWAP = "[[SWAP]]"  # replaced, when replayed, by a figure of another retrieved passage
-RESULTS = ROOT / "benchmarks" / "claims_results.json"
+RESULTS = ROOT / "benchmarks" / "claims_results.jsonl"
 FAKE_NAMES = ["张建国", "刘振华", "陈立新"]
 FAKE_LATIN = ["Anthropic", "Cohere", "Netflix", "Zhipu"]
 FAKE_TITLES = ["长期主义", "飞轮效应", "天工智脑"]
@@ -192,21 +192,21 @@ def overlaps(claim: str, inserted: list[str]) -> bool:
     return any(a in squash(b).lower() or squash(b).lower() in a for b in inserted)
 
 
-def run(replies: list[Reply], policy: str) -> list[dict[str, Any]]:
+def run(replies: list[Reply], policy: str, index: Path) -> list[dict[str, Any]]:
     from rag.config import load_settings
     from rag.evaluate import Question, contains_evidence
     from rag.handle import open_handle, rebuild
     from rag.qa import ask
 
     rows = []
-    with FakeLLMServer(piece_chars=64, piece_delay_s=0.0) as server, tempfile.TemporaryDirectory() as tmp:
+    with FakeLLMServer(piece_chars=64, piece_delay_s=0.0) as server:
         for k in [k for k in os.environ if k.startswith("RAG_")]:
             del os.environ[k]
         os.environ.update(OPENAI_API_KEY="sk-measure")
-        settings = load_settings({"corpus": ROOT / "seeds", "index": Path(tmp) / "index", "llm": "openai:replay",
+        settings = load_settings({"corpus": ROOT / "seeds", "index": index, "llm": "openai:replay",
                                   "llm_base_url": server.openai_url, "llm_unsupported": policy},
                                  config_file=Path("/nonexistent"), environ={})
-        rebuild(settings)
+        rebuild(settings)  # the second run finds it up to date
         handle = open_handle(settings)
         ask(handle, "预热", llm="extractive")
         for r in replies:
@@ -266,7 +266,7 @@ def render(rows: list[dict[str, Any]], abstain_rows: list[dict[str, Any]]) -> st
         "for a concept answer, an invented figure appended; for an unanswerable question, an invented "
         "figure, date or name); *swapped figure*: the answer's figure replaced, when replayed, by a figure of "
         "another retrieved passage that the cited one does not hold. Replies in `benchmarks/claims_replay.jsonl`, "
-        "results per reply in `benchmarks/claims_results.json`.",
+        "results per reply in `benchmarks/claims_results.jsonl`.",
         "",
         "| replies | n | flagged | claims reported | of them altered ones |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -319,10 +319,11 @@ def main() -> None:
     UNANSWERABLE.update(q["id"] for q in questions if q["type"] == "unanswerable")
     corpus = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt")))
     replies = build_replays(questions, corpus)
-    rows = run(replies, "warn")
-    abstain_rows = run([r for r in replies if r.kind in ("cited", "hallucinated")], "abstain")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = run(replies, "warn", Path(tmp) / "index")
+        abstain_rows = run([r for r in replies if r.kind in ("cited", "hallucinated")], "abstain", Path(tmp) / "index")
     REPLAY.write_text("".join(json.dumps(r.__dict__, ensure_ascii=False) + "\n" for r in replies), encoding="utf-8")
-    RESULTS.write_text(json.dumps(rows + abstain_rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    RESULTS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows + abstain_rows), encoding="utf-8")
     SECTION.parent.mkdir(parents=True, exist_ok=True)
     SECTION.write_text(render(rows, abstain_rows), encoding="utf-8")
     print(SECTION.read_text(encoding="utf-8"))

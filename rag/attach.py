@@ -23,9 +23,9 @@ from .lexical import BM25
 from .retriever import Hit
 
 # Support (0.8 × similarity + 0.2 × coverage) a passage sentence needs to be cited for
-# an answer sentence.  On the dev set's uncited replays 0.5 attached the evidence
-# passage to 33 of 38 answers and a wrong passage to none; 0.4 gained one answer
-# (benchmarks/sections/claims.md).
+# an answer sentence.  On the dev set's uncited replays (e5) 0.5 cited the evidence for
+# 34 of 38 answers and a wrong passage for none (benchmarks/sections/claims.md); with
+# USE, before e5 was the default, 0.5 gave 33 and 0.4 one more.
 ATTACH_SUPPORT = 0.5
 MIN_SENTENCE_CHARS = 4  # "是的。" supports nothing
 
