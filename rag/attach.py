@@ -5,7 +5,8 @@ answer "ungrounded" and leave the reader to search, each uncited sentence is sco
 against every sentence of the retrieved passages with the extractive answerer's own
 scoring (:func:`rag.answer.score_sentences`, the sentence in the role of the
 question, embedded together with the question it answers), and gets a marker for the best-supported passage sentence, provided that
-support reaches :data:`ATTACH_SUPPORT` and that the passage holds the sentence's
+support reaches :data:`ATTACH_SUPPORT` (and :data:`ATTACH_OWN_SUPPORT` for the
+sentence alone, so that filler does not borrow the question's relevance) and that the passage holds the sentence's
 figures, dates and names (:mod:`rag.claims`).  A sentence nothing supports stays
 uncited, and its claims are then checked against all the passages.
 """
@@ -23,10 +24,14 @@ from .lexical import BM25
 from .retriever import Hit
 
 # Support (0.8 × similarity + 0.2 × coverage) a passage sentence needs to be cited for
-# an answer sentence.  On the dev set's uncited replays (e5) 0.5 cited the evidence for
-# 34 of 38 answers and a wrong passage for none (benchmarks/sections/claims.md); with
-# USE, before e5 was the default, 0.5 gave 33 and 0.4 one more.
+# an answer sentence, read with its question and read alone.  With the question, a
+# short answer ("13亿美金。", alone 0.47) is found (the dev set's uncited replays, e5:
+# the evidence for 34 of 38, a wrong passage for none, benchmarks/sections/claims.md),
+# but filler ("根据资料。", "这一句的标注指向不存在的段落。") inherits the question's
+# similarity and reaches 0.50–0.53; alone it scores at most 0.23, the dev answers at
+# least 0.29.
 ATTACH_SUPPORT = 0.5
+ATTACH_OWN_SUPPORT = 0.25
 MIN_SENTENCE_CHARS = 4  # "是的。" supports nothing
 
 
@@ -41,13 +46,16 @@ def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hi
     by_passage = {(c.source, c.start): c for c in cites}
     # A short answer ("13亿美金。") means little alone: the sentence is embedded as the
     # answer to the question (question + sentence); its words, claims and type are its own.
-    vectors = [embed_query(embedder, f"{question} {s.plain}".strip()) for s in todo]
     marks: list[tuple[int, int]] = []  # (offset in text, citation number)
     attached: list[int] = []
-    for sentence, vector in zip(todo, vectors):
-        candidates = sorted(extractive.score_sentences(sentence.plain, vector, list(hits), embedder, bm25),
+    for sentence in todo:
+        with_question = embed_query(embedder, f"{question} {sentence.plain}".strip())
+        candidates = sorted(extractive.score_sentences(sentence.plain, with_question, list(hits), embedder, bm25),
                             key=lambda c: -c.support)
+        alone = {(c.hit_rank, c.start): c.support for c in extractive.score_sentences(
+            sentence.plain, embed_query(embedder, sentence.plain), list(hits), embedder, bm25)}
         best = next((c for c in candidates if c.support >= ATTACH_SUPPORT
+                     and alone.get((c.hit_rank, c.start), 0.0) >= ATTACH_OWN_SUPPORT
                      and supported_by(sentence.plain, hits[c.hit_rank].chunk.text, question)), None)
         if best is None:
             continue
