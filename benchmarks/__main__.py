@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         corpus, questions = quick_inputs(work, corpus, questions)
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "corpus": str(corpus),
                                "questions": str(questions_path), "n_questions": len(questions)}
-    raw = make_embedder("use")
-    embedder = CachingEmbedder(raw)  # shared by the index builds of the cross-validation
     settings = load_settings({"corpus": corpus, "index": work / "index"}, config_file=Path("/nonexistent"),
                              environ={})
+    raw = make_embedder(settings.embedding)
+    embedder = CachingEmbedder(raw)  # shared by the index builds of the cross-validation
     results["settings"] = {k: getattr(settings, k) for k in ("chunk_size", "chunk_overlap", "rrf_k", "dense_weight",
                                                               "lexical_weight", "abstain_threshold", "top_k",
                                                               "index_type", "embedding")}
@@ -153,10 +153,15 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     summary["smoothed_best"] = [(k, round(v, 4)) for k, v in cv.smoothed_best(table, hybrid)[:8]]
     summary["default_on_dev"] = cv.metrics(table[default]) if default in table else None
     out["cv"] = summary
-    log("quality: abstention calibration …")
-    supports = quality.abstention_supports(handle, questions)
-    out["abstention"] = {"supports": {k: [a, round(s, 4)] for k, (a, s) in supports.items()},
-                         "threshold": handle.settings.abstain_threshold, **cv.calibrate(supports)}
+    if not args.quick:  # both need the whole seeds corpus and the dev set
+        from . import answerability, embedders
+
+        log("quality: the answerability models, fitted and cross-validated …")
+        fitted = answerability.run(handle.settings.embedding)
+        out["answerability"] = {k: v for k, v in fitted.items() if k != "models"} | {
+            "models": [m.__dict__ for m in fitted["models"]]}
+        log("quality: embedders (use, e5, fused) …")
+        out["embedders"] = {name: r["metrics"] for name, r in embedders.run().items()}
     return out
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.embeddings import embed_query
+
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
 SHARED_DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -41,6 +43,16 @@ class CachingEmbedder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    @property
+    def similarity_floor(self) -> float:
+        return float(getattr(self.inner, "similarity_floor", 0.0))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        key = "q\0" + self._key(text)
+        if key not in self._memo:
+            self._memo[key] = embed_query(self.inner, text)
+        return self._memo[key]
 
     @staticmethod
     def _key(text: str) -> str:

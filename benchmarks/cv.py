@@ -7,8 +7,7 @@ keeps each answerable question's rank of the first passage holding its evidence.
 leave-one-out (choose on 27 questions, score the 28th) and repeated 5-fold.  Ties
 between equally good settings are averaged, not broken in our favour.
 
-Abstention is calibrated the same way: ``calibrate`` picks the support threshold on
-training folds and scores the held-out questions.
+Abstention is fitted and cross-validated in benchmarks/answerability.py.
 """
 
 from __future__ import annotations
@@ -150,50 +149,3 @@ def _adjacent(a: str, b: str, prefix: str) -> bool:
         return abs(grid.index(type(grid[0])(va)) - grid.index(type(grid[0])(vb))) <= 1
     except ValueError:
         return va == vb
-
-
-def calibrate(supports: dict[str, tuple[bool, float]], folds: int = 5, repeats: int = 50,
-              seed: int = 0) -> dict[str, Any]:
-    """Threshold choice for abstention, cross-validated.
-
-    ``supports``: question id -> (answerable, best support).  On training questions the
-    threshold is the midpoint between the highest unanswerable support and the lowest
-    answerable support above it that keeps ≥ 90% of the answerable ones answered (the
-    widest margin that meets the target); held-out questions are then scored.
-    """
-    ids = list(supports)
-
-    def choose(train: list[str]) -> float:
-        un = [supports[i][1] for i in train if not supports[i][0]]
-        ans = sorted(supports[i][1] for i in train if supports[i][0])
-        top_un = max(un) if un else min(ans) - 0.05
-        above = [a for a in ans if a > top_un]
-        if not above:
-            return top_un + 1e-6
-        allowed = int(len(ans) * 0.10)  # answer ≥ 90%: the lowest `allowed` may fall below
-        lowest = ans[min(allowed, len(ans) - 1)]
-        upper = max(min(above), lowest)
-        return (top_un + upper) / 2 if upper > top_un else top_un + 1e-6
-
-    rng = random.Random(seed)
-    answered, abstained = [], []
-    for _ in range(repeats):
-        perm = ids[:]
-        rng.shuffle(perm)
-        a_ok = a_n = u_ok = u_n = 0
-        for f in range(folds):
-            test = perm[f::folds]
-            tau = choose([i for i in ids if i not in test])
-            for i in test:
-                is_ans, sup = supports[i]
-                if is_ans:
-                    a_n += 1
-                    a_ok += sup >= tau
-                else:
-                    u_n += 1
-                    u_ok += sup < tau
-        answered.append(a_ok / max(a_n, 1))
-        abstained.append(u_ok / max(u_n, 1))
-    tau_all = choose(ids)
-    return {"threshold_on_all": tau_all, f"{folds}fold_answered": float(np.mean(answered)),
-            f"{folds}fold_abstained_unanswerable": float(np.mean(abstained))}

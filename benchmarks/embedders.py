@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rag.embeddings import E5Embedder, FusedEmbedder, USEEmbedder
 from rag.evaluate import evaluate, read_questions
 
@@ -52,7 +50,7 @@ def run(specs: list[str] | None = None, cache: Path | None = None, weights: list
                                      config_file=Path("/nonexistent"), environ={})
             build_index(settings, embedder)
             handle = Handle(settings, embedder, load_index(settings, embedder))
-            results[name] = evaluate(questions, lambda q: ask(handle, q, top_k=10))
+            results[name] = evaluate(questions, lambda q, handle=handle: ask(handle, q, top_k=10))
             for part in (all_embedders["use"], all_embedders["e5"]):
                 part.save()
     return results

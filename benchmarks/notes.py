@@ -84,4 +84,33 @@ answerable questions. Chunks 260/80, RRF k=60 with equal weights, answerer thres
 - *BM25 pseudo-relevance feedback* (terms of the top 3 passages): ±0.02 MRR depending on chunk size, no consistent
   gain.
 - *BM25 k1 / b* (1.5 / 0.75, 0.9 / 0.5, 1.2 / 0.9 vs 1.2 / 0.75): within ±0.01 MRR; the defaults stay.
+
+**Answer trust (issue 13), on the 50-question dev set** (38 answerable, 12 near misses)
+
+Start: `use`, one support threshold 0.29: hit@5 0.947, MRR@10 0.778, cited 0.763 (paraphrase hit@5 0.818, MRR 0.462,
+cited 0.273), answered 0.974, near misses abstained 3/12.
+
+- *Kept: e5 as the default embedder.* Same pipeline, `e5` instead of `use`: MRR@10 0.778 → 0.845, hit@1 0.684 →
+  0.789, cited 0.763 → 0.842, paraphrase MRR 0.462 → 0.579 and cited 0.273 → 0.636; hit@5 unchanged (0.947). Its
+  cost: indexing embeds every sentence at ~25 sentences/s (4-bit C engine, 2 threads) against ~375 for USE.
+- *Not kept: fusing USE and e5* (one concatenated vector, cosines summed with e5 weight 0.3 / 0.5 / 0.7): MRR 0.778 /
+  0.781 / 0.781, no better than USE alone — e5's cosines crowd into 0.8–0.95 while USE's spread over 0.1–0.7, so
+  USE decides any sum; and it pays both models' costs.
+- *Kept: similarities on one scale.* e5 scores unrelated Chinese sentences ~0.8, so the answerer's blends (similarity
+  with word coverage, penalties for the wrong answer type) were dominated by coverage. Rescaling each model's cosine
+  by its "unrelated" floor (e5 0.8, USE 0) made the cited passage right for 0.868 of the answerable questions (0.789
+  unscaled) at the same blend weight 0.5 that USE had; without rescaling the best weight was 0.7–0.8 (0.842).
+- *Kept: retrieval fusion unchanged.* With e5 the best of 36 settings (best-sentence weight 0 / 0.5 / 1, RRF k 5 /
+  10 / 20, BM25 weight 0.5–2) is within 0.005 MRR of the default 0.5 / 5 / 2.0; choosing by leave-one-out over the
+  grid gives hit@5 0.895, MRR 0.831. The two paraphrases that are still missed (可学习权重 for 参数, 远古人类 for 山顶洞人)
+  are at dense rank 16–19: no fusion weight reaches them.
+- *Kept: answer-type checks sharpened.* "哪一年" now asks for a date (only "哪年" did); a bare 一 before a measure word
+  (一次性, 第一个) and digits inside model names (GPT-4, PaLM2, A100) are no longer quantities.
+- *Kept: the answerability decision as two logistic models* (rag/answerability.py; figures in the section above).
+  Tried and dropped as near-miss signals, each alone (AUC answerable vs near miss): best-sentence similarity 0.50
+  (also over all corpus sentences: 0.50 for e5, 0.54 for USE; top-1 minus top-5 margin 0.36), IDF coverage of the
+  answer sentence 0.46 and of its passage 0.46, coverage of rare question bigrams 0.46, dense / BM25 margins 0.43 /
+  0.42, dense–BM25 agreement on the top passage 0.40. Below 0.5 means near misses look *more* answerable: they reuse
+  the corpus's names, while paraphrases avoid its words. A single logistic model over all of them fitted well (AUC
+  0.71) and generalised badly (leave-one-out AUC 0.31).
 """

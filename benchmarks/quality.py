@@ -226,7 +226,3 @@ def ideas(handle: Handle, questions: list[Question]) -> list[dict[str, Any]]:
             entry["loo_choice"] = {"hit@5": round(res["loo"]["hit@5"], 4), "mrr@10": round(res["loo"]["mrr@10"], 4)}
         out.append(entry)
     return out
-
-
-def abstention_supports(handle: Handle, questions: list[Question]) -> dict[str, tuple[bool, float]]:
-    return {q.id: (q.answerable, ask(handle, q.question).support) for q in questions}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from .common import ROOT
 from .notes import DEVELOPMENT_NOTES
+
+SECTIONS = Path(__file__).parent / "sections"
 
 
 def _rel(path: str) -> str:
@@ -65,8 +68,8 @@ def render(r: dict[str, Any]) -> str:
         f"Corpus `{_rel(r['corpus'])}` ({r['index']['chunks']} chunks, {r['index']['sentences']} sentences); questions "
         f"`{_rel(r['questions'])}` ({r['n_questions']}). Defaults: chunks {r['settings']['chunk_size']}/"
         f"{r['settings']['chunk_overlap']} characters, RRF k={r['settings']['rrf_k']}, weights dense "
-        f"{r['settings']['dense_weight']} / BM25 {r['settings']['lexical_weight']}, abstain below support "
-        f"{r['settings']['abstain_threshold']}, embedding `{r['settings']['embedding']}`.",
+        f"{r['settings']['dense_weight']} / BM25 {r['settings']['lexical_weight']}, abstention by the answerability "
+        f"models (rag/answerability.py), embedding `{r['settings']['embedding']}`.",
         "",
     ]
     if "quality" in r:
@@ -76,6 +79,8 @@ def render(r: dict[str, Any]) -> str:
     if "scale" in r:
         out += _render_scale(r["scale"])
     out += ["## What we tried during development", "", DEVELOPMENT_NOTES.strip(), ""]
+    for section in sorted(SECTIONS.glob("*.md")):  # issue-specific benchmarks, each from its own script
+        out += [section.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(out)
 
 
@@ -115,20 +120,49 @@ def _render_quality(q: dict[str, Any]) -> list[str]:
         ""]
     out += _render_cv(q["cv"])
     out += _render_ideas(q["ideas"])
-    a = q["abstention"]
-    sup = a["supports"]
-    un = sorted(v[1] for v in sup.values() if not v[0])
-    ans = sorted(v[1] for v in sup.values() if v[0])
-    out += ["### Abstention", "",
-            f"The answerer abstains when its best sentence's support is below {a['threshold']}. Support of the "
-            f"unanswerable questions: {', '.join(_f(x) for x in un) or '–'}; lowest supports of answerable ones: "
-            f"{', '.join(_f(x) for x in ans[:4])}. Choosing the threshold on 4/5 of the questions (widest margin that "
-            f"keeps ≥ 90% answered) and testing on the rest, repeated 50×: answered "
-            f"{_f(a.get('5fold_answered'))}, abstained on unanswerable {_f(a.get('5fold_abstained_unanswerable'))} "
-            f"(threshold chosen on all questions: {_f(a.get('threshold_on_all'))}). With only two unanswerable "
-            "questions this is thin evidence; off-topic questions (cooking, weather, an English baking question) "
-            "score well below the threshold and are covered by tests/test_quality.py.", ""]
+    if "embedders" in q:
+        out += _render_embedders(q["embedders"])
+    if "answerability" in q:
+        out += _render_answerability(q["answerability"])
     return out
+
+
+def _render_embedders(e: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, m in e.items():
+        o, p = m["overall"], m["by_type"].get("paraphrase", {})
+        rows.append([name, o.get("hit@1"), o.get("hit@5"), o.get("mrr@10"), o.get("cited_evidence"),
+                     p.get("hit@5"), p.get("mrr@10"), p.get("cited_evidence")])
+    return ["### Embedders", "",
+            "The whole pipeline (hybrid retrieval, extractive answerer) over the seeds with each embedder "
+            "(`python -m benchmarks.embedders`). `use+e5@w`: both models, cosines summed with weight w on e5 "
+            "(one concatenated vector per sentence).", "",
+            _table(["embedder", "hit@1", "hit@5", "MRR@10", "cited", "paraphrase hit@5", "paraphrase MRR",
+                    "paraphrase cited"], rows), ""]
+
+
+def _render_answerability(a: dict[str, Any]) -> list[str]:
+    def fmt(d: dict[str, float]) -> str:
+        return ", ".join(f"{k.replace('_mean', '')} {_f(v)}" for k, v in d.items() if not k.endswith("_sd"))
+
+    groups = a["groups"]
+    auc = ", ".join(f"{k} {_f(v)}" for k, v in a["univariate_auc_near_miss"].items())
+    models = "; ".join(f"{', '.join(m['features'])}: coefficients {', '.join(_f(c) for c in m['coef'])}, "
+                       f"threshold {_f(m['threshold'])}" for m in a["models"])
+    return ["### Answerability (abstention)", "",
+            f"Two logistic models in turn (rag/answerability.py): *about the corpus?* and *does it say what is "
+            f"asked?*, fitted on the dev questions plus {groups.get('off_topic', 0)} off-topic ones "
+            f"(benchmarks/data/offtopic.jsonl): {groups.get('answerable', 0)} answerable, "
+            f"{groups.get('near_miss', 0)} near misses, {groups.get('off_topic', 0)} off-topic. "
+            f"`python -m benchmarks.answerability` refits and cross-validates (each fold fits its own "
+            f"standardisation, coefficients and thresholds).", "",
+            _table(["", "figures"], [["fit on all questions", fmt(a["fit"])], ["leave-one-out", fmt(a["loo"])],
+                                     ["5-fold, 20 repeats", fmt(a["kfold"])]]), "",
+            f"Models: {models}. Separation of answerable questions from near misses by each signal alone "
+            f"(AUC): {auc}. A near miss's best sentence is as similar to the question as a real answer's, and "
+            "shares more of its words; what gives most of them away is that the sentence about their subject "
+            "lacks the kind of answer asked for (a figure, a date). Near misses that ask for a name or a choice "
+            "(\"叫什么名字\", \"哪一款\") are not caught.", ""]
 
 
 def _render_cv(c: dict[str, Any]) -> list[str]:

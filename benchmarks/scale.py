@@ -27,7 +27,7 @@ from rag.lexical import BM25, top_k
 
 from .common import percentile, rss_mib
 
-DIM = 512
+DIM = 512  # uniform vectors; realistic ones take the dimension of the real sentence vectors
 
 
 class Vectors:
@@ -37,18 +37,20 @@ class Vectors:
         self.kind = kind
         self.rng = np.random.default_rng(seed)
         self.mean = self.factor = None
+        self.dim = DIM
         if kind == "realistic":
             assert real is not None and len(real) > 1
             mean = real.mean(axis=0)
             cov = np.cov((real - mean).T) + 1e-6 * np.eye(real.shape[1])
             self.mean = mean.astype(np.float32)
             self.factor = np.linalg.cholesky(cov).T.astype(np.float32)
+            self.dim = real.shape[1]
 
     def sample(self, n: int) -> np.ndarray:
-        out = np.empty((n, DIM), dtype=np.float32)
+        out = np.empty((n, self.dim), dtype=np.float32)
         step = 100_000
         for a in range(0, n, step):
-            z = self.rng.standard_normal((min(step, n - a), DIM), dtype=np.float32)
+            z = self.rng.standard_normal((min(step, n - a), self.dim), dtype=np.float32)
             if self.factor is not None:
                 z = z @ self.factor + self.mean
             z /= np.linalg.norm(z, axis=1, keepdims=True)

@@ -1,9 +1,69 @@
 """rag: ask a folder of documents questions, get answers whose every sentence cites its passage.
 
+    import rag
+    index = rag.open_index("my-docs")
+    answer = rag.ask(index, "业界认为入场门票是多少钱？")
+    print(answer.answer, [(c.n, c.source, c.start, c.end) for c in answer.citations])
+
 The pipeline runs one way: ``loader`` → ``chunker`` → ``embeddings`` → ``store``
 (index on disk) → ``retriever`` → ``answer``/``llm`` → ``qa`` (the library call) →
-``cli`` / ``ui.py`` (thin shells).  Import from the submodules; this package imports
-nothing heavy so that ``rag --help`` stays instant.
+``cli`` / ``webapp`` (thin shells).  The names below are the public API; they are
+imported on first use (module ``__getattr__``), so ``import rag`` and ``rag --help``
+load nothing heavy (no numpy, torch, gradio or LangChain).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+# Public name → the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "open_index": "rag.api",
+    "evaluate_questions": "rag.api",
+    "ask": "rag.qa",
+    "stream": "rag.qa",
+    "Turn": "rag.qa",
+    "Retrieved": "rag.qa",
+    "Delta": "rag.qa",
+    "Done": "rag.qa",
+    "Event": "rag.qa",
+    "Reader": "rag.qa",
+    "Answer": "rag.types",
+    "Citation": "rag.types",
+    "Passage": "rag.types",
+    "Hit": "rag.retriever",
+    "Handle": "rag.handle",
+    "Settings": "rag.config",
+    "load_settings": "rag.config",
+    "RagError": "rag.errors",
+}
+
+__all__ = [
+    "__version__", "open_index", "evaluate_questions", "ask", "stream", "Turn", "Retrieved", "Delta", "Done",
+    "Event", "Reader", "Answer", "Citation", "Passage", "Hit", "Handle", "Settings", "load_settings", "RagError",
+]
+
+if TYPE_CHECKING:
+    from .api import evaluate_questions, open_index
+    from .config import Settings, load_settings
+    from .errors import RagError
+    from .handle import Handle
+    from .qa import Delta, Done, Event, Reader, Retrieved, Turn, ask, stream
+    from .retriever import Hit
+    from .types import Answer, Citation, Passage
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -1,8 +1,8 @@
-"""The answer types, and the embedded extractive answerer (the no-LLM default).
+"""The embedded extractive answerer (the no-LLM default); the answer types are in :mod:`rag.types`.
 
 The extractive answerer never writes a word of its own: it picks the corpus
-sentences that best support the question and cites each one, or abstains when even
-the best sentence is weak evidence.  Each sentence of the best passages gets two
+sentences that best support the question and cites each one, or abstains when the
+corpus does not answer it.  Each sentence of the best passages gets two
 signals: meaning (embedding similarity, which also bridges English questions to
 Chinese text) and coverage (the share of the question's content words it contains,
 weighted by IDF; a word the corpus does not know at all weighs most: it is the
@@ -11,12 +11,14 @@ both down: a "how much" question needs a sentence with a quantity the question d
 not already contain (not a date: "2023年" does not answer "多少"), a "when" question
 a new date, and a sentence that is itself a question answers nothing.
 
-The two signals are blended twice.  *Support* leans on similarity (0.8): it decides
-whether to answer at all, and similarity is what separates off-topic and unanswerable
-questions.  *Relevance* weighs both equally: it picks which sentences to cite, where
-the question's exact names and numbers matter.  When most of the question's words are
-unknown to the corpus (an English question over Chinese text), coverage means
-nothing and both are the similarity alone.  Weights and threshold: BENCHMARKS.md.
+Similarities are first put on one scale for every model (e5 scores unrelated sentences
+~0.8, USE ~0: each embedder says where its "unrelated" lies).  The two signals are then
+blended twice.  *Support* leans on similarity (0.8): it feeds the answerability decision
+(:mod:`rag.answerability`: is the question about the corpus, and does the corpus say what
+is asked?).  *Relevance* weighs both equally: it picks which sentences to cite, where the
+question's exact names and numbers matter.  When most of the question's words are
+unknown to the corpus (an English question over Chinese text), coverage means nothing
+and both are the similarity alone.  Weights: BENCHMARKS.md.
 
 A cited sentence must make sense on its own, so it brings the neighbour it leans on:
 the sentence before one that refers back (因此 …, 这 …), the sentence after one that
@@ -29,8 +31,8 @@ nothing; hits built by hand fall back to embedding their sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +40,7 @@ from .chunker import split_sentences
 from .embeddings import Embedder
 from .lexical import BM25, tokenize
 from .retriever import Hit
+from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
 
 if TYPE_CHECKING:
     from .answerability import Decision
@@ -81,64 +84,6 @@ MAX_SENTENCES = 2
 # A sentence that mostly repeats the question (few tokens the question lacks) restates
 # it rather than answering it.
 ECHO_NOVELTY = 0.3
-
-
-@dataclass
-class Citation:
-    n: int
-    source: str
-    start: int
-    end: int
-    text: str
-    # Absolute [start, end) spans of the sentences this answer cites inside the passage.
-    quotes: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation]
-    passages: list[Hit]
-    timings: dict[str, float] = field(default_factory=dict)
-    llm: str = "extractive"
-    ungrounded: bool = False
-    support: float = 0.0
-    dropped_markers: list[str] = field(default_factory=list)
-    # The LLM answer's claim check (rag.claims): figures, dates and names no cited
-    # passage holds; citation numbers rag attached to uncited sentences; how the
-    # llm_unsupported policy decided (None for the extractive answerer); and the LLM's
-    # own answer when the policy replaced it.
-    unsupported_claims: list[str] = field(default_factory=list)
-    attached_citations: list[int] = field(default_factory=list)
-    claim_check: str | None = None
-    llm_answer: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape documented in the README."""
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "ungrounded": self.ungrounded,
-            "llm": self.llm,
-            "support": round(self.support, 4),
-            "citations": [{**asdict(c), "quotes": [list(q) for q in c.quotes]} for c in self.citations],
-            "passages": [passage_dict(h) for h in self.passages],
-            "dropped_markers": self.dropped_markers,
-            "unsupported_claims": self.unsupported_claims,
-            "attached_citations": self.attached_citations,
-            "claim_check": self.claim_check,
-            "llm_answer": self.llm_answer,
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-        }
-
-
-def passage_dict(hit: Hit) -> dict[str, Any]:
-    c = hit.chunk
-    return {"source": c.source, "start": c.start, "end": c.end, "text": c.text,
-            "score": round(hit.score, 6), "dense": round(hit.dense, 4), "lexical": round(hit.lexical, 4)}
 
 
 def is_english(text: str) -> bool:
@@ -218,7 +163,7 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
             if vector is None:
                 to_embed.append(len(spans))
             spans.append((rank, start, end, text))
-            vectors.append(vector)
+            vectors.append(vector)  # type: ignore[arg-type]  # a None is embedded below
     if to_embed:
         for i, v in zip(to_embed, embedder.embed([spans[i][3] for i in to_embed])):
             vectors[i] = v
@@ -281,10 +226,10 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         nxt = group[i + 1] if i + 1 < len(group) else None
         echo = before is None and cand.echo
         after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
-        for c in (before, cand, after):
-            if c is not None and (c.hit_rank, c.start) not in seen:
-                seen.add((c.hit_rank, c.start))
-                out.append(c)
+        for pick in (before, cand, after):
+            if pick is not None and (pick.hit_rank, pick.start) not in seen:
+                seen.add((pick.hit_rank, pick.start))
+                out.append(pick)
     return out
 
 
@@ -343,7 +288,7 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
         hit = hits[cand.hit_rank]
         if cand.hit_rank not in citations:
             c = hit.chunk
-            citations[cand.hit_rank] = Citation(len(citations) + 1, c.source, c.start, c.end, c.text)
+            citations[cand.hit_rank] = Citation(len(citations) + 1, c)
         cite = citations[cand.hit_rank]
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")

@@ -79,7 +79,7 @@ class Decision:
         return min(self.on_topic, self.answered)
 
 
-def decide(features: dict[str, float], topic: "Model | None" = None, answer: "Model | None" = None) -> Decision:
+def decide(features: dict[str, float], topic: Model | None = None, answer: Model | None = None) -> Decision:
     topic, answer = topic or TOPIC, answer or ANSWER
     p_topic, p_answer = topic.probability(features), answer.probability(features)
     return Decision(p_topic, p_answer, p_topic >= topic.threshold and p_answer >= answer.threshold)
@@ -92,14 +92,14 @@ def named_terms(question: str, bm25: BM25) -> set[str]:
             if _LATIN_OR_NUMBER.fullmatch(t) and t in bm25.vocab and t not in _ENGLISH_STOP}
 
 
-def _context(best: "Candidate", candidates: list["Candidate"]) -> str:
+def _context(best: Candidate, candidates: list[Candidate]) -> str:
     """The answer sentence with its neighbours in the same passage."""
     same = sorted((c for c in candidates if c.hit_rank == best.hit_rank), key=lambda c: c.start)
     i = next(k for k, c in enumerate(same) if c.start == best.start)
     return "".join(c.text for c in same[max(0, i - 1) : i + 2])
 
 
-def features(question: str, candidates: list["Candidate"], bm25: BM25, cross_lingual: bool) -> dict[str, float]:
+def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingual: bool) -> dict[str, float]:
     """The signals for the answer sentence ``candidates[0]``."""
     best = candidates[0]
     # the sentence that best matches the question's content, whatever it holds: if even

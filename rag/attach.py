@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from . import answer as extractive
-from .answer import Citation
+from .types import Citation
 from .claims import split_answer, supported_by
 from .embeddings import Embedder, embed_query
 from .lexical import BM25
@@ -62,7 +62,7 @@ def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hi
         chunk = hits[best.hit_rank].chunk
         cite = by_passage.get((chunk.source, chunk.start))
         if cite is None:
-            cite = Citation(len(cites) + 1, chunk.source, chunk.start, chunk.end, chunk.text)
+            cite = Citation(len(cites) + 1, chunk)
             cites.append(cite)
             by_passage[(chunk.source, chunk.start)] = cite
         if (best.start, best.end) not in cite.quotes:

@@ -1,7 +1,9 @@
 """Split Chinese (and mixed-width) text into sentences, and pack them into chunks.
 
 Offsets are into the original text: a chunk's ``text == doc.text[start:end]`` always,
-so a citation can be checked against the file byte for byte after decoding.
+so a citation can be checked against the file byte for byte after decoding (or against
+the extracted text, for PDF, Word, HTML and Markdown).  A chunk never crosses a section
+boundary (a PDF page, a heading), so it carries one ``page`` or ``heading``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .loader import Document
+from .types import Passage
 
 # A sentence ends at a full-width terminator, at a half-width one that is not inside a
 # number or identifier ("GPT-3.5", "0.002"), or at a line break.  Closing quotes and
@@ -28,16 +31,8 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
-class Chunk:
-    source: str
-    start: int
-    end: int
-    text: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.source}:{self.start}-{self.end}"
+# A chunk is a passage as the chunker cut it and the index stores it.
+Chunk = Passage
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
@@ -75,14 +70,14 @@ def _cut_long(text: str, span: Span, size: int) -> list[Span]:
     return pieces
 
 
-def sentence_units(text: str, size: int) -> list[Span]:
-    """The sentences of ``text``, over-long ones cut to at most ``size`` characters.
+def sentence_units(text: str, size: int, start: int = 0, end: int | None = None) -> list[Span]:
+    """The sentences of ``text[start:end]``, over-long ones cut to at most ``size`` characters.
 
     These are the units chunks are packed from, and the units the index embeds: a
     chunk's vector is derived from the vectors of its sentences (see ``store.py``).
     """
     units: list[Span] = []
-    for span in split_sentences(text):
+    for span in split_sentences(text, start, end):
         units.extend(_cut_long(text, span, size) if span.end - span.start > size else [span])
     return units
 
@@ -112,12 +107,31 @@ def pack(units: list[Span], size: int, overlap: int) -> list[tuple[int, int]]:
 
 
 def chunk_units(doc: Document, size: int, overlap: int) -> tuple[list[Span], list[Chunk], list[tuple[int, int]]]:
-    """Sentence units, chunks, and each chunk's ``[first, last)`` range of units."""
-    units = sentence_units(doc.text, size)
-    ranges = pack(units, size, overlap)
-    chunks = [Chunk(doc.source, units[a].start, units[b - 1].end, doc.text[units[a].start : units[b - 1].end])
-              for a, b in ranges]
+    """Sentence units, chunks, and each chunk's ``[first, last)`` range of units.
+
+    Sections (pages, headings) are chunked one at a time, so no chunk spans two.
+    """
+    units: list[Span] = []
+    chunks: list[Chunk] = []
+    ranges: list[tuple[int, int]] = []
+    for start, end, page, heading in _segments(doc):
+        first = len(units)
+        units.extend(sentence_units(doc.text, size, start, end))
+        for a, b in pack(units[first:], size, overlap):
+            a, b = a + first, b + first
+            ranges.append((a, b))
+            chunks.append(Chunk(doc.source, units[a].start, units[b - 1].end,
+                                doc.text[units[a].start : units[b - 1].end], page, heading))
     return units, chunks, ranges
+
+
+def _segments(doc: Document) -> list[tuple[int, int, int | None, str | None]]:
+    """``(start, end, page, heading)`` of each section; text before the first has neither."""
+    bounds = [(s.start, s.page, s.heading) for s in doc.sections]
+    if not bounds or bounds[0][0] > 0:
+        bounds.insert(0, (0, None, None))
+    ends = [b[0] for b in bounds[1:]] + [len(doc.text)]
+    return [(start, end, page, heading) for (start, page, heading), end in zip(bounds, ends) if end > start]
 
 
 def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:

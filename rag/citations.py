@@ -10,17 +10,16 @@ exactly the final answer text: no marker changes number after it was shown.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .answer import Citation
+from .markers import MARKER as _MARKER
+from .markers import OPENERS as _OPEN
+from .markers import PARTIAL as _PARTIAL
+from .markers import marker_numbers
 from .retriever import Hit
+from .types import Citation
 
-_OPEN = "[【"
-_MARKER = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
-# What a marker can look like before its closing bracket has arrived.
-_PARTIAL = re.compile(r"[\[【]\s*(\d+(\s*[,，、]\s*\d*)*)?\s*")
 _MAX_MARKER = 40  # longer bracketed text is prose, not a marker
 
 
@@ -85,13 +84,12 @@ class CitationChecker:
         ordered = sorted(self._numbers.items(), key=lambda item: item[1])
         citations = []
         for passage, n in ordered:
-            c = self.passages[passage - 1].chunk
-            citations.append(Citation(n, c.source, c.start, c.end, c.text))
+            citations.append(Citation(n, self.passages[passage - 1].chunk))
         return CheckedAnswer("".join(self._text).rstrip(), citations, list(self._dropped))
 
     def _rewrite(self, numbers: str) -> str:
         out = []
-        for raw in re.split(r"\s*[,，、]\s*", numbers):
+        for raw in marker_numbers(numbers):
             passage = int(raw)
             if not 1 <= passage <= len(self.passages):
                 if f"[{raw}]" not in self._dropped:

@@ -55,13 +55,36 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             err.print("interrupted; the previous index is unchanged")
             sys.exit(130)
+        except OSError as e:  # e.g. a full disk while writing something other than the index
+            err.print(f"[bold red]error:[/] {escape(os_error_line(e))}")
+            sys.exit(1)
+        except Exception as e:  # a bug: one line for the user, the traceback in the -v log
+            logging.getLogger("rag").info("unexpected error", exc_info=True)
+            err.print(f"[bold red]error:[/] internal error ({type(e).__name__}: {escape(one_line(str(e)))}); "
+                      "run with -v for details")
+            sys.exit(1)
 
     return wrapper
 
 
+def one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def os_error_line(e: OSError) -> str:
+    from .build import write_error
+
+    if e.filename:
+        return write_error(Path(e.filename), e).replace("cannot write the index at", "cannot write")
+    return one_line(e.strerror or str(e))
+
+
 def _setup_logging(verbose: bool) -> None:
+    from .redact import install
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(message)s", stream=sys.stderr)
+    install()  # secrets in URLs are masked in every log line
 
 
 @click.group()
@@ -79,17 +102,35 @@ def cli() -> None:
 def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
               chunk_size: int | None, index_type: str | None, as_json: bool) -> None:
     """Build or update the index (only changed files are re-embedded)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from .handle import rebuild
 
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, chunk_size=chunk_size,
                       index_type=index_type)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
-        task = bar.add_task("embedding chunks", total=None)
-        report, _ = rebuild(s, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    rate = TextColumn("{task.fields[rate]}")
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), rate,
+                  TimeElapsedColumn(), "ETA", TimeRemainingColumn(), console=err, transient=True,
+                  disable=as_json) as bar:
+        task = bar.add_task("embedding chunks", total=None, rate="")
+
+        def show(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+            speed = bar.tasks[task].speed
+            bar.update(task, rate=f"{speed:,.0f} chunks/s" if speed else "")
+
+        report, _ = rebuild(s, progress=show)
+    if report.repaired:
+        err.print(f"[yellow]the index at {escape(str(s.index))} failed verification "
+                  f"({escape(report.repaired)}): rebuilt it from scratch[/]")
     if as_json:
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
         return
@@ -103,7 +144,9 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
                          ("removed", report.removed), ("unchanged", report.unchanged)):
         if items:
             out.print(f"  {label:9} {len(items):3}  {escape(', '.join(items[:4]))}{' …' if len(items) > 4 else ''}")
-    out.print(f"  embedded {report.embedded_chunks} chunks, reused {report.chunks - report.embedded_chunks}")
+    out.print(f"  embedded {report.embedded_chunks} chunks, reused {report.chunks - report.embedded_chunks}"
+              + (f" ({report.cached_sentences} sentence vectors from an interrupted build)"
+                 if report.cached_sentences else ""))
 
 
 def open_or_build(s: Settings):
@@ -167,6 +210,8 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
     err.print(f"[dim]rag chat: answering from {escape(str(s.corpus))} with {escape(spec)}; "
               f"/new forgets the conversation, /exit or Ctrl-D quits[/]")
     history: list[Turn] = []
+    if hasattr(sys.stdin, "reconfigure"):  # undecodable input becomes a clear error per line, not a crash
+        sys.stdin.reconfigure(errors="surrogateescape")
     while True:
         try:
             question = out.input("[bold cyan]?[/] ").strip()
@@ -189,6 +234,10 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
         except KeyboardInterrupt:
             err.print("\n[dim]stopped[/]")
             continue
+        except Exception as e:  # a bug in one turn must not end the session
+            logging.getLogger("rag").info("chat turn failed", exc_info=True)
+            err.print(f"[bold red]error:[/] internal error ({type(e).__name__}: {escape(one_line(str(e)))})")
+            continue
         history.append(Turn(question, answer.answer))
         out.print()
 
@@ -209,8 +258,9 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     from rich import box
     from rich.table import Table
 
-    from .evaluate import evaluate, read_questions
-    from .qa import ask, check_answerer
+    from .api import evaluate_questions
+    from .evaluate import read_questions
+    from .qa import check_answerer
 
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, llm=llm,
@@ -218,8 +268,7 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     check_answerer(s)
     questions = read_questions(file)
     handle = open_or_build(s)
-    depth = top_k or max(10, s.top_k)  # MRR@10 needs ten ranked passages
-    report = evaluate(questions, lambda q: ask(handle, q, top_k=depth, mode=mode))  # type: ignore[arg-type]
+    report = evaluate_questions(handle, questions, top_k=top_k, mode=mode)  # type: ignore[arg-type]
     if as_json:
         out.print_json(json.dumps(report, ensure_ascii=False))
         return
@@ -256,19 +305,32 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
 @fail_cleanly
 def serve_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
               host: str, port: int, auth: str | None) -> None:
-    """Chat with the corpus in the browser (the app in ui.py; builds the index if missing)."""
-    import importlib.util
-
+    """Chat with the corpus in the browser (builds the index if missing)."""
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
-    path = Path(__file__).resolve().parent.parent / "ui.py"  # gradio is imported only here
-    spec = importlib.util.spec_from_file_location("rag_ui", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise RagError(f"the browser app {path} is missing: `rag serve` runs from a source checkout "
-                       f"(pip install -e .)")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.serve(s, host, port, auth)
+    check_port(host, port)  # before loading anything or printing "serving"
+    from .webapp import serve  # gradio is imported only here
+
+    serve(s, host, port, auth)
+
+
+def check_port(host: str, port: int) -> None:
+    """A port in range that nothing else listens on, or a one-line error."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise RagError(f"--port must be between 1 and 65535, got {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise RagError(f"--host {host!r} is not an address of this machine ({e})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            raise RagError(f"cannot serve on {host}:{port} ({e.strerror or e}): pass another --port") from None
 
 
 def main() -> None:

@@ -6,16 +6,18 @@ Every entry point (CLI, UI, library) builds a :class:`Settings` with
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import RagError
 
 CONFIG_FILE = "rag.toml"
-UNSUPPORTED_POLICIES = ("warn", "abstain", "extractive")
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,12 @@ class Settings:
     llm_temperature: float = 0.1
     prompt_file: Path | None = None
     # What to do with an LLM answer whose figures, dates or names its passages do not
-    # hold (rag.claims): warn | abstain | extractive (see UNSUPPORTED_POLICIES).
+    # hold (rag.claims): warn | abstain | extractive.
     llm_unsupported: str = "warn"
     # Extra LLMs offered in the UI's backend switch, besides `llm`.
     llm_choices: tuple[str, ...] = field(default_factory=tuple)
 
-    def resolved(self, base: Path | None = None) -> "Settings":
+    def resolved(self, base: Path | None = None) -> Settings:
         """Return a copy whose relative paths are anchored at ``base`` (the cwd)."""
         base = base or Path.cwd()
         return replace(
@@ -62,33 +64,138 @@ class Settings:
         )
 
 
+# Allowed values, by setting: a range (inclusive; None = unbounded) or a set of choices.
+# Adding a setting with allowed values is one line here.
+RULES: dict[str, Range | Choice] = {}
+UNSUPPORTED_POLICIES = ("warn", "abstain", "extractive")
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float | None = None
+    high: float | None = None
+    above: bool = False  # the low end itself is excluded
+
+    def check(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        low_ok = self.low is None or (value > self.low if self.above else value >= self.low)
+        if not low_ok or (self.high is not None and value > self.high):
+            raise RagError(f"setting {name!r} must be {self.describe()}, got {value!r}")
+
+    def describe(self) -> str:
+        low = "" if self.low is None else f"{'above' if self.above else 'at least'} {self.low:g}"
+        if self.high is None:
+            return low
+        if self.low is None:
+            return f"at most {self.high:g}"
+        return f"between {self.low:g} and {self.high:g}" if not self.above else f"{low} and at most {self.high:g}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple[str, ...]
+
+    def check(self, name: str, value: Any) -> None:
+        if value not in self.values:
+            raise RagError(f"setting {name!r} must be one of {', '.join(self.values)}; got {value!r}")
+
+
+RULES.update({
+    "chunk_size": Range(50, 100_000),
+    "chunk_overlap": Range(0, 100_000),
+    "index_type": Choice(("auto", "flat", "hnsw", "ivf")),
+    "top_k": Range(1, 50),
+    "rrf_k": Range(0, 100_000),
+    "dense_weight": Range(0, 1000),
+    "lexical_weight": Range(0, 1000),
+    "abstain_threshold": Range(0, 1),
+    "max_question_chars": Range(1, 1_000_000),
+    "llm_timeout": Range(0, 86_400, above=True),
+    "llm_max_retries": Range(0, 100),
+    "llm_temperature": Range(0, 2),
+    "llm_unsupported": Choice(UNSUPPORTED_POLICIES),
+})
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(Settings)
+
+
 def _coerce(name: str, raw: Any) -> Any:
-    """Convert a TOML or environment value to the field's type, or fail clearly."""
-    kind = {f.name: f.type for f in fields(Settings)}[name]
-    try:
-        if kind in ("Path", "Path | None"):
-            return Path(raw) if raw not in (None, "") else None
-        if kind == "int":
-            return int(raw)
-        if kind in ("float", "float | None"):
-            return None if raw in (None, "") else float(raw)
-        if kind.startswith("tuple"):
-            if isinstance(raw, str):
-                raw = [part.strip() for part in raw.split(",") if part.strip()]
-            return tuple(str(item) for item in raw)
-        return None if raw in (None, "") and "None" in kind else str(raw)
-    except (TypeError, ValueError):
-        raise RagError(f"setting {name!r}: cannot read {raw!r} as {kind}") from None
+    """Convert a TOML or environment value to the field's type (from its type hint), or fail clearly."""
+    return _convert(name, raw, _hints()[name])
 
 
-def _from_toml(path: Path) -> dict[str, Any]:
+def _convert(name: str, raw: Any, hint: Any) -> Any:
+    args = typing.get_args(hint)
+    if type(None) in args:  # X | None: empty means None
+        if raw is None or raw == "":
+            return None
+        (hint,) = [a for a in args if a is not type(None)]
+        args = typing.get_args(hint)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        items = [p.strip() for p in raw.split(",") if p.strip()] if isinstance(raw, str) else raw
+        if not isinstance(items, (list, tuple)):
+            raise RagError(f"setting {name!r} must be a list, got {raw!r}")
+        return tuple(_convert(name, item, args[0]) for item in items)
+    if hint is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE + _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise RagError(f"setting {name!r} must be true or false, got {raw!r}")
+    if hint is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return int(raw.strip())
+            except ValueError:
+                pass
+        raise RagError(f"setting {name!r} must be a whole number, got {raw!r}")
+    if hint is float:
+        value: float | None = None
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            value = float(raw)
+        elif isinstance(raw, str):
+            try:
+                value = float(raw.strip())
+            except ValueError:
+                pass
+        if value is None or not math.isfinite(value):
+            raise RagError(f"setting {name!r} must be a finite number, got {raw!r}")
+        return value
+    if hint is Path:
+        if not isinstance(raw, str):
+            raise RagError(f"setting {name!r} must be a path (text), got {raw!r}")
+        return Path(raw)
+    if hint is str:
+        if not isinstance(raw, str):
+            raise RagError(f"setting {name!r} must be text, got {raw!r}")
+        return raw
+    raise TypeError(f"setting {name!r}: no conversion for type {hint!r}")  # a programming error
+
+
+def _from_toml(path: Path, required: bool = False) -> dict[str, Any]:
+    if path.is_dir():
+        raise RagError(f"{path} is a folder; the settings file must be a TOML file")
     if not path.is_file():
+        if required:
+            raise RagError(f"settings file {path} (named by RAG_CONFIG) not found")
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise RagError(f"{path}: not valid TOML ({err})") from None
+        raise RagError(f"{path}: not valid TOML ({str(err).splitlines()[0]})") from None
+    except OSError as err:
+        raise RagError(f"cannot read {path}: {err.strerror or err}") from None
     table = data.get("rag", data)  # accept a [rag] table or top-level keys
+    if not isinstance(table, dict):
+        raise RagError(f"{path}: `rag` must be a table ([rag]) of settings, got {table!r}")
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(table) - known)
     if unknown:
@@ -113,24 +220,44 @@ def load_settings(
 ) -> Settings:
     """Build settings from the layers; ``overrides`` (CLI flags) win, ``None`` values are ignored."""
     env = os.environ if environ is None else environ
-    path = config_file or Path(env.get("RAG_CONFIG", CONFIG_FILE))
+    named = env.get("RAG_CONFIG") if config_file is None else None
     values: dict[str, Any] = {}
-    values.update(_from_toml(path))
+    if named != "":  # RAG_CONFIG set but empty: no settings file at all
+        path = config_file or Path(named or CONFIG_FILE)
+        values.update(_from_toml(path, required=bool(named)))
     values.update(_from_env(env))
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    hints = _hints()
+    unknown = sorted(set(flags) - set(hints))
+    if unknown:
+        raise RagError(f"unknown setting(s) {', '.join(unknown)}")
+    values.update({k: _convert(k, str(v) if isinstance(v, Path) else v, hints[k]) for k, v in flags.items()})
     settings = Settings(**values)
     _validate(settings)
     return settings.resolved()
 
 
 def _validate(s: Settings) -> None:
-    if s.chunk_size < 50:
-        raise RagError(f"chunk_size must be at least 50 characters, got {s.chunk_size}")
-    if not 0 <= s.chunk_overlap < s.chunk_size:
-        raise RagError("chunk_overlap must be between 0 and chunk_size")
-    if s.top_k < 1 or s.top_k > 50:
-        raise RagError(f"top_k must be between 1 and 50, got {s.top_k}")
-    if s.index_type not in ("auto", "flat", "hnsw", "ivf"):
-        raise RagError(f"index_type must be auto, flat, hnsw or ivf, got {s.index_type!r}")
-    if s.llm_unsupported not in UNSUPPORTED_POLICIES:
-        raise RagError(f"llm_unsupported must be one of {', '.join(UNSUPPORTED_POLICIES)}, got {s.llm_unsupported!r}")
+    for name, rule in RULES.items():
+        if hasattr(s, name):
+            rule.check(name, getattr(s, name))
+    if not s.chunk_overlap < s.chunk_size:
+        raise RagError(f"setting 'chunk_overlap' must be below chunk_size ({s.chunk_size}), got {s.chunk_overlap}")
+    if s.dense_weight == 0 and s.lexical_weight == 0:
+        raise RagError("settings 'dense_weight' and 'lexical_weight' cannot both be 0")
+    if s.llm_base_url is not None:
+        check_url("llm_base_url", s.llm_base_url)
+
+
+def check_url(name: str, url: str) -> None:
+    """An http(s) URL with a host, or a one-line error (the URL shown without secrets)."""
+    from .redact import redact_url
+
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RagError(f"setting {name!r} is not a valid http(s) URL: {redact_url(url)!r}")

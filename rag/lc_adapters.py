@@ -36,7 +36,8 @@ class HybridRetriever(BaseRetriever):
     """Our hybrid (FAISS + BM25) retrieval as a LangChain ``BaseRetriever``.
 
     Each ``Document`` carries the citation coordinates in its metadata: ``source``,
-    ``start``, ``end`` (so ``page_content == file_text[start:end]``) and the scores.
+    ``start``, ``end`` (so ``page_content == extracted_text[start:end]``), ``page`` (PDF) or
+    ``heading`` (Word, HTML, Markdown; both ``None`` for plain text) and the scores.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -51,6 +52,7 @@ class HybridRetriever(BaseRetriever):
         return [
             Document(page_content=h.chunk.text,
                      metadata={"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end,
+                               "page": h.chunk.page, "heading": h.chunk.heading,
                                "score": h.score, "dense": h.dense, "lexical": h.lexical})
             for h in hits
         ]

@@ -70,7 +70,7 @@ class BM25:
     doc_ids: np.ndarray  # int32, postings concatenated term by term, ascending within a term
     weights: np.ndarray  # float32, BM25 term weight for (term, doc)
     n_docs: int
-    max_weights: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]  # per term
+    max_weights: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]  # per term; None: computed
 
     def __post_init__(self) -> None:
         if self.max_weights is None:
@@ -78,11 +78,11 @@ class BM25:
 
     # ------------------------------------------------------------ building
     @classmethod
-    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> "BM25":
+    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> BM25:
         return cls.from_token_lists([tokenize(t) for t in texts], k1=k1, b=b)
 
     @classmethod
-    def from_token_lists(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> "BM25":
+    def from_token_lists(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
         """Build from tokenised documents (term strings)."""
         vocab: dict[str, int] = {}
         ids = [[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in docs]
@@ -92,14 +92,13 @@ class BM25:
 
     @classmethod
     def from_token_ids(cls, vocab: dict[str, int], lengths: np.ndarray, token_ids: np.ndarray,
-                       k1: float = 1.2, b: float = 0.75) -> "BM25":
+                       k1: float = 1.2, b: float = 0.75) -> BM25:
         """Fast path: documents as one flat array of term ids plus per-document lengths.
 
         Everything is vectorised (one sort of the (term, doc) keys), which is what
         makes building a million-chunk index take seconds rather than minutes.
         """
         n = len(lengths)
-        n_terms = max(len(vocab), int(token_ids.max()) + 1 if len(token_ids) else 0)
         doc_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         keys = token_ids.astype(np.int64) * max(n, 1) + doc_of
         del doc_of
@@ -111,12 +110,36 @@ class BM25:
         term_arr = uniq // max(n, 1)
         doc_arr = (uniq - term_arr * max(n, 1)).astype(np.int32)
         del uniq
+        return cls.from_postings(vocab, lengths, term_arr, doc_arr, tf, k1=k1, b=b)
+
+    @classmethod
+    def from_postings(cls, vocab: dict[str, int], lengths: np.ndarray, term_arr: np.ndarray,
+                      doc_arr: np.ndarray, tf: np.ndarray, k1: float = 1.2, b: float = 0.75) -> BM25:
+        """From distinct (term, document, term frequency) triples sorted by term, then document.
+
+        The streaming index build counts terms chunk by chunk and comes in here, which
+        needs a fraction of the memory of one flat token stream."""
+        n = len(lengths)
+        n_terms = max(len(vocab), int(term_arr.max()) + 1 if len(term_arr) else 0)
+        tf = tf.astype(np.float32, copy=False)
         df = np.bincount(term_arr, minlength=n_terms).astype(np.float32)
         idf = np.log1p((max(n, 1) - df + 0.5) / (df + 0.5))
         lens = lengths.astype(np.float32)
         avgdl = float(lens.mean()) if n else 1.0
-        norm = k1 * (1 - b + b * lens[doc_arr] / max(avgdl, 1e-9))
-        weight = (idf[term_arr] * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
+        # weight = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl)), computed in
+        # place (same operations in the same order, so the same float32 results) because
+        # each temporary is as long as the postings, the build's largest arrays.
+        norm = lens[doc_arr]
+        norm *= b
+        norm /= max(avgdl, 1e-9)
+        norm += 1 - b
+        norm *= k1
+        norm += tf
+        weight = idf[term_arr]
+        weight *= tf
+        weight *= k1 + 1
+        weight /= norm
+        del norm
         indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df.astype(np.int64), out=indptr[1:])
         return cls(vocab, indptr, doc_arr, weight, n)
@@ -260,10 +283,10 @@ class BM25:
                 "n_docs": np.asarray([self.n_docs], dtype=np.int64), "max_weights": self.max_weights}
 
     @classmethod
-    def from_arrays(cls, terms: list[str], arrays: dict[str, np.ndarray]) -> "BM25":
+    def from_arrays(cls, terms: list[str], arrays: dict[str, np.ndarray]) -> BM25:
         vocab = {t: i for i, t in enumerate(terms)}
         bm = cls(vocab, arrays["indptr"], arrays["doc_ids"], arrays["weights"], int(arrays["n_docs"][0]),
-                 arrays.get("max_weights"))
+                 arrays.get("max_weights"))  # type: ignore[arg-type]  # older indexes lack it
         if (len(bm.indptr) != len(vocab) + 1 or bm.indptr[-1] != len(bm.doc_ids)
                 or len(bm.doc_ids) != len(bm.weights) or len(bm.max_weights) != len(vocab)):
             raise ValueError("BM25 arrays do not match the vocabulary")

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from .config import Settings
+from .config import Settings, check_url
 from .errors import RagError
+from .redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,8 @@ class Backend:
 
     @property
     def where(self) -> str:
-        """``spec at URL`` for messages; any user:password in the URL is left out."""
-        parts = urlsplit(self.url)
-        netloc = parts.netloc.rsplit("@", 1)[-1]
-        return f"{self.spec} at {urlunsplit(parts._replace(netloc=netloc))}"
+        """``spec at URL`` for messages; any user:password or key parameter in the URL is masked."""
+        return f"{self.spec} at {redact_url(self.url)}"
 
 
 def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> Backend:
@@ -70,9 +69,12 @@ def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | 
     if importlib.util.find_spec(module) is None:
         raise RagError(f"llm {spec!r} needs the {package} package: pip install {package}")
     if provider == "ollama":
-        url = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
-        return Backend(spec, provider, model, _ollama_url(url))
+        host = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
+        check_url("llm_base_url" if settings.llm_base_url else "OLLAMA_HOST", host)
+        return Backend(spec, provider, model, _ollama_url(host))
     url = settings.llm_base_url or env.get("OPENAI_BASE_URL")
+    if url:
+        check_url("llm_base_url" if settings.llm_base_url else "OPENAI_BASE_URL", url)
     key = env.get("OPENAI_API_KEY")
     if not key and not url:
         raise RagError(f"llm {spec!r} needs an API key: set OPENAI_API_KEY, or set llm_base_url "
@@ -89,7 +91,7 @@ def _ollama_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> "ChatLLM":
+def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> ChatLLM:
     """The chat model for ``spec`` (``provider:model``), ready to stream."""
     backend = resolve_backend(spec, settings, environ)
     from langchain.chat_models import init_chat_model

@@ -1,7 +1,11 @@
 """Read a corpus folder into documents whose text positions never move.
 
-Citations point at ``(source, start, end)`` character offsets into the decoded file
-text, so the loader decodes and nothing else: no whitespace or width normalisation.
+Citations point at ``(source, start, end)`` character offsets into a document's
+``text``.  For ``.txt`` that is the decoded file and nothing else (no whitespace or
+width normalisation), so offsets are positions in the file itself.  PDF, Word, HTML and
+Markdown files are first turned into text by :mod:`rag.formats`; offsets then point
+into that extracted text (:func:`load_document` reproduces it), and ``sections`` say
+which PDF page or heading path each part of it belongs to.
 """
 
 from __future__ import annotations
@@ -12,18 +16,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RagError
+from .formats import (
+    Extracted,
+    Section,
+    Unreadable,
+    declared_charset,
+    extract_docx,
+    extract_html,
+    extract_markdown,
+    extract_pdf,
+    short_reason,
+)
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".markdown")
+PLAIN_SUFFIXES = (".txt",)  # the text is the decoded file: line numbers mean something
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = (*PLAIN_SUFFIXES, *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".docx")
 
 
 @dataclass(frozen=True)
 class Document:
     source: str  # path relative to the corpus root's parent, e.g. "seeds/003_x.txt"
-    text: str
-    encoding: str  # "utf-8", "utf-8-sig" or "gb18030"
+    text: str  # the decoded file (.txt) or the text extracted from it
+    encoding: str  # "utf-8", "utf-8-sig" or "gb18030"; "pdf" or "docx" for binary formats
     sha256: str  # of the raw bytes: decides whether a rebuild re-embeds the file
+    sections: tuple[Section, ...] = ()  # where each PDF page / heading's text starts
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,47 @@ def decode(raw: bytes) -> tuple[str, str]:
     return text, "gb18030"
 
 
+def is_plain(source: str) -> bool:
+    """Whether ``source``'s indexed text is its decoded bytes (so it has line numbers)."""
+    return source.lower().endswith(PLAIN_SUFFIXES)
+
+
+def extract(raw: bytes, suffix: str) -> tuple[Extracted, str]:
+    """The indexed text of a file's bytes, by its suffix, and its encoding.
+
+    Raises ``ValueError`` (:class:`rag.formats.Unreadable` for the rich formats) with
+    the one-line reason a file is skipped.
+    """
+    suffix = suffix.lower()
+    if suffix == ".pdf":
+        return extract_pdf(raw), "pdf"
+    if suffix == ".docx":
+        return extract_docx(raw), "docx"
+    if suffix in HTML_SUFFIXES and (charset := declared_charset(raw)):
+        try:  # a page that names its encoding (<meta charset="big5">) is read in it
+            return extract_html(raw.decode(charset)), charset
+        except UnicodeDecodeError:
+            raise Unreadable(f"not valid {charset} text, though the page says it is") from None
+    text, encoding = decode(raw)
+    if suffix in MARKDOWN_SUFFIXES:
+        return extract_markdown(text), encoding
+    if suffix in HTML_SUFFIXES:
+        return extract_html(text), encoding
+    return Extracted(text), encoding
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """One file as the index holds it; raises ``OSError`` or ``ValueError`` (the reason)."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise Unreadable("empty file")
+    extracted, encoding = extract(raw, path.suffix)
+    if not extracted.text.strip():
+        raise Unreadable("empty file" if is_plain(path.name) else "no text in it")
+    return Document(source_name(path, root), extracted.text, encoding, hashlib.sha256(raw).hexdigest(),
+                    extracted.sections)
+
+
 def source_name(path: Path, root: Path) -> str:
     """Name a file as the user sees it: relative to the corpus root's parent."""
     return path.relative_to(root.parent).as_posix()
@@ -82,25 +142,21 @@ def load_corpus(root: Path) -> tuple[list[Document], list[Skipped]]:
     for path in iter_files(root):
         source = source_name(path, root)
         try:
-            raw = path.read_bytes()
+            doc = load_document(path, root)
         except OSError as err:
             skipped.append(Skipped(source, f"unreadable ({err.strerror or err})"))
             continue
-        if not raw.strip():
-            skipped.append(Skipped(source, "empty file"))
-            continue
-        try:
-            text, encoding = decode(raw)
-        except ValueError as err:
+        except ValueError as err:  # includes Unreadable: the reason is the message
             skipped.append(Skipped(source, str(err)))
             continue
-        if not text.strip():
-            skipped.append(Skipped(source, "empty file"))
+        except Exception as err:  # noqa: BLE001 — a parser bug on one file must not stop the build
+            log.debug("reading %s failed", source, exc_info=True)
+            skipped.append(Skipped(source, f"could not be read ({type(err).__name__}: {short_reason(err)})"))
             continue
-        log.info("read %s (%s)", source, encoding)
-        docs.append(Document(source, text, encoding, hashlib.sha256(raw).hexdigest()))
+        log.info("read %s (%s)", source, doc.encoding)
+        docs.append(doc)
     for item in skipped:
         log.warning("skipped %s: %s", item.source, item.reason)
     if not docs:
-        raise RagError(f"no readable .txt or .md files in {root}")
+        raise RagError(f"no readable documents (.txt, .md, .pdf, .docx, .html) in {root}")
     return docs, skipped

@@ -5,7 +5,24 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .loader import decode
+from .loader import decode, is_plain, load_document
+
+
+def file_text(corpus: Path, source: str) -> str:
+    """The text of ``source`` (relative to the corpus folder's parent) whose character
+    offsets are the ones passages and citations use: the decoded file, or for PDF, Word,
+    HTML and Markdown the text extracted from it; OSError/ValueError if unreadable."""
+    path = corpus.parent / source
+    if is_plain(source):
+        text, _ = decode(path.read_bytes())
+        return text
+    return _extracted(str(path), str(corpus), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _extracted(path: str, corpus: str, mtime: float) -> str:
+    """Extraction takes a while for a long PDF: each file version is extracted once."""
+    return load_document(Path(path), Path(corpus)).text
 
 
 @lru_cache(maxsize=64)
@@ -17,7 +34,11 @@ def _line_starts(path: str, mtime: float) -> tuple[int, ...]:
 
 
 def line_range(corpus: Path, source: str, start: int, end: int) -> tuple[int, int] | None:
-    """1-based first and last line of ``[start, end)`` in ``source``; None if unreadable."""
+    """1-based first and last line of ``[start, end)`` in ``source``; None if unreadable
+    or not a plain-text file (the offsets of a PDF or web page are into its extracted
+    text, whose lines are not the file's)."""
+    if not is_plain(source):
+        return None
     path = corpus.parent / source
     try:
         starts = _line_starts(str(path), path.stat().st_mtime)

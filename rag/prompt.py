@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import RagError
+from .markers import MARKER
 from .retriever import Hit
 
 # The model is told to answer with exactly one of these when the passages do not
@@ -52,7 +53,6 @@ CONDENSE_PROMPT = """下面是一段对话和用户的后续问题。请把后�
 PLACEHOLDERS = ("{passages}", "{question}")
 HISTORY_TURNS = 3  # older turns rarely matter for resolving "it" or "that year"
 HISTORY_ANSWER_CHARS = 300
-_MARKERS = re.compile(r"[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]")
 _LABEL = re.compile(r"^\s*(独立问题|改写后的问题|问题|standalone question|question)\s*[:：]\s*", re.I)
 
 
@@ -72,7 +72,12 @@ def load_template(prompt_file: Path | None) -> str:
 
 def format_passages(hits: Sequence[Hit]) -> str:
     """Passages numbered [1]..[k] with their source, as the model must cite them."""
-    return "\n\n".join(f"[{i}] 来源：{h.chunk.source}\n{h.chunk.text.strip()}" for i, h in enumerate(hits, 1))
+    return "\n\n".join(f"[{i}] 来源：{h.chunk.source}{_at(h.chunk.location)}\n{h.chunk.text.strip()}"
+                       for i, h in enumerate(hits, 1))
+
+
+def _at(location: str | None) -> str:
+    return f"（{location}）" if location else ""
 
 
 def answer_prompt(question: str, hits: Sequence[Hit], template: str = ANSWER_PROMPT) -> str:
@@ -84,7 +89,7 @@ def condense_prompt(question: str, history: Sequence[tuple[str, str]]) -> str:
     """Ask for a standalone form of ``question``; ``history`` is (question, answer) pairs."""
     lines = []
     for asked, answered in history[-HISTORY_TURNS:]:
-        answered = " ".join(_MARKERS.sub("", answered).split())
+        answered = " ".join(MARKER.sub("", answered).split())
         if len(answered) > HISTORY_ANSWER_CHARS:
             answered = answered[:HISTORY_ANSWER_CHARS] + "…"
         lines += [f"用户：{asked}", f"助手：{answered}"]

@@ -21,15 +21,16 @@ extractive default never loads LangChain.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .answer import Answer, abstain_message, extractive_answer
+from .answer import abstain_message, extractive_answer
 from .config import Settings
-from .errors import RagError
 from .embeddings import embed_query
+from .errors import RagError
 from .handle import Handle
 from .retriever import Hit, Mode, retrieve
+from .types import Answer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,9 +67,53 @@ class Done:
 Event = Retrieved | Delta | Done
 
 
+@dataclass
+class Reader:
+    """What a stream of events has delivered so far: the one place that reads the events.
+
+    The CLI prints :attr:`delta`, the UI redraws from :attr:`text`, and both fall back to
+    :attr:`passages` when the answerer fails after retrieval.
+    """
+
+    passages: list[Hit] = field(default_factory=list)
+    text: str = ""  # the answer text streamed so far
+    delta: str = ""  # what the latest event added to it
+    answer: Answer | None = None
+
+    def read(self, events: Iterable[Event]) -> Iterator[Reader]:
+        """Take in ``events``, yielding this reader after each; errors from the stream propagate.
+
+        Raises :class:`RagError` if the stream ends without an answer.
+        """
+        for event in events:
+            self.delta = ""
+            if isinstance(event, Retrieved):
+                self.passages = event.passages
+            elif isinstance(event, Delta):
+                self.delta = event.text
+                self.text += event.text
+            elif isinstance(event, Done):
+                self.answer = event.answer
+            yield self
+        if self.answer is None:
+            raise RagError("the answerer stopped without an answer; try again")
+
+    def final(self, events: Iterable[Event]) -> Answer:
+        """Read ``events`` to the end and return the answer."""
+        for _ in self.read(events):
+            pass
+        assert self.answer is not None  # read() raised otherwise
+        return self.answer
+
+
 def check_question(question: str, max_chars: int) -> str:
     """Reject questions we cannot answer sensibly, with the reason, before any work."""
     question = (question or "").strip()
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from the terminal or argv arrive as surrogates
+        raise RagError("the question holds bytes that are not UTF-8 text: check the terminal's "
+                       "encoding (LANG / LC_ALL) and ask again") from None
     if not question:
         raise RagError("the question is empty: ask something about the corpus")
     if len(question) > max_chars:
@@ -128,7 +173,7 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
     yield Done(answer)
 
 
-def condense(model: "ChatLLM", question: str, history: Sequence[Turn]) -> str:
+def condense(model: ChatLLM, question: str, history: Sequence[Turn]) -> str:
     """The follow-up ``question`` rewritten by the LLM so it stands alone (for retrieval)."""
     from .prompt import clean_condensed, condense_prompt
 
@@ -222,7 +267,4 @@ def check_claims(handle: Handle, answer: Answer, query: str, query_vector: "np.n
 def ask(handle: Handle, question: str, *, history: Sequence[Turn] = (),
         top_k: int | None = None, mode: Mode = "hybrid", llm: str | None = None) -> Answer:
     """Answer ``question`` with citations (the non-streaming form of :func:`stream`)."""
-    for event in stream(handle, question, history=history, top_k=top_k, mode=mode, llm=llm):
-        if isinstance(event, Done):
-            return event.answer
-    raise AssertionError("stream() ended without a Done event")
+    return Reader().final(stream(handle, question, history=history, top_k=top_k, mode=mode, llm=llm))

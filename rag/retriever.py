@@ -162,7 +162,8 @@ def _hits(index: Index, question: str, query_vector: np.ndarray, chosen: list[in
     for i in ids.tolist():
         sentences: tuple[tuple[int, int], ...] = ()
         vectors = None
-        if index.chunk_sentences is not None and index.sentence_spans is not None:
+        if (index.chunk_sentences is not None and index.sentence_spans is not None
+                and index.sentence_vectors is not None):
             a, b = (int(x) for x in index.chunk_sentences[i])
             sentences = tuple((int(s), int(e)) for s, e in index.sentence_spans[a:b])
             vectors = np.asarray(index.sentence_vectors[a:b], dtype=np.float32)

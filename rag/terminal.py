@@ -15,54 +15,41 @@ from typing import Any, Iterable
 from rich.console import Console
 from rich.markup import escape
 
-from .answer import Answer, passage_dict
 from .config import Settings
 from .errors import RagError
 from .present import line_range, snippet
-from .qa import Delta, Done, Event, Retrieved
+from .qa import Event, Reader
 from .retriever import Hit
+from .types import Answer, Citation, Passage, passage_dict
 
 
 def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
     """Print the answer as it streams, then its sources; return it."""
-    hits: list[Hit] = []
-    answer: Answer | None = None
-    streamed = False
+    reader = Reader()
     try:
-        for event in events:
-            if isinstance(event, Retrieved):
-                hits = event.passages
-            elif isinstance(event, Delta):
-                out.print(event.text, end="", style="bold", markup=False, highlight=False)
-                streamed = streamed or bool(event.text)
-            elif isinstance(event, Done):
-                answer = event.answer
+        for step in reader.read(events):
+            if step.delta:
+                out.print(step.delta, end="", style="bold", markup=False, highlight=False)
     except RagError:
-        if streamed:
+        if reader.text:
             out.print()
-        print_passages(s, hits, out, "Retrieved passages (the answer failed):")
+        print_passages(s, reader.passages, out, "Retrieved passages (the answer failed):")
         raise
-    if answer is None:
-        raise RagError("the answerer stopped without an answer; try again")
+    assert reader.answer is not None  # read() raises otherwise
     out.print()
     out.print()
-    print_checks(answer, out)
-    print_sources(s, answer, out)
-    return answer
+    print_checks(reader.answer, out)
+    print_sources(s, reader.answer, out)
+    return reader.answer
 
 
 def drain(events: Iterable[Event]) -> tuple[Answer | None, list[Hit], RagError | None]:
     """Run the stream to the end: the answer, or the passages and the error that stopped it."""
-    hits: list[Hit] = []
+    reader = Reader()
     try:
-        for event in events:
-            if isinstance(event, Retrieved):
-                hits = event.passages
-            elif isinstance(event, Done):
-                return event.answer, hits, None
+        return reader.final(events), reader.passages, None
     except RagError as failure:
-        return None, hits, failure
-    return None, hits, RagError("the answerer stopped without an answer; try again")
+        return None, reader.passages, failure
 
 
 def failure_dict(question: str, llm: str, hits: list[Hit], failure: RagError) -> dict[str, Any]:
@@ -89,9 +76,12 @@ def print_checks(answer: Answer, out: Console) -> None:
                   f"{escape(' '.join(answer.dropped_markers))}")
 
 
-def _where(s: Settings, source: str, start: int, end: int) -> str:
-    lines = line_range(s.corpus, source, start, end)
-    return f"lines {lines[0]}–{lines[1]}" if lines else f"chars {start}–{end}"
+def _where(s: Settings, c: Passage | Citation) -> str:
+    """``p. 3`` or the heading path where the format has one, else the line range."""
+    if c.location:
+        return c.location
+    lines = line_range(s.corpus, c.source, c.start, c.end)
+    return f"lines {lines[0]}–{lines[1]}" if lines else f"chars {c.start}–{c.end}"
 
 
 def print_sources(s: Settings, answer: Answer, out: Console) -> None:
@@ -101,7 +91,7 @@ def print_sources(s: Settings, answer: Answer, out: Console) -> None:
         out.print("[dim]Sources:[/]")
         for c in answer.citations:
             quote = " … ".join(c.text[a - c.start : b - c.start] for a, b in c.quotes) or c.text
-            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {_where(s, c.source, c.start, c.end)}  "
+            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {escape(_where(s, c))}  "
                       f"[dim](chars {c.start}–{c.end})[/]")
             out.print(f"      {escape(snippet(quote, 160))}")
     others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in cited]
@@ -116,5 +106,5 @@ def print_passages(s: Settings, hits: list[Hit], out: Console, title: str) -> No
     out.print(f"[dim]{escape(title)}[/]")
     for h in hits:
         c = h.chunk
-        out.print(f"  [dim]-[/] {escape(c.source)}  {_where(s, c.source, c.start, c.end)}  "
+        out.print(f"  [dim]-[/] {escape(c.source)}  {escape(_where(s, c))}  "
                   f"[dim]{escape(snippet(c.text, 80))}[/]")

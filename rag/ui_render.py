@@ -7,7 +7,8 @@ rules hold everywhere:
   sanitises too, but escaping is what keeps ``<`` in a passage a ``<``);
 * the HTML is one line.  The Chatbot renders Markdown, where a raw HTML block ends at
   a blank line and whatever follows would be read as Markdown (``*``, ``#``, ``$`` in
-  a passage); newlines in text become ``<br>``.
+  a passage); newlines in text become ``<br>``.  (The whole-file view goes to a plain
+  HTML box instead, and keeps the file's line breaks.)
 
 Anchor ids (``rag-t{turn}-s{n}``) are unique per conversation turn, so ``[1]`` of
 the third answer jumps to source 1 of the third answer.
@@ -17,18 +18,20 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
+from urllib.parse import parse_qs, urlencode
 
-from .answer import Answer
+from .markers import MARKER, marker_numbers
 from .present import line_range
 from .retriever import Hit
 from .store import BuildReport, Manifest
+from .types import Answer, Passage
+from .ui_text import Lang, t
 
-# [1]  [1,3]  [1, 3]  【1】  【1，3】 — the forms an LLM writes and rag.citations accepts.
-MARKER = re.compile(r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 USER_ECHO_CHARS = 600  # a pasted essay is not echoed back in full
+FILE_LINK_PREFIX = "#rag-file?"
+FILE_VIEW_CHARS = 200_000  # a longer file is shown around the passage: the browser stays responsive
 
 
 _NEWLINES = re.compile(r"\s*\n\s*")
@@ -43,20 +46,16 @@ def anchor_id(turn: int, n: int) -> str:
     return f"rag-t{turn}-s{n}"
 
 
-def _marker_numbers(group: str) -> list[int]:
-    return [int(part) for part in re.split(r"\s*[,，、]\s*", group.strip())]
-
-
-def link_markers(text: str, turn: int, valid: Collection[int]) -> str:
+def link_markers(text: str, turn: int, valid: Collection[int], lang: Lang = "en") -> str:
     """Escape ``text``; markers whose numbers are all in ``valid`` become links to sources."""
     parts: list[str] = []
     pos = 0
     for match in MARKER.finditer(text):
         parts.append(esc(text[pos : match.start()]))
-        numbers = _marker_numbers(match.group(1))
+        numbers = [int(n) for n in marker_numbers(match.group(1))]
         if valid and all(n in valid for n in numbers):
-            parts.extend(f'<a class="rag-cite" href="#{anchor_id(turn, n)}" title="source {n}">[{n}]</a>'
-                         for n in numbers)
+            parts.extend(f'<a class="rag-cite" href="#{anchor_id(turn, n)}" title="{esc(t("source_n", lang, n=n))}">'
+                         f'[{n}]</a>' for n in numbers)
         else:
             parts.append(f'<span class="rag-marker">{esc(match.group(0))}</span>')
         pos = match.end()
@@ -66,11 +65,11 @@ def link_markers(text: str, turn: int, valid: Collection[int]) -> str:
 
 # ---------------------------------------------------------------- chat messages
 
-def user_html(question: str) -> str:
+def user_html(question: str, lang: Lang = "en") -> str:
     if len(question) <= USER_ECHO_CHARS:
         return f'<div class="rag-question">{esc(question)}</div>'
     return (f'<div class="rag-question">{esc(question[:USER_ECHO_CHARS])}…'
-            f'<span class="rag-muted"> ({len(question):,} characters)</span></div>')
+            f'<span class="rag-muted"> {esc(t("long_question", lang, n=len(question)))}</span></div>')
 
 
 def pending_html(what: str) -> str:
@@ -82,20 +81,20 @@ def streaming_html(text: str) -> str:
     return f'<div class="rag-answer rag-streaming">{link_markers(text, 0, ())}</div>'
 
 
-def error_html(message: str) -> str:
-    return f'<div class="rag-error"><span class="rag-label">Error</span>{esc(message)}</div>'
+def error_html(message: str, lang: Lang = "en") -> str:
+    return f'<div class="rag-error"><span class="rag-label">{esc(t("error", lang))}</span>{esc(message)}</div>'
 
 
-def answer_html(answer: Answer, turn: int) -> str:
+def answer_html(answer: Answer, turn: int, lang: Lang = "en") -> str:
     """The final answer: linked markers, or a clear "not in the corpus" notice."""
     withheld = ""
     if answer.llm_answer and answer.unsupported_claims:  # the llm_unsupported policy replaced it
         withheld = (f'<div class="rag-warning">The LLM\'s answer was withheld: the passages do not hold '
                     f'{esc("、".join(answer.unsupported_claims))}. It said: {esc(answer.llm_answer)}</div>')
     if answer.abstained:
-        return (f'<div class="rag-answer rag-abstained"><span class="rag-label">Not in the corpus</span>'
-                f'{esc(answer.answer)}</div>{withheld}')
-    body = link_markers(answer.answer, turn, {c.n for c in answer.citations})
+        return (f'<div class="rag-answer rag-abstained"><span class="rag-label">{esc(t("not_in_corpus", lang))}'
+                f'</span>{esc(answer.answer)}</div>{withheld}')
+    body = link_markers(answer.answer, turn, {c.n for c in answer.citations}, lang)
     notes = []
     if answer.unsupported_claims and not withheld:
         notes.append("The cited passages do not hold: " + "、".join(answer.unsupported_claims)
@@ -104,26 +103,14 @@ def answer_html(answer: Answer, turn: int) -> str:
         notes.append("Citations " + "".join(f"[{n}]" for n in answer.attached_citations)
                      + " were added by rag: the LLM did not cite those sentences.")
     if answer.ungrounded:
-        notes.append("This answer cites no passage: check it against the passages below.")
+        notes.append(t("ungrounded", lang))
     if answer.dropped_markers:
-        notes.append("Removed citation markers that pointed to no passage: "
-                     + ", ".join(answer.dropped_markers) + ".")
+        notes.append(t("dropped", lang, markers=", ".join(answer.dropped_markers)))
     warning = "".join(f'<div class="rag-warning">{esc(note)}</div>' for note in notes)
     return f'<div class="rag-answer">{body}</div>{warning}{withheld}'
 
 
 # ---------------------------------------------------------------- sources
-
-@dataclass(frozen=True)
-class Passage:
-    """One passage as the sources panel shows it."""
-
-    source: str
-    start: int
-    end: int
-    text: str
-    quotes: tuple[tuple[int, int], ...] = ()
-
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
@@ -135,155 +122,212 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def highlight(text: str, offset: int, quotes: Sequence[tuple[int, int]]) -> str:
+def highlight(text: str, offset: int, quotes: Sequence[tuple[int, int]],
+              escape: Callable[[str], str] = esc) -> str:
     """Escape ``text`` (which starts at file offset ``offset``) with ``quotes`` in ``<mark>``."""
     relative = [(max(a - offset, 0), min(b - offset, len(text))) for a, b in quotes]
     parts: list[str] = []
     pos = 0
     for a, b in _merged(span for span in relative if span[0] < span[1]):
-        parts += [esc(text[pos:a]), '<mark class="rag-quote">', esc(text[a:b]), "</mark>"]
+        parts += [escape(text[pos:a]), '<mark class="rag-quote">', escape(text[a:b]), "</mark>"]
         pos = b
-    parts.append(esc(text[pos:]))
+    parts.append(escape(text[pos:]))
     return "".join(parts)
 
 
-def where(corpus: Path, p: Passage) -> str:
+def where(corpus: Path, p: Passage, lang: Lang = "en") -> str:
+    """The PDF page or heading path, else the line range (plain text), else the offsets."""
+    if p.location:
+        return p.location
     lines = line_range(corpus, p.source, p.start, p.end)
     if lines is None:
-        return f"chars {p.start}–{p.end}"
+        return t("chars", lang, start=p.start, end=p.end)
     first, last = lines
-    return f"line {first}" if first == last else f"lines {first}–{last}"
+    return t("line", lang, first=first) if first == last else t("lines", lang, first=first, last=last)
+
+
+def file_link(p: Passage, quotes: Sequence[tuple[int, int]] = ()) -> str:
+    """The target of a "whole file" link: the page's script hands it to the file view.
+
+    A fragment, not a URL: the file is served through the app's own (authenticated)
+    event, never as a path anyone could fetch.
+    """
+    query = {"source": p.source, "start": p.start, "end": p.end}
+    if quotes:
+        query["quotes"] = ",".join(f"{a}-{b}" for a, b in quotes)
+    return FILE_LINK_PREFIX + urlencode(query)
+
+
+def parse_file_link(link: str) -> tuple[str, int, int, list[tuple[int, int]]]:
+    """(source, start, end, quotes) from :func:`file_link`'s fragment; ValueError if malformed."""
+    fields = parse_qs(link.removeprefix(FILE_LINK_PREFIX), strict_parsing=True)
+    quotes = []
+    for span in (fields.get("quotes") or [""])[0].split(","):
+        if span:
+            a, _, b = span.partition("-")
+            quotes.append((int(a), int(b)))
+    return fields["source"][0], int(fields["start"][0]), int(fields["end"][0]), quotes
 
 
 def passage_html(p: Passage, corpus: Path, label: str, element_id: str | None = None,
-                 folded: bool = False) -> str:
-    """One source: file, line range and text; ``folded`` clips the text until clicked open."""
+                 folded: bool = False, quotes: Sequence[tuple[int, int]] = (), lang: Lang = "en") -> str:
+    """One source: file, line range, a link to the whole file, and the text with ``quotes``
+    highlighted; ``folded`` clips the text until clicked open."""
+    toggle = (f'<span class="rag-toggle rag-show">{esc(t("show_all", lang))}</span>'
+              f'<span class="rag-toggle rag-hide">{esc(t("show_less", lang))}</span>') if folded else ""
     head = (f'<div class="rag-source-head"><span class="rag-n">{esc(label)}</span>'
             f'<span class="rag-file">{esc(p.source)}</span>'
-            f'<span class="rag-lines">{esc(where(corpus, p))}</span>'
-            f'<span class="rag-chars">chars {p.start}–{p.end}</span></div>'
-            f'<div class="rag-passage">{highlight(p.text, p.start, p.quotes)}</div>')
+            f'<span class="rag-lines">{esc(where(corpus, p, lang))}</span>'
+            f'<a class="rag-open" href="{esc(file_link(p, quotes))}">{esc(t("whole_file", lang))}</a>'
+            f'<span class="rag-chars">{esc(t("chars", lang, start=p.start, end=p.end))}</span>{toggle}</div>'
+            f'<div class="rag-passage">{highlight(p.text, p.start, quotes)}</div>')
     if folded:
         return f'<details class="rag-source rag-fold"><summary>{head}</summary></details>'
     ident = f' id="{element_id}"' if element_id else ""
     return f'<div class="rag-source"{ident}>{head}</div>'
 
 
-def from_hit(hit: Hit) -> Passage:
-    c = hit.chunk
-    return Passage(c.source, c.start, c.end, c.text)
-
-
-def passages_html(hits: Sequence[Hit], corpus: Path) -> str:
+def passages_html(hits: Sequence[Hit], corpus: Path, lang: Lang = "en") -> str:
     """Retrieved passages in rank order (while answering, after an abstention or failure)."""
-    body = "".join(passage_html(from_hit(h), corpus, f"#{rank}", folded=True) for rank, h in enumerate(hits, 1))
+    body = "".join(passage_html(h.chunk, corpus, f"#{rank}", folded=True, lang=lang)
+                   for rank, h in enumerate(hits, 1))
     return f'<div class="rag-sources">{body}</div>'
 
 
-def sources_html(answer: Answer, corpus: Path, turn: int) -> str:
+def sources_html(answer: Answer, corpus: Path, turn: int, lang: Lang = "en") -> str:
     """Cited passages with their quotes highlighted, then the other retrieved ones folded."""
     if answer.abstained or not answer.citations:
-        return passages_html(answer.passages, corpus)
+        return passages_html(answer.passages, corpus, lang)
     cited = "".join(
-        passage_html(Passage(c.source, c.start, c.end, c.text, tuple(map(tuple, c.quotes))),
-                     corpus, f"[{c.n}]", anchor_id(turn, c.n))
+        passage_html(c.passage, corpus, f"[{c.n}]", anchor_id(turn, c.n), quotes=c.quotes, lang=lang)
         for c in answer.citations)
     used = {(c.source, c.start) for c in answer.citations}
     others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in used]
     more = ""
     if others:
-        items = "".join(passage_html(from_hit(h), corpus, "·", folded=True) for h in others)
-        noun = "passage" if len(others) == 1 else "passages"
-        more = f'<details class="rag-more"><summary>{len(others)} more retrieved {noun}</summary>{items}</details>'
+        items = "".join(passage_html(h.chunk, corpus, "·", folded=True, lang=lang) for h in others)
+        summary = t("more_passage", lang) if len(others) == 1 else t("more_passages", lang, k=len(others))
+        more = f'<details class="rag-more"><summary>{esc(summary)}</summary>{items}</details>'
     return f'<div class="rag-sources">{cited}{more}</div>'
 
 
-def sources_title(answer: Answer, seconds: float) -> str:
+def sources_title(answer: Answer, seconds: float, lang: Lang = "en") -> str:
     """The heading of the sources box (Markdown, so kept free of markup characters)."""
     k = len(answer.passages)
     if answer.abstained:
-        return f"Closest passages: {k} retrieved, none answers the question"
-    cited = len(answer.citations)
-    return f"Sources: {cited} cited of {k} retrieved · {answer.llm} · {seconds:.1f} s"
+        return t("closest_title", lang, k=k)
+    return t("sources_title", lang, cited=len(answer.citations), k=k, llm=answer.llm, seconds=seconds)
 
 
-def retrieved_title(hits: Sequence[Hit], failed: bool = False) -> str:
-    suffix = " (no answer: see the error above)" if failed else ""
-    return f"Retrieved passages: {len(hits)}{suffix}"
+def retrieved_title(hits: Sequence[Hit], failed: bool = False, lang: Lang = "en") -> str:
+    return t("retrieved_title", lang, k=len(hits)) + (t("retrieved_failed", lang) if failed else "")
+
+
+# ---------------------------------------------------------------- the whole file
+
+def file_html(source: str, text: str, start: int, end: int, quotes: Sequence[tuple[int, int]],
+              corpus: Path, lang: Lang = "en") -> str:
+    """The whole file ``source`` with the passage ``[start, end)`` (id ``rag-file-span``) and
+    its quotes highlighted; line breaks kept (this goes to an HTML box, not the Chatbot)."""
+    notes = []
+    found = 0 <= start < end <= len(text)
+    if not found:
+        notes.append(t("file_changed", lang))
+        start = end = 0
+    total = len(text)
+    lo, hi = 0, total
+    if total > FILE_VIEW_CHARS:  # a huge file: the part around the passage
+        lo = max(0, min(start - FILE_VIEW_CHARS // 2, total - FILE_VIEW_CHARS))
+        hi = lo + FILE_VIEW_CHARS
+        notes.append(t("file_clipped", lang, shown=hi - lo, total=total))
+    plain = html.escape
+    body = (plain(text[lo:start]) + '<span id="rag-file-span" class="rag-file-span">'
+            + highlight(text[start:end], start, quotes, escape=plain) + "</span>" + plain(text[end:hi]))
+    lines = where(corpus, Passage(source, start, end, text[start:end]), lang) if found else ""
+    head = esc(t("file_head", lang, source=source, lines=lines)) if found else esc(source)
+    warning = "".join(f'<div class="rag-warning">{esc(note)}</div>' for note in notes)
+    return (f'<div class="rag-file-view"><div class="rag-file-title">{head}</div>{warning}'
+            f'<div class="rag-file-body">{body}</div></div>')
 
 
 # ---------------------------------------------------------------- corpus and index
 
-def corpus_html(manifest: Manifest | None, index_dir: Path) -> str:
+def corpus_html(manifest: Manifest | None, index_dir: Path, lang: Lang = "en") -> str:
     """The indexed files with their chunk counts, or how to get an index."""
     if manifest is None:
-        return f'<div class="rag-corpus rag-muted">No index at {esc(str(index_dir))} yet.</div>'
+        return f'<div class="rag-corpus rag-muted">{esc(t("no_index", lang, index=index_dir))}</div>'
     rows = "".join(f'<tr><td title="{esc(source)}">{esc(Path(source).name)}</td><td>{entry.chunks}</td></tr>'
                    for source, entry in sorted(manifest.files.items()))
     total = sum(entry.chunks for entry in manifest.files.values())
-    files = len(manifest.files)
-    return (f'<div class="rag-corpus"><table><thead><tr><th>file</th><th>chunks</th></tr></thead>'
-            f'<tbody>{rows}</tbody></table><div class="rag-muted">{files} file{"s" if files != 1 else ""}, '
-            f'{total} chunks · built {esc(manifest.built_at[:16].replace("T", " "))}</div></div>')
+    summary = t("corpus_summary", lang, files=len(manifest.files), chunks=total,
+                built=manifest.built_at[:16].replace("T", " "))
+    return (f'<div class="rag-corpus"><table><thead><tr><th>{esc(t("file", lang))}</th>'
+            f'<th>{esc(t("chunks", lang))}</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table><div class="rag-muted">{esc(summary)}</div></div>')
 
 
-def status_line(corpus: Path, manifest: Manifest | None) -> str:
+def status_line(corpus: Path, manifest: Manifest | None, lang: Lang = "en") -> str:
     """One line under the title: what is being asked."""
+    name = f'<code title="{esc(str(corpus))}">{esc(corpus.name)}/</code>'
     if manifest is None:
-        return f'<div class="rag-status">corpus <code title="{esc(str(corpus))}">{esc(corpus.name)}/</code> · not indexed yet</div>'
+        line = esc(t("status_unindexed", lang, corpus="{corpus}"))
+        return f'<div class="rag-status">{line.replace("{corpus}", name)}</div>'
     chunks = sum(entry.chunks for entry in manifest.files.values())
-    return (f'<div class="rag-status">corpus <code title="{esc(str(corpus))}">{esc(corpus.name)}/</code> · '
-            f'{len(manifest.files)} files · {chunks} chunks · embedding {esc(manifest.embedding)}</div>')
+    line = esc(t("status", lang, corpus="{corpus}", files=len(manifest.files), chunks=chunks,
+                 embedding=manifest.embedding))
+    return f'<div class="rag-status">{line.replace("{corpus}", name)}</div>'
 
 
-def progress_html(done: int, total: int) -> str:
+def progress_html(done: int, total: int, lang: Lang = "en") -> str:
     share = 0 if total <= 0 else round(100 * done / total)
     return (f'<div class="rag-rebuild"><div class="rag-bar"><div style="width:{share}%"></div></div>'
-            f'Rebuilding: embedded {done} of {total} new chunks… (answers still come from the current index)</div>')
+            f'{esc(t("rebuild_progress", lang, done=done, total=total))}</div>')
 
 
-def rebuild_started_html() -> str:
-    return '<div class="rag-rebuild">Rebuilding: reading the corpus… (answers still come from the current index)</div>'
+def rebuild_started_html(lang: Lang = "en") -> str:
+    return f'<div class="rag-rebuild">{esc(t("rebuild_started", lang))}</div>'
 
 
-def _names(items: Sequence[str]) -> str:
+def _names(items: Sequence[str], lang: Lang) -> str:
     shown = ", ".join(Path(s).name for s in items[:3])
-    return shown + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+    return shown + (t("and_more", lang, n=len(items) - 3) if len(items) > 3 else "")
 
 
-def report_html(report: BuildReport) -> str:
+def report_html(report: BuildReport, lang: Lang = "en") -> str:
     """What a finished rebuild did, in one short block."""
-    skipped = "".join(f'<div class="rag-warning">skipped {esc(s.source)}: {esc(s.reason)}</div>'
+    skipped = "".join(f'<div class="rag-warning">{esc(t("skipped", lang, source=s.source, reason=s.reason))}</div>'
                       for s in report.skipped)
     if report.up_to_date:
-        return (f'<div class="rag-rebuild rag-ok">Index already up to date: {report.files} files, '
-                f'{report.chunks} chunks ({report.seconds:.1f} s).</div>{skipped}')
-    changes = [f"{label} {len(items)}" + (f" ({esc(_names(items))})" if items else "")
+        done = t("rebuild_up_to_date", lang, files=report.files, chunks=report.chunks, seconds=report.seconds)
+        return f'<div class="rag-rebuild rag-ok">{esc(done)}</div>{skipped}'
+    changes = [f"{t(label, lang)} {len(items)}" + (f" ({_names(items, lang)})" if items else "")
                for label, items in (("added", report.added), ("changed", report.changed),
                                     ("removed", report.removed))]
-    reused = report.chunks - report.embedded_chunks
-    return (f'<div class="rag-rebuild rag-ok">Index rebuilt in {report.seconds:.1f} s: {report.files} files, '
-            f'{report.chunks} chunks. {"; ".join(changes)}. Embedded {report.embedded_chunks} chunks, '
-            f'reused {reused}. New questions use the new index.</div>{skipped}')
+    done = t("rebuild_done", lang, seconds=report.seconds, files=report.files, chunks=report.chunks,
+             changes="; ".join(changes), embedded=report.embedded_chunks,
+             reused=report.chunks - report.embedded_chunks)
+    return f'<div class="rag-rebuild rag-ok">{esc(done)}</div>{skipped}'
 
 
-def rebuild_failed_html(message: str) -> str:
-    return (f'<div class="rag-rebuild rag-error"><span class="rag-label">Rebuild failed</span>{esc(message)}'
-            f'<div class="rag-muted">The previous index is unchanged and still answers.</div></div>')
+def rebuild_failed_html(message: str, lang: Lang = "en") -> str:
+    return (f'<div class="rag-rebuild rag-error"><span class="rag-label">{esc(t("rebuild_failed", lang))}</span>'
+            f'{esc(message)}<div class="rag-muted">{esc(t("rebuild_kept", lang))}</div></div>')
 
 
-def rebuild_busy_html() -> str:
-    return '<div class="rag-rebuild rag-warning">A rebuild is already running; wait for it to finish.</div>'
+def rebuild_busy_html(lang: Lang = "en") -> str:
+    return f'<div class="rag-rebuild rag-warning">{esc(t("rebuild_busy", lang))}</div>'
 
 
 # ---------------------------------------------------------------- style
 
 # The classes above, styled; light and dark (Gradio puts ``.dark`` on the page).
 CSS = """
-.gradio-container { max-width: 1400px !important; margin: 0 auto !important; }
+.gradio-container { width: 100% !important; max-width: 1400px !important; margin: 0 auto !important; }
 #rag-header { align-items: baseline; gap: 1rem; margin-bottom: .25rem; }
 #rag-header h1 { font-size: 1.6rem; font-weight: 700; margin: 0; }
-#rag-header h1 span { font-size: 1rem; font-weight: 400; color: var(--body-text-color-subdued); margin-left: .4rem; }
+#rag-header > * { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
+#rag-header > #rag-status { flex: 1 1 auto !important; }
+#rag-subtitle p { font-size: 1rem; margin: 0; color: var(--body-text-color-subdued); }
 .rag-status { text-align: right; font-size: .85rem; color: var(--body-text-color-subdued); }
 .rag-status code { font-size: .8rem; }
 #rag-side h4 { margin: .4rem 0 .1rem; }
@@ -338,8 +382,27 @@ details.rag-fold > summary { list-style: none; cursor: pointer; }
 details.rag-fold > summary::-webkit-details-marker { display: none; }
 details.rag-fold:not([open]) .rag-passage { display: -webkit-box; -webkit-box-orient: vertical;
   -webkit-line-clamp: 2; overflow: hidden; color: var(--body-text-color-subdued); }
-details.rag-fold:not([open]) .rag-source-head::after { content: "show all"; font-size: .9em; color: var(--primary-600); }
-details.rag-fold[open] .rag-source-head::after { content: "show less"; font-size: .9em; color: var(--primary-600); }
+.rag-toggle { font-size: .9em; color: var(--primary-600); }
+details.rag-fold:not([open]) .rag-hide, details.rag-fold[open] .rag-show { display: none; }
+a.rag-open { font-size: .9em; color: var(--primary-600) !important; text-decoration: none !important;
+  border: 1px solid var(--primary-200); border-radius: 4px; padding: 0 .4em; }
+a.rag-open:hover { background: var(--primary-50); }
+
+/* The whole-file view: a panel over the right part of the page. */
+#rag-file-panel { position: fixed; top: 2vh; right: 2vw; width: min(760px, 94vw); height: 94vh; z-index: 1000;
+  background: var(--background-fill-primary); border: 1px solid var(--border-color-primary); border-radius: 10px;
+  box-shadow: 0 12px 40px rgba(0, 0, 0, .25); padding: .8rem 1rem; display: flex; flex-direction: column;
+  overflow: hidden; }
+#rag-file-panel.hidden, #rag-file-panel[hidden] { display: none !important; }
+#rag-file { flex: 1; min-height: 0; overflow: hidden; }
+.rag-file-view { display: flex; flex-direction: column; height: 100%; }
+.rag-file-title { font-family: var(--font-mono); font-size: .85rem; font-weight: 600; margin-bottom: .4em;
+  word-break: break-all; }
+.rag-file-body { height: calc(94vh - 8.5rem); overflow-y: auto; white-space: pre-wrap; font-size: .95rem;
+  line-height: 1.75; padding-right: .5em; }
+.rag-file-span { background: var(--primary-100); border-bottom: 2px solid var(--primary-400); padding: .1em 0;
+  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+#rag-file-close { align-self: flex-end; }
 mark.rag-quote { background: #fde68a; color: inherit; font-size: inherit; padding: .05em .1em; border-radius: 3px;
   box-shadow: inset 0 -2px 0 #f59e0b; }
 details.rag-more > summary { cursor: pointer; color: var(--primary-600); font-size: .85rem; margin: .2em 0; }

@@ -1,6 +1,6 @@
 """What the browser chat does, without the widgets: answer a turn, rebuild, describe the corpus.
 
-``ui.py`` lays out the Gradio page and wires its events to these functions; they call
+:mod:`rag.webapp` lays out the Gradio page and wires its events to these functions; they call
 the same library as the CLI (:func:`rag.qa.stream`, :func:`rag.handle.rebuild`) and
 return plain values (chat messages in Gradio's "messages" format are plain dicts), so
 nothing here imports gradio and everything here is testable without a browser.
@@ -25,13 +25,31 @@ from . import qa
 from .config import Settings
 from .errors import RagError
 from .handle import Handle, open_handle, rebuild
-from .qa import Delta, Done, Retrieved, Turn, check_question
+from .present import file_text
+from .qa import Turn, check_question
 from .retriever import Hit
 from .store import Manifest, read_manifest
-from .ui_render import (answer_html, corpus_html, error_html, passages_html, pending_html,
-                        progress_html, rebuild_busy_html, rebuild_failed_html, rebuild_started_html,
-                        report_html, retrieved_title, sources_html, sources_title, status_line,
-                        streaming_html, user_html)
+from .ui_render import (
+    answer_html,
+    corpus_html,
+    error_html,
+    file_html,
+    parse_file_link,
+    passages_html,
+    pending_html,
+    progress_html,
+    rebuild_busy_html,
+    rebuild_failed_html,
+    rebuild_started_html,
+    report_html,
+    retrieved_title,
+    sources_html,
+    sources_title,
+    status_line,
+    streaming_html,
+    user_html,
+)
+from .ui_text import Lang, t
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +74,8 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
 
 
-def user_message(question: str) -> Message:
-    return {"role": "user", "content": user_html(question)}
+def user_message(question: str, lang: Lang = "en") -> Message:
+    return {"role": "user", "content": user_html(question, lang)}
 
 
 def bot_message(html: str, title: str | None = None) -> Message:
@@ -116,58 +134,54 @@ class ChatEngine:
         return options
 
     def respond(self, message: str | None, conv: Conversation, llm: str | None = None,
-                top_k: float | None = None) -> Iterator[Conversation]:
+                top_k: float | None = None, lang: Lang = "en") -> Iterator[Conversation]:
         """Yield the conversation as it grows: question, retrieved passages, streamed answer, sources.
 
         User errors (empty or over-long question, failing LLM) end the turn with a one-line
         error message in the chat; the conversation before it is kept and stays usable.
+        ``lang`` is the language of what the app writes (the answer's is the question's).
         """
         text = message or ""
         try:
             question = check_question(text, self.settings.max_question_chars)
         except RagError as err:
-            shown = [user_message(text)] if text.strip() else []
-            yield Conversation([*conv.messages, *shown, bot_message(error_html(str(err)))], conv.turns)
+            shown = [user_message(text, lang)] if text.strip() else []
+            yield Conversation([*conv.messages, *shown, bot_message(error_html(str(err), lang))], conv.turns)
             return
         turn = 1 + sum(m["role"] == "user" for m in conv.messages)
-        asked = [*conv.messages, user_message(question)]
-        yield Conversation([*asked, bot_message(pending_html("Searching the corpus…"))], conv.turns)
-        hits: list[Hit] = []
-        answer_text = ""
+        asked = [*conv.messages, user_message(question, lang)]
+        yield Conversation([*asked, bot_message(pending_html(t("searching", lang)))], conv.turns)
+        reader = qa.Reader()
         started = time.perf_counter()
         try:
             options = self._stream_options(llm, top_k)
             handle = open_handle(self.settings)
-            for event in self.stream(handle, question, history=list(conv.turns), **options):
-                if isinstance(event, Retrieved):
-                    hits = event.passages
-                    yield Conversation([*asked, bot_message(pending_html("Writing the answer…")),
-                                        self._retrieved(hits)], conv.turns)
-                elif isinstance(event, Delta):
-                    answer_text += event.text
-                    yield Conversation([*asked, bot_message(streaming_html(answer_text)),
-                                        self._retrieved(hits)], conv.turns)
-                elif isinstance(event, Done):
-                    answer = event.answer
-                    title = sources_title(answer, time.perf_counter() - started)
-                    sources = bot_message(sources_html(answer, self.settings.corpus, turn), title)
-                    yield Conversation([*asked, bot_message(answer_html(answer, turn)), sources],
-                                       [*conv.turns, Turn(question, answer.answer)])
-                    return
-            raise RagError("the answerer stopped without an answer; try again")
+            for step in reader.read(self.stream(handle, question, history=list(conv.turns), **options)):
+                if step.answer is None:
+                    body = streaming_html(step.text) if step.text else pending_html(t("writing", lang))
+                    yield Conversation([*asked, bot_message(body), self._retrieved(step.passages, lang)],
+                                       conv.turns)
+            answer = reader.answer
+            assert answer is not None  # read() raises otherwise
+            title = sources_title(answer, time.perf_counter() - started, lang)
+            sources = bot_message(sources_html(answer, self.settings.corpus, turn, lang), title)
+            yield Conversation([*asked, bot_message(answer_html(answer, turn, lang)), sources],
+                               [*conv.turns, Turn(question, answer.answer)])
         except RagError as err:
-            yield self._failed(asked, conv.turns, str(err), hits)
+            yield self._failed(asked, conv.turns, str(err), reader.passages, lang)
         except Exception as err:  # a bug must not leave the chat stuck on "Searching…"
             log.exception("chat turn failed")
-            yield self._failed(asked, conv.turns, f"internal error ({type(err).__name__}: {err})", hits)
+            yield self._failed(asked, conv.turns, f"internal error ({type(err).__name__}: {err})",
+                               reader.passages, lang)
 
-    def _retrieved(self, hits: list[Hit], failed: bool = False) -> Message:
-        return bot_message(passages_html(hits, self.settings.corpus), retrieved_title(hits, failed))
+    def _retrieved(self, hits: list[Hit], lang: Lang, failed: bool = False) -> Message:
+        return bot_message(passages_html(hits, self.settings.corpus, lang), retrieved_title(hits, failed, lang))
 
-    def _failed(self, asked: list[Message], turns: list[Turn], message: str, hits: list[Hit]) -> Conversation:
-        shown = [bot_message(error_html(message))]
+    def _failed(self, asked: list[Message], turns: list[Turn], message: str, hits: list[Hit],
+                lang: Lang) -> Conversation:
+        shown = [bot_message(error_html(message, lang))]
         if hits:  # the passages were found: show them so the user is not left with nothing
-            shown.append(self._retrieved(hits, failed=True))
+            shown.append(self._retrieved(hits, lang, failed=True))
         return Conversation([*asked, *shown], turns)
 
 
@@ -184,23 +198,42 @@ class IndexPanel:
         except RagError:
             return None
 
-    def corpus(self) -> str:
-        return corpus_html(self.manifest(), self.settings.index)
+    def corpus(self, lang: Lang = "en") -> str:
+        return corpus_html(self.manifest(), self.settings.index, lang)
 
-    def status(self) -> str:
-        return status_line(self.settings.corpus, self.manifest())
+    def status(self, lang: Lang = "en") -> str:
+        return status_line(self.settings.corpus, self.manifest(), lang)
 
-    def rebuild(self) -> Iterator[tuple[str, str, str]]:
+    def whole_file(self, link: str, lang: Lang = "en") -> str:
+        """The file a "whole file" link names, with its passage highlighted.
+
+        Only files of the index are shown: the link comes from the browser, so its
+        source is checked against the manifest, never used as a path on its own.
+        """
+        try:
+            source, start, end, quotes = parse_file_link(link)
+        except (KeyError, ValueError):
+            return error_html("not a whole-file link", lang)
+        manifest = self.manifest()
+        if manifest is None or source not in manifest.files:
+            return error_html(t("file_unknown", lang, source=source), lang)
+        try:
+            text = file_text(self.settings.corpus, source)
+        except (OSError, ValueError) as err:
+            return error_html(t("file_unreadable", lang, source=source, reason=err.__class__.__name__), lang)
+        return file_html(source, text, start, end, quotes, self.settings.corpus, lang)
+
+    def rebuild(self, lang: Lang = "en") -> Iterator[tuple[str, str, str]]:
         """Rebuild in a worker thread; yield (progress or result, corpus view, status line)."""
         if not self._busy.acquire(blocking=False):
-            yield rebuild_busy_html(), self.corpus(), self.status()
+            yield rebuild_busy_html(lang), self.corpus(lang), self.status(lang)
             return
         try:
-            yield from self._rebuild_locked()
+            yield from self._rebuild_locked(lang)
         finally:
             self._busy.release()
 
-    def _rebuild_locked(self) -> Iterator[tuple[str, str, str]]:
+    def _rebuild_locked(self, lang: Lang) -> Iterator[tuple[str, str, str]]:
         updates: queue.Queue[tuple[int, int] | None] = queue.Queue()
         outcome: dict[str, Any] = {}
 
@@ -216,11 +249,11 @@ class IndexPanel:
                 updates.put(None)
 
         threading.Thread(target=work, name="rag-rebuild", daemon=True).start()
-        corpus, status = self.corpus(), self.status()
-        yield rebuild_started_html(), corpus, status
+        corpus, status = self.corpus(lang), self.status(lang)
+        yield rebuild_started_html(lang), corpus, status
         while (update := updates.get()) is not None:
-            yield progress_html(*update), corpus, status
+            yield progress_html(*update, lang=lang), corpus, status
         if "error" in outcome:
-            yield rebuild_failed_html(outcome["error"]), self.corpus(), self.status()
+            yield rebuild_failed_html(outcome["error"], lang), self.corpus(lang), self.status(lang)
         else:
-            yield report_html(outcome["report"]), self.corpus(), self.status()
+            yield report_html(outcome["report"], lang), self.corpus(lang), self.status(lang)

@@ -147,7 +147,7 @@ class FakeLLMServer:
     def openai_url(self) -> str:
         return f"{self.base_url}/v1"
 
-    def __enter__(self) -> "FakeLLMServer":
+    def __enter__(self) -> FakeLLMServer:
         self._thread.start()
         return self
 

@@ -49,17 +49,28 @@ def url(seeds_settings: Settings) -> Iterator[str]:
         yield address
 
 
-@pytest.fixture
-def page(url: str):
+def _open(url: str, locale: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
         page.goto(url)
         page.wait_for_selector("#rag-question textarea")
         yield page
         browser.close()
+
+
+@pytest.fixture
+def page(url: str):
+    """A browser that asks for English."""
+    yield from _open(url, "en-US")
+
+
+@pytest.fixture
+def zh_page(url: str):
+    """A browser that asks for Chinese (navigator.language and Accept-Language zh-CN)."""
+    yield from _open(url, "zh-CN")
 
 
 def wait_for_answer(page, answers: int) -> None:
@@ -97,6 +108,7 @@ def test_typed_question_streams_a_cited_answer_and_an_example_gets_one_too(page)
     page.wait_for_function("location.hash === '#rag-t1-s1'")
     expect(source).to_be_in_viewport()
     assert page.locator("#rag-question textarea").input_value() == ""
+    expect(page.locator("#rag-send")).to_have_text("Ask")
     shot = screenshot(page, "chat-answer.png")
     assert shot.stat().st_size > 20_000
 
@@ -129,3 +141,56 @@ def test_abstention_is_clear_and_shows_the_closest_passages(page) -> None:
     expect(page.locator("#rag-chat .rag-abstained")).to_contain_text("Not in the corpus")
     expect(page.locator("#rag-chat details.rag-fold")).to_have_count(5)
     screenshot(page, "chat-abstained.png")
+
+
+def test_a_chinese_browser_gets_the_page_and_the_answer_in_chinese(zh_page) -> None:
+    from playwright.sync_api import expect
+
+    page = zh_page
+    expect(page.locator("#rag-send")).to_have_text("提问")
+    expect(page.locator("#rag-new")).to_have_text("新对话")
+    expect(page.locator("#rag-rebuild")).to_have_text("重建索引")
+    expect(page.locator("#rag-question textarea")).to_have_attribute("placeholder", re.compile("^输入关于文档的问题"))
+    expect(page.locator("#rag-side")).to_contain_text("大模型后端")
+    expect(page.locator("#rag-corpus th").first).to_have_text("文件")
+    expect(page.locator("#rag-status")).to_contain_text("个文件")
+    expect(page.locator("#rag-chat")).to_contain_text("回答的每一句都注明出处")  # the empty chat's placeholder
+    screenshot(page, "zh-start.png")
+    box = page.locator("#rag-question textarea")
+    box.fill(ENTRY_FEE)
+    box.press("Enter")
+    wait_for_answer(page, 1)
+    expect(page.locator("#rag-chat")).to_contain_text("来源：引用 1 段，共检索 5 段")
+    expect(page.locator("#rag-t1-s1 .rag-lines")).to_have_text(re.compile(r"^第 \d+–\d+ 行$"))
+    expect(page.locator("#rag-t1-s1 a.rag-open")).to_have_text("查看全文")
+    expect(page.locator("#rag-chat details.rag-fold .rag-show").first).to_have_text("展开")
+    screenshot(page, "zh-chat.png")
+
+
+def test_whole_file_view_opens_the_cited_file_scrolled_to_the_passage(zh_page, seeds_settings: Settings) -> None:
+    from playwright.sync_api import expect
+
+    page = zh_page
+    box = page.locator("#rag-question textarea")
+    box.fill(ENTRY_FEE)
+    box.press("Enter")
+    wait_for_answer(page, 1)
+    cited = page.locator("#rag-t1-s1 .rag-passage").inner_text()
+    page.locator("#rag-t1-s1 a.rag-open").click()
+    panel = page.locator("#rag-file-panel")
+    expect(panel).to_be_visible()
+    span = panel.locator("#rag-file-span")
+    expect(span).to_contain_text("10 亿元人民币")
+    expect(span.locator("mark.rag-quote")).to_contain_text("10 亿元人民币")
+    expect(span).to_be_in_viewport()
+    source = seeds_settings.corpus.parent / "seeds" / "000_093b91aadbd42fdd.txt"
+    whole = source.read_text(encoding="utf-8")
+    assert panel.locator(".rag-file-body").text_content() == whole, "the view is the whole file, unaltered"
+    assert " ".join(span.inner_text().split()) == " ".join(cited.split())
+    assert whole.index(span.text_content()) > 1000, "the passage is far down the file: the view had to scroll"
+    expect(panel.locator(".rag-file-title")).to_contain_text("引用的段落已高亮")
+    screenshot(page, "zh-whole-file.png")
+    panel.locator("#rag-file-close").click()
+    expect(panel).to_be_hidden()
+    page.locator("#rag-t1-s1 a.rag-open").click()  # the same link opens it again
+    expect(panel).to_be_visible()

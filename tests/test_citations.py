@@ -6,9 +6,8 @@ import pytest
 
 from rag.chunker import Chunk
 from rag.citations import CitationChecker, check_citations
-from rag.prompt import (ANSWER_PROMPT, answer_prompt, clean_condensed, condense_prompt, is_abstention,
-                        load_template)
 from rag.errors import RagError
+from rag.prompt import ANSWER_PROMPT, answer_prompt, clean_condensed, condense_prompt, is_abstention, load_template
 from rag.retriever import Hit
 
 

@@ -205,9 +205,10 @@ def test_bad_specs_and_a_missing_key_fail_before_any_work(tmp_path, spec, messag
 
 
 def test_nonsense_timeout_or_retries_are_refused(tmp_path):
-    for extra in ({"llm_timeout": 0}, {"llm_max_retries": -1}):
-        with pytest.raises(RagError, match="llm_timeout must be positive"):
-            resolve_backend("ollama:m", make_settings(tmp_path, tmp_path / "idx", **extra), {})
+    for extra, message in (({"llm_timeout": 0}, "'llm_timeout' must be above 0"),
+                           ({"llm_max_retries": -1}, "'llm_max_retries' must be between 0 and 100")):
+        with pytest.raises(RagError, match=message):  # when the settings are read, before any work
+            make_settings(tmp_path, tmp_path / "idx", **extra)
 
 
 def test_a_missing_provider_package_names_what_to_install(tmp_path, monkeypatch):

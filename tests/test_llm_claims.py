@@ -124,7 +124,7 @@ def test_rag_ask_says_which_citations_it_added(rag):
 def test_a_bad_policy_is_one_line_before_any_work(rag):
     result = rag("ask", QUESTION, "--llm", "openai:wrong-figure", RAG_LLM_UNSUPPORTED="ignore")
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("error: llm_unsupported must be one of warn, abstain, extractive, "
+    assert result.stderr.strip() == ("error: setting 'llm_unsupported' must be one of warn, abstain, extractive; "
                                      "got 'ignore'")
 
 

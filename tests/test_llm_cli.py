@@ -51,7 +51,7 @@ def test_tokens_are_printed_as_they_arrive_then_the_sources(tmp_path):
         for piece in ["门票", "是十亿", "[1]。"]:
             yield Delta(piece)
             assert screen.getvalue().endswith(piece), "a delta must be on screen before the next one is made"
-        yield Done(Answer("q", "门票是十亿[1]。", False, [Citation(1, "docs/a.txt", 0, 6, "入场门票十亿")], [hit],
+        yield Done(Answer("q", "门票是十亿[1]。", False, [Citation(1, hit.chunk)], [hit],
                           llm="openai:m"))
 
     show_stream(make_settings(tmp_path, tmp_path / "idx"), events(), Console(file=screen, width=120))

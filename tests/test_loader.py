@@ -28,7 +28,7 @@ def test_every_chunk_of_the_real_corpus_round_trips_to_the_file_text():
 
 def test_gb18030_and_bom_files_decode_and_say_which_encoding(tmp_path: Path, caplog):
     (tmp_path / "legacy.txt").write_bytes("大模型的入场门票是十亿元。".encode("gb18030"))
-    (tmp_path / "bom.md").write_bytes(b"\xef\xbb\xbf" + "带BOM的文件。".encode("utf-8"))
+    (tmp_path / "bom.md").write_bytes(b"\xef\xbb\xbf" + "带BOM的文件。".encode())
     with caplog.at_level(logging.INFO, logger="rag.loader"):
         docs, _ = load_corpus(tmp_path)
     by_name = {d.source.rsplit("/", 1)[-1]: d for d in docs}
@@ -44,12 +44,14 @@ def test_binary_empty_and_unrelated_files_are_skipped_with_a_warning(tmp_path: P
     (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
     (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a document")
     with caplog.at_level(logging.WARNING, logger="rag.loader"):
         docs, skipped = load_corpus(tmp_path)
     assert [d.source.rsplit("/", 1)[-1] for d in docs] == ["ok.txt"]
     reasons = {s.source.rsplit("/", 1)[-1]: s.reason for s in skipped}
-    assert set(reasons) == {"empty.txt", "image.txt"}
+    assert set(reasons) == {"empty.txt", "image.txt", "notes.pdf"}  # photo.jpg is not a document: ignored
     assert "binary" in reasons["image.txt"]
+    assert reasons["notes.pdf"].startswith("corrupt PDF")
     assert "image.txt" in caplog.text and "empty.txt" in caplog.text
 
 

@@ -189,7 +189,7 @@ def test_llm_answer_streams_in_and_its_checked_citations_link(seeds_settings: Se
 
 def test_wrong_password_is_refused(seeds_settings: Settings) -> None:
     with serving(seeds_settings, auth="alice:s3cret:x") as address:
-        with pytest.raises(Exception):
+        with pytest.raises(ValueError, match="Could not login"):  # AuthenticationError on a 401
             Client(address, verbose=False, auth=("alice", "wrong"))
         client = Client(address, verbose=False, auth=("alice", "s3cret:x"))
         assert 'class="rag-cite"' in text(chat(client, MOYIN)[1])
@@ -276,7 +276,7 @@ def test_rag_serve_builds_the_missing_index_says_so_and_serves_on_loopback(small
     command = [sys.executable, "-m", "rag.cli", "serve", "--corpus", str(small_corpus),
                "--index", str(tmp_path / "index"), "--port", url.rsplit(":", 1)[1]]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "RAG_CONFIG": "/nonexistent"})
+                              env={**os.environ, "RAG_CONFIG": ""})  # no settings file
     try:
         deadline = time.monotonic() + 180
         while not _answers_http(url):
@@ -311,3 +311,15 @@ def test_malformed_auth_is_a_one_line_error_before_anything_starts() -> None:
 
     result = CliRunner().invoke(cli, ["serve", "--auth", "alice", "--index", "/nonexistent/index"])
     assert result.exit_code == 1 and "--auth must look like USER:PASSWORD" in result.output
+
+
+def test_a_client_asking_for_chinese_gets_chinese_and_can_open_the_cited_file(url: str) -> None:
+    client = Client(url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    _, answer, sources = chat(client, ENTRY_FEE)
+    assert title(sources).startswith("来源：引用 1 段，共检索 5 段")
+    link = html.unescape(re.search(r'<a class="rag-open" href="([^"]+)"', text(sources)).group(1))
+    view = client.predict(link, api_name="/open_file")  # the HTML (the panel's visibility is layout)
+    assert "引用的段落已高亮" in view and 'id="rag-file-span"' in view
+    assert "10 亿元人民币" in re.search(r'id="rag-file-span"[^>]*>(.*?)</span>', view, re.S).group(1)
+    refused = client.predict("#rag-file?source=../../etc/passwd&start=0&end=10", api_name="/open_file")
+    assert "rag-error" in refused and "root:" not in refused

