@@ -105,7 +105,7 @@ def test_ungrounded_and_dropped_markers_are_flagged(small_corpus: Path) -> None:
 
 
 def test_unsupported_claims_and_attached_citations_are_shown_beside_the_answer() -> None:
-    cite = Citation(1, "docs/a.txt", 0, 12, "门票是10亿元")
+    cite = Citation(1, Chunk("docs/a.txt", 0, 7, "门票是10亿元"))
     warned = Answer("q", "门票是5620亿元[1]。", False, [cite], [], unsupported_claims=["5620亿"],
                     attached_citations=[1], claim_check="warned")
     html = answer_html(warned, 1)
