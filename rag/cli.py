@@ -160,6 +160,8 @@ def open_or_build(s: Settings):
                        on_build=lambda: err.print(f"no index at {s.index} yet: building it from {s.corpus} …"))
 
 
+UNSUPPORTED_HELP = ("What to do with an LLM answer whose figures, dates or names the passages do not hold: "
+                    "warn (default), abstain, or extractive [env RAG_LLM_UNSUPPORTED].")
 LLM_HELP = ("Answerer: 'extractive' (default, no LLM) or a LangChain chat model 'provider:model', "
             "e.g. openai:gpt-4o-mini, ollama:qwen2.5:7b [env RAG_LLM].")
 
@@ -169,16 +171,18 @@ LLM_HELP = ("Answerer: 'extractive' (default, no LLM) or a LangChain chat model 
 @common_options
 @click.option("-k", "--top-k", type=int, help="How many passages to retrieve.")
 @click.option("--llm", help=LLM_HELP)
+@click.option("--llm-unsupported", type=click.Choice(["warn", "abstain", "extractive"]), help=UNSUPPORTED_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (see README).")
 @fail_cleanly
 def ask_cmd(question: str, corpus: Path | None, index_dir: Path | None, embedding: str | None,
-            verbose: bool, top_k: int | None, llm: str | None, as_json: bool) -> None:
+            verbose: bool, top_k: int | None, llm: str | None, llm_unsupported: str | None, as_json: bool) -> None:
     """Answer QUESTION from the corpus, citing the passages used (an LLM's answer streams)."""
     from .qa import check_answerer, check_question, stream
     from .terminal import drain, failure_dict, show_stream
 
     _setup_logging(verbose)
-    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k, llm=llm)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k, llm=llm,
+                      llm_unsupported=llm_unsupported)
     check_question(question, s.max_question_chars)  # fail before loading anything
     spec = check_answerer(s)
     events = stream(open_or_build(s), question, top_k=top_k)
@@ -247,19 +251,25 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
 @common_options
 @click.option("-k", "--top-k", type=int, help="Passages retrieved per question (hit@k uses up to 10).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
+@click.option("--llm", help=LLM_HELP)
+@click.option("--llm-unsupported", type=click.Choice(["warn", "abstain", "extractive"]), help=UNSUPPORTED_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print metrics and per-question results as JSON.")
 @fail_cleanly
 def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding: str | None,
-             verbose: bool, top_k: int | None, mode: str, as_json: bool) -> None:
+             verbose: bool, top_k: int | None, mode: str, llm: str | None, llm_unsupported: str | None,
+             as_json: bool) -> None:
     """Score retrieval (hit@1/3/5, MRR@10), citations and abstention on FILE."""
     from rich import box
     from rich.table import Table
 
     from .api import evaluate_questions
     from .evaluate import read_questions
+    from .qa import check_answerer
 
     _setup_logging(verbose)
-    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, llm=llm,
+                      llm_unsupported=llm_unsupported)
+    check_answerer(s)
     questions = read_questions(file)
     handle = open_or_build(s)
     report = evaluate_questions(handle, questions, top_k=top_k, mode=mode)  # type: ignore[arg-type]
@@ -268,9 +278,11 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
         return
     # Short headers so the table fits 80 columns; the line under it says what they mean.
     columns = {"hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr@10": "MRR@10", "cited_evidence": "cited",
-               "answered": "answered", "abstained_unanswerable": "abstained"}
+               "answered": "answered", "abstained_unanswerable": "abstained", "flagged": "flagged"}
     table = Table(title=f"{file} ({mode})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
+    if "flagged" not in report["metrics"]["overall"]:  # the extractive answerer: no claim check
+        del columns["flagged"]
     table.add_column("type", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     for header in columns.values():
@@ -280,7 +292,13 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
         table.add_row(name, str(m["questions"]), *(f"{m[c]:.3f}" if c in m else "" for c in columns))
     out.print(table)
     out.print("[dim]cited: the cited passages hold the evidence · answered: answerable questions not abstained "
-              "on · abstained: unanswerable questions abstained on[/dim]")
+              "on · abstained: unanswerable questions abstained on"
+              + (" · flagged: LLM answers with claims the passages do not hold" if "flagged" in columns else "")
+              + "[/dim]")
+    decisions = report["metrics"]["overall"].get("claim_check")
+    if decisions:
+        out.print(f"[dim]llm_unsupported = {s.llm_unsupported}: "
+                  + ", ".join(f"{name} {n}" for name, n in decisions.items()) + "[/dim]")
 
 
 @cli.command("serve")

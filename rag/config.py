@@ -52,6 +52,9 @@ class Settings:
     llm_max_retries: int = 2
     llm_temperature: float = 0.1
     prompt_file: Path | None = None
+    # What to do with an LLM answer whose figures, dates or names its passages do not
+    # hold (rag.claims): warn | abstain | extractive.
+    llm_unsupported: str = "warn"
     # Extra LLMs offered in the UI's backend switch, besides `llm`.
     llm_choices: tuple[str, ...] = field(default_factory=tuple)
 
@@ -69,6 +72,7 @@ class Settings:
 # Allowed values, by setting: a range (inclusive; None = unbounded) or a set of choices.
 # Adding a setting with allowed values is one line here.
 RULES: dict[str, Range | Choice] = {}
+UNSUPPORTED_POLICIES = ("warn", "abstain", "extractive")
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ RULES.update({
     "llm_timeout": Range(0, 86_400, above=True),
     "llm_max_retries": Range(0, 100),
     "llm_temperature": Range(0, 2),
+    "llm_unsupported": Choice(UNSUPPORTED_POLICIES),
 })
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")

@@ -4,12 +4,16 @@ Each line: ``{"id", "question", "doc", "evidence", "type"}``; ``type ==
 "unanswerable"`` items have no doc/evidence.  A passage is a hit when it comes from
 ``doc`` and contains ``evidence`` (compared without whitespace, since the corpus mixes
 "10 亿" and "10亿").
+
+With an LLM, each result also says what the claim check found (``unsupported_claims``,
+``attached_citations``) and how the ``llm_unsupported`` policy decided
+(``claim_check``: supported, warned, abstained or extractive); the summary counts them.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -81,6 +85,11 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     if unanswerable:
         out["unanswerable"] = len(unanswerable)
         out["abstained_unanswerable"] = round(sum(r["abstained"] for r in unanswerable) / len(unanswerable), 4)
+    checked = [r for r in rows if r.get("claim_check")]
+    if checked:  # an LLM answered: what the claim check found, and what the policy did
+        out["flagged"] = round(sum(bool(r["unsupported_claims"]) for r in checked) / len(checked), 4)
+        out["unsupported_claims"] = sum(len(r["unsupported_claims"]) for r in checked)
+        out["claim_check"] = dict(sorted(Counter(r["claim_check"] for r in checked).items()))
     return out
 
 
@@ -97,6 +106,8 @@ def evaluate(questions: list[Question], answer_fn: Callable[[str], Answer]) -> d
             "rank": rank, "cited_evidence": cited, "abstained": answer.abstained,
             "answer": answer.answer, "support": data["support"],
             "citations": data["citations"], "passages": data["passages"],
+            "unsupported_claims": answer.unsupported_claims, "attached_citations": answer.attached_citations,
+            "claim_check": answer.claim_check, "llm_answer": answer.llm_answer,
         })
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:

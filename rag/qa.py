@@ -7,8 +7,15 @@ deltas, then the final cited :class:`Answer`.  :func:`ask` drains it.  The UI an
 The answerer is the extractive one (no LLM, the default) or a LangChain chat model
 named by the ``llm`` setting.  With an LLM, a follow-up question is first rewritten
 into a standalone one by the LLM, the answer streams token by token, and its citation
-markers are checked against the passages (:mod:`rag.citations`).  LLM modules are
-imported only on that path, so the extractive default never loads LangChain.
+markers are checked against the passages (:mod:`rag.citations`).  Then its claims
+are: uncited sentences get the citation of the passage sentence that supports them
+(:mod:`rag.attach`), and figures, dates and names that no cited passage holds are
+reported (:mod:`rag.claims`) and handled as the ``llm_unsupported`` setting says:
+``warn`` shows the answer with them, ``abstain`` answers that the corpus does not say,
+``extractive`` answers with the extractive answerer instead.  Under the last two the
+LLM's text is held back until it is checked (a claim once shown cannot be taken back),
+so it arrives in one piece.  LLM modules are imported only on that path, so the
+extractive default never loads LangChain.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .answer import extractive_answer
+from .answer import abstain_message, extractive_answer
 from .config import Settings
 from .embeddings import embed_query
 from .errors import RagError
@@ -26,6 +33,8 @@ from .retriever import Hit, Mode, retrieve
 from .types import Answer
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .llm import ChatLLM
 
 EXTRACTIVE = "extractive"
@@ -198,22 +207,61 @@ def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: i
         raise failure
     checker = CitationChecker(hits)
     first_token = None
+    hold = s.llm_unsupported != "warn"  # the policy may replace the answer: show it checked
     for piece in model.stream(answer_prompt(query, hits, template)):
         first_token = first_token or time.perf_counter()
         shown = checker.feed(piece)
-        if shown:
+        if shown and not hold:
             yield Delta(shown)
     tail = checker.flush()
-    if tail:
+    if tail and not hold:
         yield Delta(tail)
     checked = checker.finish()
     t3 = time.perf_counter()
     abstained = not checked.citations and is_abstention(checked.text)
     answer = Answer(question, checked.text, abstained, checked.citations, hits, llm=spec,
                     ungrounded=checked.ungrounded and not abstained, dropped_markers=checked.dropped_markers)
+    if not abstained:
+        answer = check_claims(handle, answer, query, query_vector)
+    t4 = time.perf_counter()
     answer.timings = {"condense_s": t1 - t0, "retrieve_s": t2 - t1, "first_token_s": (first_token or t3) - t0,
-                      "answer_s": t3 - t2, "total_s": t3 - t0}
+                      "answer_s": t3 - t2, "claims_s": t4 - t3, "total_s": t4 - t0}
+    if hold and answer.answer:
+        yield Delta(answer.answer)
     yield Done(answer)
+
+
+def check_claims(handle: Handle, answer: Answer, query: str, query_vector: "np.ndarray") -> Answer:
+    """Attach citations to the LLM answer's uncited sentences, find the claims no cited
+    passage holds, and apply the ``llm_unsupported`` policy to them."""
+    from .attach import attach_citations
+    from .claims import verify
+
+    s = handle.settings
+    hits = answer.passages
+    text, citations, attached = attach_citations(answer.answer, answer.citations, hits, handle.embedder,
+                                                 handle.index.bm25, query)
+    found = verify(text, {c.n: c.text for c in citations}, [h.chunk.text for h in hits], query)
+    answer.answer, answer.citations, answer.attached_citations = text, citations, attached
+    answer.ungrounded = not citations
+    answer.unsupported_claims = found.unsupported
+    if not found.unsupported:
+        answer.claim_check = "supported"
+        return answer
+    if s.llm_unsupported == "warn":
+        answer.claim_check = "warned"
+        return answer
+    if s.llm_unsupported == "abstain":
+        replaced = Answer(answer.question, abstain_message(answer.question), True, [], hits, llm=answer.llm)
+    else:
+        replaced = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.bm25,
+                                     s.abstain_threshold)
+        replaced.question, replaced.llm = answer.question, answer.llm
+    replaced.unsupported_claims = found.unsupported
+    replaced.claim_check = "abstained" if s.llm_unsupported == "abstain" else "extractive"
+    replaced.llm_answer = answer.answer
+    replaced.dropped_markers = answer.dropped_markers
+    return replaced
 
 
 def ask(handle: Handle, question: str, *, history: Sequence[Turn] = (),

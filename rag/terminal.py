@@ -1,7 +1,8 @@
 """Show :func:`rag.qa.stream` events in a terminal, as they arrive.
 
 ``rag ask`` and ``rag chat`` share this: the answer is printed token by token, then
-what the citation check found (ungrounded answer, dropped markers), then the cited
+what the citation and claim checks found (figures or names the passages do not hold,
+citations rag added, ungrounded answer, dropped markers), then the cited
 sources with file and line range.  If the answerer fails after retrieval, the
 retrieved passages are printed before the error propagates, so the user still gets
 the evidence.
@@ -57,6 +58,17 @@ def failure_dict(question: str, llm: str, hits: list[Hit], failure: RagError) ->
 
 
 def print_checks(answer: Answer, out: Console) -> None:
+    if answer.unsupported_claims:
+        claims = escape("、".join(answer.unsupported_claims))
+        if answer.claim_check == "warned":
+            out.print(f"[bold yellow]warning:[/] the cited passages do not hold: {claims} — check before relying on it")
+        else:
+            shown = "it abstained" if answer.claim_check == "abstained" else "this is the extractive answer"
+            out.print(f"[yellow]the LLM's answer was withheld[/] ({shown}): the passages do not hold {claims}")
+            out.print(f"[dim]LLM answer:[/] {escape(answer.llm_answer or '')}", highlight=False)
+    if answer.attached_citations:
+        marks = escape("".join(f"[{n}]" for n in answer.attached_citations))
+        out.print(f"[dim]citations {marks} were added by rag: the LLM did not cite those sentences[/]")
     if answer.ungrounded:
         out.print("[yellow]ungrounded:[/] the answer cites none of the passages; check it against them below")
     if answer.dropped_markers:

@@ -103,6 +103,14 @@ class Answer:
     ungrounded: bool = False
     support: float = 0.0
     dropped_markers: list[str] = field(default_factory=list)
+    # The LLM answer's claim check (rag.claims): figures, dates and names no cited
+    # passage holds; citation numbers rag attached to uncited sentences; how the
+    # llm_unsupported policy decided (None for the extractive answerer); and the LLM's
+    # own answer when the policy replaced it.
+    unsupported_claims: list[str] = field(default_factory=list)
+    attached_citations: list[int] = field(default_factory=list)
+    claim_check: str | None = None
+    llm_answer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape documented in the README."""
@@ -116,6 +124,10 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [passage_dict(h) for h in self.passages],
             "dropped_markers": self.dropped_markers,
+            "unsupported_claims": self.unsupported_claims,
+            "attached_citations": self.attached_citations,
+            "claim_check": self.claim_check,
+            "llm_answer": self.llm_answer,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 

@@ -87,17 +87,27 @@ def error_html(message: str, lang: Lang = "en") -> str:
 
 def answer_html(answer: Answer, turn: int, lang: Lang = "en") -> str:
     """The final answer: linked markers, or a clear "not in the corpus" notice."""
+    withheld = ""
+    if answer.llm_answer and answer.unsupported_claims:  # the llm_unsupported policy replaced it
+        withheld = (f'<div class="rag-warning">The LLM\'s answer was withheld: the passages do not hold '
+                    f'{esc("、".join(answer.unsupported_claims))}. It said: {esc(answer.llm_answer)}</div>')
     if answer.abstained:
         return (f'<div class="rag-answer rag-abstained"><span class="rag-label">{esc(t("not_in_corpus", lang))}'
-                f'</span>{esc(answer.answer)}</div>')
+                f'</span>{esc(answer.answer)}</div>{withheld}')
     body = link_markers(answer.answer, turn, {c.n for c in answer.citations}, lang)
     notes = []
+    if answer.unsupported_claims and not withheld:
+        notes.append("The cited passages do not hold: " + "、".join(answer.unsupported_claims)
+                     + ". Check these before relying on the answer.")
+    if answer.attached_citations:
+        notes.append("Citations " + "".join(f"[{n}]" for n in answer.attached_citations)
+                     + " were added by rag: the LLM did not cite those sentences.")
     if answer.ungrounded:
         notes.append(t("ungrounded", lang))
     if answer.dropped_markers:
         notes.append(t("dropped", lang, markers=", ".join(answer.dropped_markers)))
     warning = "".join(f'<div class="rag-warning">{esc(note)}</div>' for note in notes)
-    return f'<div class="rag-answer">{body}</div>{warning}'
+    return f'<div class="rag-answer">{body}</div>{warning}{withheld}'
 
 
 # ---------------------------------------------------------------- sources

@@ -13,8 +13,15 @@ built from the conversation.  The model name selects a failure instead:
 ``error-500`` HTTP 500 · ``auth`` HTTP 401 that echoes the key, as careless servers do ·
 ``rate-limit`` HTTP 429 always · ``rate-limit-once`` HTTP 429 on the first request
 only · ``hang`` no reply until released · ``empty`` an empty reply · ``garbage`` a
-body that is not JSON · ``no-cite`` an answer without markers · ``abstain`` the
-"corpus does not contain the answer" sentence.
+body that is not JSON · ``no-cite`` an answer without markers · ``unrelated`` an
+answer without markers that no passage supports · ``abstain`` the
+"corpus does not contain the answer" sentence · ``wrong-figure`` a passage sentence
+with a figure that no passage holds, citing that passage · ``uncited-copy`` a
+sentence found in passage 2 only, without a marker · ``cited-copy`` a sentence of
+passage 1 and one of passage 2, each with its right marker · ``replay`` the reply
+recorded for the question in :attr:`FakeLLMServer.replies` (a string, or a function
+of the numbered passages, so a recorded reply can cite whichever number the evidence
+was given).
 
 Every request is recorded in :attr:`FakeLLMServer.requests` (path, headers, JSON body).
 """
@@ -28,13 +35,15 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 PASSAGE = re.compile(r"^\[(\d+)\] 来源：(.+?)\n(.*?)(?=\n\n\[\d+\] 来源：|\n\n问题：)", re.S | re.M)
 QUESTION = re.compile(r"^问题：(.*)$", re.M)
 FOLLOW_UP = re.compile(r"^后续问题：(.*)$", re.M)
 HISTORY_QUESTION = re.compile(r"^用户：(.*)$", re.M)
 NO_ANSWER = "语料中没有这个问题的答案。"
+SENTENCE = re.compile(r"[^。！？?!\n]{6,}[。！？?!]")
+Reply = str | Callable[[dict[int, str]], str]
 
 
 @dataclass
@@ -54,12 +63,31 @@ def snippet(text: str, n: int = 12) -> str:
     return re.sub(r"[\s\[\]【】]", "", text)[:n]
 
 
-def reply_for(prompt: str, model: str) -> str:
+def unique_sentence(passages: dict[int, str], n: int) -> str:
+    """A statement of passage ``n`` that no other passage contains (one with a digit if
+    any); if every sentence is shared with another passage, its first sentence."""
+    others = [text for m, text in passages.items() if m != n]
+    every = SENTENCE.findall(passages[n]) or [passages[n][:40]]
+    found = [s for s in every if not any(s in text for text in others)]
+    found = [s for s in found if not s.endswith(("?", "？"))] or found
+    if not found:
+        return every[0]
+    return next((s for s in found if re.search(r"\d", s)), found[0])
+
+
+def absent_figure(prompt: str) -> str:
+    """A figure (``9876亿``) that occurs nowhere in the prompt."""
+    return next(f"{n}亿" for n in itertools.count(9876) if str(n) not in prompt)
+
+
+def reply_for(prompt: str, model: str, replies: dict[str, Reply] | None = None) -> str:
     """What the fake model answers to ``prompt``: built from what it was sent."""
     if model == "abstain":
         return NO_ANSWER
     if model == "empty":
         return ""
+    if model == "unrelated":
+        return "天空是蓝色的，这是因为瑞利散射。"
     follow_up = FOLLOW_UP.search(prompt)
     if follow_up:  # a condense prompt: name the earlier subject in the follow-up
         earlier = HISTORY_QUESTION.findall(prompt)
@@ -69,6 +97,16 @@ def reply_for(prompt: str, model: str) -> str:
         return "没有收到任何资料段落。"
     k = max(passages)
     a = min(3, k)
+    if model == "wrong-figure":
+        return f"{unique_sentence(passages, 1).rstrip('。！？?!')}，相关投入达到{absent_figure(prompt)}元[1]。"
+    if model == "uncited-copy":
+        return unique_sentence(passages, min(2, k))
+    if model == "cited-copy":
+        return f"{unique_sentence(passages, 1)}[1]{unique_sentence(passages, min(2, k))}[{min(2, k)}]"
+    if model == "replay":
+        question = QUESTION.search(prompt)
+        reply = (replies or {}).get(question.group(1).strip() if question else "", "没有为这个问题录制回答。")
+        return reply(passages) if callable(reply) else reply
     if model == "no-cite":
         return f"根据资料，{snippet(passages[a])}。"
     return (f"\n根据资料，{snippet(passages[a])}【{a}】。"
@@ -93,6 +131,7 @@ class FakeLLMServer:
         self.piece_delay_s = piece_delay_s
         self.hang_s = hang_s
         self.requests: list[Recorded] = []
+        self.replies: dict[str, Reply] = {}  # question → reply, for the "replay" model
         self._seen: dict[str, int] = {}
         self._release = threading.Event()
         self._lock = threading.Lock()
@@ -170,7 +209,7 @@ class FakeLLMServer:
                 if model == "garbage":
                     return self._send(200, b"<html>this is not an LLM</html>", "text/html")
                 prompt = Recorded(self.path, headers, body).prompt
-                text = reply_for(prompt, model)
+                text = reply_for(prompt, model, server.replies)
                 if self.path == "/api/chat":
                     return self._ollama(model, text, body.get("stream", True))
                 return self._openai(model, text, bool(body.get("stream")))

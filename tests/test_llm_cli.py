@@ -70,10 +70,10 @@ def test_ask_with_llm_prints_the_cited_answer_and_what_the_check_dropped(rag, ll
 
 
 def test_llm_setting_from_the_environment_and_an_ungrounded_answer_is_flagged(rag):
-    result = rag("ask", QUESTION, "--json", RAG_LLM="openai:no-cite")
+    result = rag("ask", QUESTION, "--json", RAG_LLM="openai:unrelated")
     data = json.loads(result.stdout)
-    assert data["llm"] == "openai:no-cite" and data["ungrounded"] is True and data["citations"] == []
-    pretty = rag("ask", QUESTION, RAG_LLM="openai:no-cite")
+    assert data["llm"] == "openai:unrelated" and data["ungrounded"] is True and data["citations"] == []
+    pretty = rag("ask", QUESTION, RAG_LLM="openai:unrelated")
     assert "ungrounded:" in pretty.stdout and "Closest passages:" in pretty.stdout
 
 

@@ -104,6 +104,19 @@ def test_ungrounded_and_dropped_markers_are_flagged(small_corpus: Path) -> None:
     assert "cites no passage" in html and "pointed to no passage: [7]" in html
 
 
+def test_unsupported_claims_and_attached_citations_are_shown_beside_the_answer() -> None:
+    cite = Citation(1, Chunk("docs/a.txt", 0, 7, "门票是10亿元"))
+    warned = Answer("q", "门票是5620亿元[1]。", False, [cite], [], unsupported_claims=["5620亿"],
+                    attached_citations=[1], claim_check="warned")
+    html = answer_html(warned, 1)
+    assert "do not hold: 5620亿" in html and "Citations [1] were added by rag" in html
+    withheld = Answer("q", "抱歉，语料中没有找到能回答这个问题的内容。", True, [], [], unsupported_claims=["5620亿"],
+                      claim_check="abstained", llm_answer="参数量是<b>5620亿</b>[1]。")
+    html = answer_html(withheld, 1)
+    assert "Not in the corpus" in html and "withheld: the passages do not hold 5620亿" in html
+    assert "&lt;b&gt;5620亿&lt;/b&gt;" in html  # the model's text is escaped
+
+
 def test_corpus_view_lists_indexed_files_with_chunk_counts(seeds_settings: Settings) -> None:
     manifest = read_manifest(seeds_settings.index)
     html = corpus_html(manifest, seeds_settings.index)
