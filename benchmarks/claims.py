@@ -286,7 +286,8 @@ def render(rows: list[dict[str, Any]], abstain_rows: list[dict[str, Any]]) -> st
         "what the model was given, and counts as a false positive here.",
         f"- Citations attached to uncited replies: {sum(r['attached'] > 0 for r in uncited)}/{len(uncited)} got one; "
         f"{sum(r['attached_right'] for r in uncited_in)}/{len(uncited_in)} of those whose evidence was retrieved "
-        f"got the evidence (a passage holding it, or the evidence sentence quoted; support ≥ 0.5 with the question, ≥ 0.25 alone); hallucinated uncited replies: "
+        "got the evidence (a passage holding it, or the evidence sentence quoted; support ≥ 0.5 with the "
+        "question, ≥ 0.25 alone); hallucinated uncited replies: "
         f"{sum(r['attached'] > 0 for r in by('hallucinated, uncited'))}/{len(by('hallucinated, uncited'))} got one "
         "(a sentence without the altered claim, e.g. the first of two, may rightly get one); wrong passages "
         f"attached in all: {sum(r['attached'] > 0 and not r['attached_right'] for r in rows if r['evidence'])}.",

@@ -17,11 +17,11 @@ from dataclasses import replace
 from typing import Sequence
 
 from . import answer as extractive
-from .types import Citation
 from .claims import split_answer, supported_by
 from .embeddings import Embedder, embed_query
 from .lexical import BM25
 from .retriever import Hit
+from .types import Citation
 
 # Support (0.8 × similarity + 0.2 × coverage) a passage sentence needs to be cited for
 # an answer sentence, read with its question and read alone.  With the question, a

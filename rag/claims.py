@@ -154,8 +154,8 @@ def quantities(text: str) -> list[tuple[str, float]]:
             found.append((m.start(), m.group(0), value))
         text = _blank(text, m)
     for m in list(_ARABIC.finditer(text)):
-        magnitude = m.group(2) or m.group(3)
-        value = float(m.group(1)) * (_MAGNITUDES[magnitude.lower()] if magnitude else 1)
+        unit = m.group(2) or m.group(3)
+        value = float(m.group(1)) * (_MAGNITUDES[unit.lower()] if unit else 1)
         found.append((m.start(), re.sub(r"\s+", "", m.group(0)), value))
         text = _blank(text, m)
     for m in _CHINESE.finditer(text):
@@ -262,7 +262,7 @@ class Evidence:
     date_parts: set[tuple[str, float]]
 
     @classmethod
-    def of(cls, texts: Iterable[str]) -> "Evidence":
+    def of(cls, texts: Iterable[str]) -> Evidence:
         joined = "\n".join(texts)
         values = [v for _, v in quantities(joined)]
         parts = {p for _, ps in dates(joined) for p in ps}

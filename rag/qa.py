@@ -231,7 +231,7 @@ def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: i
     yield Done(answer)
 
 
-def check_claims(handle: Handle, answer: Answer, query: str, query_vector: "np.ndarray") -> Answer:
+def check_claims(handle: Handle, answer: Answer, query: str, query_vector: np.ndarray) -> Answer:
     """Attach citations to the LLM answer's uncited sentences, find the claims no cited
     passage holds, and apply the ``llm_unsupported`` policy to them."""
     from .attach import attach_citations

@@ -19,7 +19,7 @@ from rag.cli import cli
 from rag.handle import open_handle
 from rag.qa import Delta, Done, Retrieved
 
-from .fake_openai_server import absent_figure, unique_sentence, PASSAGE
+from .fake_openai_server import PASSAGE, absent_figure, unique_sentence
 from .llm_fixtures import *  # noqa: F403 - fixtures
 
 QUESTION = "业界认为做大模型的入场门票是多少钱?"
