@@ -364,10 +364,15 @@ class _EmbedCache:
     Keyed by the embedder's name and the block's exact texts, so another model or a
     changed file never reads a stale vector."""
 
+    # Sentences repeated within a build (boilerplate, a file saved twice) are embedded
+    # once; the memo is bounded so memory does not grow with the corpus.
+    MEMO_MAX = 50_000
+
     def __init__(self, root: Path, embedder: Embedder) -> None:
         import xxhash
 
         self.embedder = embedder
+        self.memo: dict[str, np.ndarray] = {}
         slug = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)[:60]
         self.folder = root / f"{slug}-{xxhash.xxh3_64_hexdigest(embedder.name.encode('utf-8'))}"
 
@@ -389,14 +394,29 @@ class _EmbedCache:
                 return vectors.astype(np.float32, copy=False), True
         except (OSError, ValueError, EOFError):
             pass  # absent or half-written: embed again
-        parts = [self.embedder.embed(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)]
-        vectors = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, self.embedder.dim), np.float32)
+        vectors = self._embed(texts)
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh:
             np.save(fh, vectors, allow_pickle=False)
         os.replace(tmp, path)
         return vectors, False
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embed the texts not seen before in this build, in the batches the model prefers."""
+        distinct = list(dict.fromkeys(texts))
+        found = {t: self.memo[t] for t in distinct if t in self.memo}
+        new = [t for t in distinct if t not in found]
+        batch = int(getattr(self.embedder, "batch_size", EMBED_BATCH))
+        for i in range(0, len(new), batch):
+            part = new[i : i + batch]
+            found.update(zip(part, np.asarray(self.embedder.embed(part), dtype=np.float32)))
+        if len(self.memo) + len(new) > self.MEMO_MAX:
+            self.memo.clear()
+        self.memo.update((t, found[t]) for t in new)
+        if not texts:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        return np.stack([found[t] for t in texts])
 
 
 def _finish_version(settings: Settings, embedder: Embedder, docs: list[Document], tmp: Path,
