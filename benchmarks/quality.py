@@ -170,7 +170,7 @@ def ideas(handle: Handle, questions: list[Question]) -> list[dict[str, Any]]:
     def variant(name: str, ranks: dict[str, int | None], kept: bool, note: str) -> None:
         rows.append({"idea": name, "ranks": ranks, "kept": kept, "note": note})
 
-    from rag import retriever as R
+    from rag import vectorstore as R  # where the dense score is computed (the retriever re-exports it)
 
     saved = R.SENTENCE_WEIGHT
     for sw, note in ((0.0, "chunk vector only"), (1.0, "best sentence only")):
