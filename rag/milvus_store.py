@@ -45,6 +45,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from .build import corpus_diff
 from .chunker import Chunk, chunk_units
 from .config import Settings
 from .dense import choose_type, hnsw_ef_search
@@ -570,11 +571,7 @@ def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, ski
         _rollback_failed(client, live.meta)
         _collect_garbage(client, live.meta)
     old_files = live.manifest.files if live else {}
-    current = {d.source: d for d in docs}
-    added = sorted(s for s in current if s not in old_files)
-    changed = sorted(s for s in current if s in old_files and old_files[s].sha256 != current[s].sha256)
-    removed = sorted(s for s in old_files if s not in current)
-    unchanged = sorted(s for s in current if s in old_files and s not in changed)
+    added, changed, removed, unchanged = corpus_diff(old_files, docs)
     if live and not (added or changed or removed):
         return BuildReport(len(docs), len(live.chunk_ids), time.perf_counter() - started, [], [], [],
                            unchanged, skipped, 0, up_to_date=True)
