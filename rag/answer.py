@@ -103,8 +103,6 @@ class Candidate:
     support: float  # evidence strength: decides whether to answer
     relevance: float = 0.0  # how well it answers: picks and orders the cited sentences
     echo: bool = False  # mostly restates the question
-    similarity: float = 0.0  # cosine of sentence and question
-    coverage: float = 0.0  # share of the question's IDF mass the sentence contains
     type_match: bool = True  # holds the kind of answer asked for (a new quantity, a date)
     match: float = 0.0  # relevance before the answer-type checks: how well it matches the question's content
 
@@ -118,12 +116,17 @@ def _coverage(question_terms: dict[str, float], sentence_tokens: list[str]) -> f
     return sum(w for t, w in question_terms.items() if t in present) / total
 
 
+def content_tokens(question: str) -> list[str]:
+    """The question's tokens without its question words (多少, what …), which carry no content."""
+    return tokenize(_QUESTION_WORDS.sub(" ", question))
+
+
 def question_terms(question: str, bm25: BM25) -> tuple[dict[str, float], float]:
     """The question's content terms with their IDF (unknown terms: the maximum), and
     the share of its tokens the corpus knows."""
     tokens = tokenize(question)
     known = sum(1 for t in tokens if t in bm25.vocab) / len(tokens) if tokens else 0.0
-    content = tokenize(_QUESTION_WORDS.sub(" ", question))
+    content = content_tokens(question)
     unknown = bm25.max_idf()
     terms = {t: (bm25.idf(t) if t in bm25.vocab else unknown) for t in set(content)}
     return terms, known
@@ -203,8 +206,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         if echo:
             penalty *= TYPE_MISMATCH
         match = w_relevance * float(sim) + (1 - w_relevance) * coverage
-        out.append(Candidate(rank, start, end, text, support, penalty * match, echo, float(sim), coverage,
-                             type_match, match))
+        out.append(Candidate(rank, start, end, text, support, penalty * match, echo, type_match, match))
     return out
 
 
@@ -241,10 +243,6 @@ class Evidence:
     candidates: list[Candidate]  # best first (relevance, then support)
     features: dict[str, float]
     decision: Decision  # does the corpus answer the question (rag/answerability.py)
-
-    @property
-    def best(self) -> Candidate:
-        return self.candidates[0]
 
 
 def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],

@@ -46,8 +46,6 @@ ANSWER_FEATURES = ("entity_coverage", "type_match")
 _LATIN_OR_NUMBER = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 _ENGLISH_STOP = frozenset("a an the of in on at to for by with from is are was were did do does has have had be "
                           "it its this that and or as".split())
-_QUESTION_WORDS = re.compile(r"为什么|为何|什么|多少|哪|几|吗|呢|如何|怎么|怎样|是否|"
-                             r"\b(?:what|why|how|which|when|who|where)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,9 @@ def decide(features: dict[str, float], topic: Model | None = None, answer: Model
 def named_terms(question: str, bm25: BM25) -> set[str]:
     """The question's names and figures that the corpus knows: Latin words and numbers
     ("GPT-4" → gpt, 4; "Scale AI" → scale, ai), minus English question words."""
-    return {t for t in tokenize(_QUESTION_WORDS.sub(" ", question))
+    from .answer import content_tokens
+
+    return {t for t in content_tokens(question)
             if _LATIN_OR_NUMBER.fullmatch(t) and t in bm25.vocab and t not in _ENGLISH_STOP}
 
 
