@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag import retriever, vectorstore
+from rag import retriever
 from rag.config import Settings
 from rag.evaluate import Question, contains_evidence
 from rag.handle import Handle
@@ -58,22 +58,18 @@ def sweep(base: Settings, embedder: Any, questions: list[Question], chunkings: l
           index_root: Any, progress: Callable[[str], None] = lambda _: None) -> dict[str, dict[str, int | None]]:
     """``{config name: {question id: rank}}`` over the whole grid (retrieval only)."""
     table: dict[str, dict[str, int | None]] = {}
-    saved = vectorstore.SENTENCE_WEIGHT
-    try:
-        for size, overlap in chunkings:
-            s = replace(base, chunk_size=size, chunk_overlap=overlap, index=index_root / f"c{size}-{overlap}")
-            build_index(s, embedder)
-            handle = Handle(s, embedder, load_index(s, embedder))
-            for sw in sentence_weights:
-                vectorstore.SENTENCE_WEIGHT = sw
-                table[f"{size}/{overlap}|sw{sw}|dense"] = ranks_for(handle, questions, "dense")
-                for rk, lw in itertools.product(rrf_ks, lexical_weights):
-                    v = replace(s, rrf_k=rk, dense_weight=1.0, lexical_weight=lw)
-                    table[f"{size}/{overlap}|sw{sw}|rrf{rk}|lw{lw}"] = ranks_for(handle, questions, "hybrid", settings=v)
-            table[f"{size}/{overlap}|lexical"] = ranks_for(handle, questions, "lexical")
-            progress(f"{size}/{overlap}")
-    finally:
-        vectorstore.SENTENCE_WEIGHT = saved
+    for size, overlap in chunkings:
+        s = replace(base, chunk_size=size, chunk_overlap=overlap, index=index_root / f"c{size}-{overlap}")
+        build_index(s, embedder)
+        handle = Handle(s, embedder, load_index(s, embedder))
+        for sw in sentence_weights:
+            weighted = replace(s, tuning=replace(s.tuning, sentence_weight=sw))
+            table[f"{size}/{overlap}|sw{sw}|dense"] = ranks_for(handle, questions, "dense", settings=weighted)
+            for rk, lw in itertools.product(rrf_ks, lexical_weights):
+                v = replace(weighted, rrf_k=rk, dense_weight=1.0, lexical_weight=lw)
+                table[f"{size}/{overlap}|sw{sw}|rrf{rk}|lw{lw}"] = ranks_for(handle, questions, "hybrid", settings=v)
+        table[f"{size}/{overlap}|lexical"] = ranks_for(handle, questions, "lexical")
+        progress(f"{size}/{overlap}")
     return table
 
 

@@ -40,6 +40,7 @@ from .chunker import split_sentences
 from .embeddings import Embedder
 from .lexical import BM25, tokenize
 from .retriever import Hit
+from .tuning import DEFAULT_TUNING, Tuning
 from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
 
 if TYPE_CHECKING:
@@ -68,22 +69,6 @@ _REFERS_BACK = re.compile(r"^\W*(?:因此|所以|因而|于是|由此|为此|对
 _ASKS_WHY = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
 _GIVES_REASON = re.compile(r"^\W*(?:因为|由于|原因|主要是|一方面|首先)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-# Weight of similarity (the rest: coverage) in support and in relevance, and the
-# answer-type penalty (BENCHMARKS.md).
-SUPPORT_DENSE_WEIGHT = 0.8
-RELEVANCE_DENSE_WEIGHT = 0.5
-TYPE_MISMATCH = 0.5
-# Below this share of question tokens known to the corpus, both are similarity only.
-CROSS_LINGUAL_KNOWN = 0.5
-# The answerer reads the best passages only: more add candidates, not answers, and
-# `rag eval` (ten passages, for MRR@10) then answers exactly as `rag ask` does.
-ANSWER_PASSAGES = 5
-EXTRA_SENTENCE_RATIO = 0.92
-MAX_SENTENCES = 2
-# A sentence that mostly repeats the question (few tokens the question lacks) restates
-# it rather than answering it.
-ECHO_NOVELTY = 0.3
 
 
 def is_english(text: str) -> bool:
@@ -174,7 +159,7 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
 
 
 def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
-                    embedder: Embedder, bm25: BM25) -> list[Candidate]:
+                    embedder: Embedder, bm25: BM25, tuning: Tuning = DEFAULT_TUNING) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored as support for the question."""
     spans, vectors = _sentences(hits, embedder)
     if not spans:
@@ -185,26 +170,26 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     dense = (vectors @ np.asarray(query_vector, dtype=np.float32) - floor) / (1.0 - floor)
     terms, known = question_terms(question, bm25)
     asked = set(tokenize(question))
-    cross_lingual = known < CROSS_LINGUAL_KNOWN
-    w_support = 1.0 if cross_lingual else SUPPORT_DENSE_WEIGHT
-    w_relevance = 1.0 if cross_lingual else RELEVANCE_DENSE_WEIGHT
+    cross_lingual = known < tuning.cross_lingual_known
+    w_support = 1.0 if cross_lingual else tuning.support_dense_weight
+    w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_date = bool(_ASKS_DATE.search(question))
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
         coverage = _coverage(terms, tokens)
-        echo = _novelty(tokens, asked) < ECHO_NOVELTY
+        echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
         type_match = not ((wants_number and not _new(_QUANTITY, text, question))
                           or (wants_date and not _new(_DATE, text, question)))
         if not type_match:
-            penalty *= TYPE_MISMATCH
+            penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer
-            penalty *= TYPE_MISMATCH
+            penalty *= tuning.type_mismatch
         support = penalty * (w_support * float(sim) + (1 - w_support) * coverage)
         if echo:
-            penalty *= TYPE_MISMATCH
+            penalty *= tuning.type_mismatch
         match = w_relevance * float(sim) + (1 - w_relevance) * coverage
         out.append(Candidate(rank, start, end, text, support, penalty * match, echo, type_match, match))
     return out
@@ -246,26 +231,27 @@ class Evidence:
 
 
 def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
-                       embedder: Embedder, bm25: BM25) -> Evidence | None:
+                       embedder: Embedder, bm25: BM25, tuning: Tuning = DEFAULT_TUNING) -> Evidence | None:
     """Score the sentences of the best passages and judge the best one; ``None`` if there are none."""
     from .answerability import decide, features
 
-    hits = hits[:ANSWER_PASSAGES]
-    candidates = sorted(score_sentences(question, query_vector, hits, embedder, bm25),
+    hits = hits[:tuning.answer_passages]
+    candidates = sorted(score_sentences(question, query_vector, hits, embedder, bm25, tuning),
                         key=lambda c: (-c.relevance, -c.support))
     if not candidates:
         return None
     _, known = question_terms(question, bm25)
-    feats = features(question, candidates, bm25, cross_lingual=known < CROSS_LINGUAL_KNOWN)
+    feats = features(question, candidates, bm25, cross_lingual=known < tuning.cross_lingual_known)
     return Evidence(candidates, feats, decide(feats))
 
 
 def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
-                      embedder: Embedder, bm25: BM25, threshold: float | None = None) -> Answer:
+                      embedder: Embedder, bm25: BM25, threshold: float | None = None,
+                      tuning: Tuning = DEFAULT_TUNING) -> Answer:
     """Answer with the best-supported corpus sentences, or abstain when the answerability
     models say the corpus does not answer (or, if ``threshold`` is given, when the weaker
     of their probabilities is below it)."""
-    evidence = candidate_evidence(question, query_vector, hits, embedder, bm25)
+    evidence = candidate_evidence(question, query_vector, hits, embedder, bm25, tuning)
     if evidence is None:
         return Answer(question, abstain_message(question), True, [], hits, support=0.0)
     decision = evidence.decision
@@ -275,7 +261,8 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
     candidates = evidence.candidates
     chosen = [candidates[0]]
     for cand in candidates[1:]:
-        if len(chosen) == MAX_SENTENCES or cand.relevance < EXTRA_SENTENCE_RATIO * candidates[0].relevance:
+        if (len(chosen) == tuning.max_sentences
+                or cand.relevance < tuning.extra_sentence_ratio * candidates[0].relevance):
             break
         if all(cand.text != c.text for c in chosen):
             chosen.append(cand)

@@ -21,6 +21,7 @@ from .claims import split_answer, supported_by
 from .embeddings import Embedder, embed_query
 from .lexical import BM25
 from .retriever import Hit
+from .tuning import DEFAULT_TUNING, Tuning
 from .types import Citation
 
 # Support (0.8 × similarity + 0.2 × coverage) a passage sentence needs to be cited for
@@ -36,7 +37,8 @@ MIN_SENTENCE_CHARS = 4  # "是的。" supports nothing
 
 
 def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hit], embedder: Embedder,
-                     bm25: BM25, question: str = "") -> tuple[str, list[Citation], list[int]]:
+                     bm25: BM25, question: str = "",
+                     tuning: Tuning = DEFAULT_TUNING) -> tuple[str, list[Citation], list[int]]:
     """``text`` with markers added to the sentences it can support, the citations (the
     existing ones first, same numbers), and the numbers of the markers added."""
     cites = [replace(c, quotes=list(c.quotes)) for c in citations]
@@ -50,10 +52,11 @@ def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hi
     attached: list[int] = []
     for sentence in todo:
         with_question = embed_query(embedder, f"{question} {sentence.plain}".strip())
-        candidates = sorted(extractive.score_sentences(sentence.plain, with_question, list(hits), embedder, bm25),
+        candidates = sorted(extractive.score_sentences(sentence.plain, with_question, list(hits),
+                                                       embedder, bm25, tuning),
                             key=lambda c: -c.support)
         alone = {(c.hit_rank, c.start): c.support for c in extractive.score_sentences(
-            sentence.plain, embed_query(embedder, sentence.plain), list(hits), embedder, bm25)}
+            sentence.plain, embed_query(embedder, sentence.plain), list(hits), embedder, bm25, tuning)}
         best = next((c for c in candidates if c.support >= ATTACH_SUPPORT
                      and alone.get((c.hit_rank, c.start), 0.0) >= ATTACH_OWN_SUPPORT
                      and supported_by(sentence.plain, hits[c.hit_rank].chunk.text, question)), None)

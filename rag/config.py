@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import RagError
+from .tuning import Tuning
 
 CONFIG_FILE = "rag.toml"
 
@@ -57,6 +58,9 @@ class Settings:
     llm_unsupported: str = "warn"
     # Extra LLMs offered in the UI's backend switch, besides `llm`.
     llm_choices: tuple[str, ...] = field(default_factory=tuple)
+    # Constants fitted on the dev set (rag/tuning.py): code may replace them, rag.toml
+    # and the environment cannot.
+    tuning: Tuning = field(default_factory=Tuning)
 
     def resolved(self, base: Path | None = None) -> Settings:
         """Return a copy whose relative paths are anchored at ``base`` (the cwd)."""
@@ -129,6 +133,11 @@ def _hints() -> dict[str, Any]:
     return typing.get_type_hints(Settings)
 
 
+def _user_settable() -> list[str]:
+    """The settings rag.toml and RAG_* variables may set: all but the tuning constants."""
+    return [f.name for f in fields(Settings) if f.name != "tuning"]
+
+
 def _coerce(name: str, raw: Any) -> Any:
     """Convert a TOML or environment value to the field's type (from its type hint), or fail clearly."""
     return _convert(name, raw, _hints()[name])
@@ -141,6 +150,10 @@ def _convert(name: str, raw: Any, hint: Any) -> Any:
             return None
         (hint,) = [a for a in args if a is not type(None)]
         args = typing.get_args(hint)
+    if hint is Tuning:
+        if isinstance(raw, Tuning):
+            return raw
+        raise RagError(f"setting {name!r} is set in code only (a rag.tuning.Tuning), got {raw!r}")
     origin = typing.get_origin(hint)
     if origin is tuple:
         items = [p.strip() for p in raw.split(",") if p.strip()] if isinstance(raw, str) else raw
@@ -201,7 +214,7 @@ def _from_toml(path: Path, required: bool = False) -> dict[str, Any]:
     table = data.get("rag", data)  # accept a [rag] table or top-level keys
     if not isinstance(table, dict):
         raise RagError(f"{path}: `rag` must be a table ([rag]) of settings, got {table!r}")
-    known = {f.name for f in fields(Settings)}
+    known = set(_user_settable())
     unknown = sorted(set(table) - known)
     if unknown:
         raise RagError(f"{path}: unknown setting(s) {', '.join(unknown)}")
@@ -210,10 +223,10 @@ def _from_toml(path: Path, required: bool = False) -> dict[str, Any]:
 
 def _from_env(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
     values = {}
-    for f in fields(Settings):
-        raw = environ.get(f"RAG_{f.name.upper()}")
+    for name in _user_settable():
+        raw = environ.get(f"RAG_{name.upper()}")
         if raw is not None:
-            values[f.name] = _coerce(f.name, raw)
+            values[name] = _coerce(name, raw)
     return values
 
 

@@ -54,6 +54,7 @@ from .errors import IndexMissing, RagError
 from .lexical import BM25
 from .loader import load_corpus
 from .store import FORMAT_VERSION, BuildReport, FileEntry, Manifest, Progress, check_compatible, chunk_vectors
+from .tuning import DEFAULT_TUNING, Tuning
 from .vectorstore import Sentences, best_first, combine
 
 log = logging.getLogger(__name__)
@@ -415,7 +416,8 @@ class MilvusStore:
                                         search_params=search_params(self._kind, n, limit), **extra)
         return {int(hit["id"]): float(hit["distance"]) for hit in result[0]}
 
-    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray,
+                     tuning: Tuning = DEFAULT_TUNING) -> np.ndarray:
         """Both cosines computed by Milvus: the chunks' own, and the best of their
         sentences' (one search grouped by chunk)."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -442,10 +444,11 @@ class MilvusStore:
                 if len(s.vectors):
                     best[i] = float((s.vectors @ qv).max())
         return combine(np.asarray([chunk_cos.get(int(i), 0.0) for i in ids], np.float32),
-                       np.asarray([best.get(int(i), chunk_cos.get(int(i), 0.0)) for i in ids], np.float32))
+                       np.asarray([best.get(int(i), chunk_cos.get(int(i), 0.0)) for i in ids], np.float32),
+                       tuning)
 
-    def dense_top(self, query_vector: np.ndarray, depth: int,
-                  extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def dense_top(self, query_vector: np.ndarray, depth: int, extra: np.ndarray | None = None,
+                  tuning: Tuning = DEFAULT_TUNING) -> tuple[np.ndarray, np.ndarray]:
         """Milvus proposes 4 × ``depth`` chunks by chunk vector (all of a small index),
         plus ``extra``; they are rescored with their best sentence."""
         want = 4 * depth
@@ -460,7 +463,7 @@ class MilvusStore:
                                                  want, self._visible, len(self))), np.int64)
         ids = np.unique(np.concatenate([found.astype(np.int64),
                                         np.zeros(0, np.int64) if extra is None else extra.astype(np.int64)]))
-        return best_first(ids, self.dense_scores(ids, query_vector), depth)
+        return best_first(ids, self.dense_scores(ids, query_vector, tuning), depth)
 
     def lexical_top(self, question: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
         rows, scores = self.bm25.top(question, depth)

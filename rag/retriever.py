@@ -27,7 +27,7 @@ from .chunker import Chunk
 from .config import Settings
 from .embeddings import Embedder, embed_query
 from .store import Index
-from .vectorstore import EXACT_DENSE_MAX, SENTENCE_WEIGHT, VectorStore, as_store  # noqa: F401 (re-exported)
+from .vectorstore import VectorStore, as_store
 
 Mode = Literal["hybrid", "dense", "lexical"]
 _DUPLICATE_JACCARD = 0.6
@@ -77,7 +77,7 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
         lex_ids, lex_scores = store.lexical_top(question, depth)
         lexical_of = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     if mode in ("hybrid", "dense"):
-        ids, scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None)
+        ids, scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None, settings.tuning)
         dense_of = dict(zip(ids.tolist(), scores.tolist()))
         for rank, i in enumerate(ids.tolist()):
             fused[i] = fused.get(i, 0.0) + settings.dense_weight / (settings.rrf_k + rank + 1)
@@ -96,15 +96,16 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
         kept.append(grams)
         if len(chosen) == k:
             break
-    return _hits(store, question, query_vector, chosen, chunks, fused, dense_of, lexical_of)
+    return _hits(store, question, query_vector, chosen, chunks, fused, dense_of, lexical_of, settings)
 
 
 def _hits(store: VectorStore, question: str, query_vector: np.ndarray, chosen: list[int],
           chunks: dict[int, Chunk], fused: dict[int, float],
-          dense_of: dict[int, float], lexical_of: dict[int, float]) -> list[Hit]:
+          dense_of: dict[int, float], lexical_of: dict[int, float], settings: Settings) -> list[Hit]:
     missing_dense = [i for i in chosen if i not in dense_of]
     if missing_dense:
-        dense_of.update(zip(missing_dense, store.dense_scores(np.asarray(missing_dense), query_vector).tolist()))
+        dense_of.update(zip(missing_dense, store.dense_scores(np.asarray(missing_dense), query_vector,
+                                                                settings.tuning).tolist()))
     missing_lex = [i for i in chosen if i not in lexical_of]
     if missing_lex:
         lexical_of.update(zip(missing_lex, store.lexical_scores(question, np.asarray(missing_lex)).tolist()))

@@ -23,11 +23,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .lexical import BM25
 from .store import BuildReport, Index, Manifest, Progress, build_index, load_index, read_manifest
-
-# Weight of the best sentence's cosine in a chunk's dense score (the rest: the chunk's).
-SENTENCE_WEIGHT = 0.5
-# Up to this many chunks every chunk is scored exactly (about a millisecond).
-EXACT_DENSE_MAX = 5_000
+from .tuning import DEFAULT_TUNING, Tuning
 
 
 @dataclass(frozen=True)
@@ -50,14 +46,15 @@ class VectorStore(Protocol):
         """The chunks with these ids (source, offsets, text)."""
         ...
 
-    def dense_top(self, query_vector: np.ndarray, depth: int,
-                  extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def dense_top(self, query_vector: np.ndarray, depth: int, extra: np.ndarray | None = None,
+                  tuning: Tuning = DEFAULT_TUNING) -> tuple[np.ndarray, np.ndarray]:
         """The ``depth`` best chunk ids by dense score, and their scores (best first);
         ``extra`` ids (e.g. BM25's) are scored as candidates too."""
         ...
 
-    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-        """Dense score of chunks ``ids``: the mean of chunk cosine and best-sentence cosine."""
+    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray,
+                     tuning: Tuning = DEFAULT_TUNING) -> np.ndarray:
+        """Dense score of chunks ``ids``: chunk cosine and best-sentence cosine, mixed (:func:`combine`)."""
         ...
 
     def lexical_top(self, question: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -73,9 +70,10 @@ class VectorStore(Protocol):
         ...
 
 
-def combine(chunk_cos: np.ndarray, best_sentence_cos: np.ndarray) -> np.ndarray:
+def combine(chunk_cos: np.ndarray, best_sentence_cos: np.ndarray, tuning: Tuning = DEFAULT_TUNING) -> np.ndarray:
     """A chunk's dense score from its two cosines (the encoder was trained on sentences)."""
-    return ((1 - SENTENCE_WEIGHT) * chunk_cos + SENTENCE_WEIGHT * best_sentence_cos).astype(np.float32)
+    w = tuning.sentence_weight
+    return ((1 - w) * chunk_cos + w * best_sentence_cos).astype(np.float32)
 
 
 def best_first(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +115,8 @@ class FaissStore:
     def fetch(self, ids: Sequence[int]) -> dict[int, Chunk]:
         return {int(i): self.index.chunks[int(i)] for i in ids}
 
-    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray,
+                     tuning: Tuning = DEFAULT_TUNING) -> np.ndarray:
         index = self.index
         ids = np.asarray(ids, dtype=np.int64)
         chunk_cos = index.vectors[ids] @ query_vector
@@ -129,22 +128,22 @@ class FaissStore:
         else:
             unique, inverse = np.unique(rows, return_inverse=True)
             sims = (np.asarray(index.sentence_vectors[unique]) @ query_vector)[inverse]
-        return combine(chunk_cos, np.maximum.reduceat(sims, starts))
+        return combine(chunk_cos, np.maximum.reduceat(sims, starts), tuning)
 
-    def dense_top(self, query_vector: np.ndarray, depth: int,
-                  extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def dense_top(self, query_vector: np.ndarray, depth: int, extra: np.ndarray | None = None,
+                  tuning: Tuning = DEFAULT_TUNING) -> tuple[np.ndarray, np.ndarray]:
         """Exact for small indexes; for large ones FAISS proposes candidates (plus
         ``extra``) that are then rescored with their sentences."""
         from .dense import search
 
         n = len(self)
-        if n <= EXACT_DENSE_MAX:
+        if n <= tuning.exact_dense_max:
             ids = np.arange(n, dtype=np.int64)
         else:
             found, _ = search(self.index.faiss, query_vector, 4 * depth)
             ids = np.unique(np.concatenate([found.astype(np.int64),
                                             np.zeros(0, np.int64) if extra is None else extra.astype(np.int64)]))
-        return best_first(ids, self.dense_scores(ids, query_vector), depth)
+        return best_first(ids, self.dense_scores(ids, query_vector, tuning), depth)
 
     def lexical_top(self, question: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
         return self.bm25.top(question, depth)
