@@ -170,6 +170,22 @@ def test_top_k_slider_sets_how_many_passages_are_retrieved(url: str) -> None:
     assert "of 3 retrieved" in title(sources)
 
 
+@pytest.mark.parametrize("llm,top_k,message", [
+    ("extractive", 0, "less than minimum value 1"),
+    ("extractive", 50, "greater than maximum value 20"),
+    ("nonexistent:model", 5, "not in the list of choices"),
+])
+def test_an_api_value_out_of_range_is_one_line_to_the_client_and_no_traceback_in_the_log(
+        url: str, capfd: pytest.CaptureFixture[str], llm: str, top_k: int, message: str) -> None:
+    from gradio_client.exceptions import AppError
+
+    capfd.readouterr()
+    with pytest.raises(AppError, match=message):
+        Client(url, verbose=False).predict(MOYIN, llm, top_k, api_name="/chat")
+    logged = capfd.readouterr()
+    assert "Traceback" not in logged.out + logged.err
+
+
 def test_llm_answer_streams_in_and_its_checked_citations_link(seeds_settings: Settings) -> None:
     from tests.fake_openai_server import FakeLLMServer
 
