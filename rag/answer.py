@@ -50,13 +50,16 @@ ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
 
 _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|价格|售价|比分|how (many|much)|what (price|percentage|share|number)|parameter count", re.I)
+# A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
+_ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
 _ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
 # A quantity: digits, or Chinese numerals followed by a magnitude or measure word
 # (so 一些 and 昙花一现 are not numbers, 两个月 and 十亿 are).
 # A bare 一 before a measure word is an article or an ordinal (一次性, 一个, 第一个), not
-# an amount, and neither is a number glued to a Latin name (GPT-4, PaLM2, A100).
+# an amount, and neither is a number glued to a Latin name (GPT-4, PaLM2, A100), nor
+# 十分 or 万分 ("very"), unless a fraction follows (十分之一).
 _QUANTITY = re.compile(r"(?<![A-Za-z\d.\-])\d+(?:\.\d+)?(?![A-Za-z])"
-                       r"|(?<!第)(?:[零两三四五六七八九十百千万亿]|一(?=[零一二两三四五六七八九十百千万亿]))"
+                       r"|(?<!第)(?!十分(?!之)|万分(?!之))(?:[零两三四五六七八九十百千万亿]|一(?=[零一二两三四五六七八九十百千万亿]))"
                        r"[零一二两三四五六七八九十百千万亿]*(?=[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
 _DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|去年|今年|明年|前年")
 # Question words carry no content: a sentence need not contain 多少 to answer 多少.
@@ -88,7 +91,7 @@ class Candidate:
     support: float  # evidence strength: decides whether to answer
     relevance: float = 0.0  # how well it answers: picks and orders the cited sentences
     echo: bool = False  # mostly restates the question
-    type_match: bool = True  # holds the kind of answer asked for (a new quantity, a date)
+    type_match: bool = True  # holds the kind of answer asked for (a new quantity, date or name)
     match: float = 0.0  # relevance before the answer-type checks: how well it matches the question's content
 
 
@@ -115,6 +118,29 @@ def question_terms(question: str, bm25: BM25) -> tuple[dict[str, float], float]:
     unknown = bm25.max_idf()
     terms = {t: (bm25.idf(t) if t in bm25.vocab else unknown) for t in set(content)}
     return terms, known
+
+
+# What a new name in a sentence looks like: a Latin word, a quoted or titled term, or
+# a Chinese personal name (one of the commonest surnames, rarely a word's first character
+# otherwise, and one or two characters).  The Latin word must be rarer than this share
+# of the passages: "AI" in an article about AI names nothing.
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+_QUOTED = re.compile(r"[“「《\"'‘]([^”」》\"'’]{1,30})[”」》\"'’]")
+_PERSON = re.compile(r"(?:王|李|刘|杨|赵|吴|孙|朱|胡|郭|罗|郑|梁|谢|唐|冯|邓|彭|肖|袁|潘|蒋|蔡|魏|沈|姚|卢|姜|崔|谭|汪|廖|"
+                     r"贾|邹|孟|熊|秦|邱|薛|闫|陶|黎|郝|龚|邵|覃|戴|孔|俞|雷军)[\u4e00-\u9fff]{1,2}")
+NAME_MAX_SHARE = 0.1
+
+
+def _new_name(text: str, question: str, bm25: BM25) -> bool:
+    """Does ``text`` name someone or something the question does not?"""
+    lowered = question.lower()
+    for m in _LATIN_NAME.finditer(text):
+        word = m.group().lower()
+        if word not in lowered and bm25.df(word) <= NAME_MAX_SHARE * bm25.n_docs:
+            return True
+    if any(m.group(1) not in question for m in _QUOTED.finditer(text)):
+        return True
+    return any(m.group()[:2] not in question for m in _PERSON.finditer(text))
 
 
 def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
@@ -175,6 +201,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_date = bool(_ASKS_DATE.search(question))
+    wants_name = bool(_ASKS_NAME.search(question))
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
@@ -182,7 +209,8 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
         type_match = not ((wants_number and not _new(_QUANTITY, text, question))
-                          or (wants_date and not _new(_DATE, text, question)))
+                          or (wants_date and not _new(_DATE, text, question))
+                       or (wants_name and not _new_name(text, question, bm25)))
         if not type_match:
             penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer

@@ -11,13 +11,16 @@
    corpus's names, a paraphrase avoids them), so similarity and coverage cannot tell
    them apart (dev AUC 0.50 and 0.46).  What can:
 
-   - ``type_match``: the sentence that best matches the question's content (before
-     any answer-type check) holds the kind of answer asked for — a new quantity for
-     "多少", a date for "哪一年/哪一天/when".  A near miss finds its subject, not the figure.
-   - ``entity_coverage``: the share of the question's names and figures known to the
-     corpus (Latin words and numbers: GPT-4, Scale AI) found around the answer
-     sentence.  Its fitted weight is small and negative: paraphrases name their
-     subject indirectly, near misses by name.
+   - ``type_match``: does the sentence that best matches the question's content hold
+     the kind of answer asked for — a new quantity for "多少", a date for "哪一年/
+     when", a name not in the question for "谁/叫什么名字/who"?  1 if it does; else how
+     well the best sentence that does hold one matches, relative to it (0: none does).
+     A near miss finds its subject in one sentence and the nearest figure in a weaker
+     one, about something else.
+   - ``entity_coverage``: the share of the question's Latin names found whole around
+     the answer sentence ("GPT-4" is not found in a sentence about GPT-3, "Scale AI" not
+     in one about another company's valuation); a name as common in the corpus as a word
+     (AI) does not count.  For a question in English, its words known to the corpus.
 
 The answerer answers only when both probabilities reach their thresholds.  Fitted by
 ``python -m benchmarks.answerability`` on the dev questions plus a few off-topic ones
@@ -83,6 +86,30 @@ def decide(features: dict[str, float], topic: Model | None = None, answer: Model
     return Decision(p_topic, p_answer, p_topic >= topic.threshold and p_answer >= answer.threshold)
 
 
+# A Latin name, possibly of several words or with a version: GPT-4, Scale AI, PaLM 2.
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\s\-.]*[A-Za-z0-9]+)*")
+_NOT_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+
+
+def _squash(text: str) -> str:
+    """Lower case without spaces or punctuation, so "PaLM 2" finds "PaLM2"."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+def specific_names(question: str, bm25: BM25) -> set[str]:
+    """The Latin names of a Chinese question, squashed ("GPT-4" → gpt4), except a single
+    word as common in the corpus as a word (AI, OpenAI in an article about OpenAI)."""
+    from .answer import NAME_MAX_SHARE
+
+    out = set()
+    for m in _LATIN_RUN.finditer(question):
+        words = tokenize(m.group())
+        if len(words) == 1 and bm25.df(words[0]) > NAME_MAX_SHARE * bm25.n_docs:
+            continue
+        out.add(_squash(m.group()))
+    return out
+
+
 def named_terms(question: str, bm25: BM25) -> set[str]:
     """The question's names and figures that the corpus knows: Latin words and numbers
     ("GPT-4" → gpt, 4; "Scale AI" → scale, ai), minus English question words."""
@@ -99,27 +126,43 @@ def _context(best: Candidate, candidates: list[Candidate]) -> str:
     return "".join(c.text for c in same[max(0, i - 1) : i + 2])
 
 
+def _type_match(candidates: list[Candidate]) -> float:
+    """How well the best sentence holding the asked-for kind of answer matches the
+    question's content, relative to the sentence that matches it best (1: that one holds
+    it; 0: none does).  A near miss finds its subject in one sentence, and the nearest
+    figure or date in a weaker one, about something else."""
+    by_match = max(candidates, key=lambda c: c.match)
+    if by_match.type_match:
+        return 1.0
+    typed = [c.match for c in candidates if c.type_match]
+    if not typed or by_match.match <= 0:
+        return 0.0
+    return max(0.0, min(1.0, max(typed) / by_match.match))
+
+
 def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingual: bool) -> dict[str, float]:
     """The signals for the answer sentence ``candidates[0]``."""
     best = candidates[0]
-    # the sentence that best matches the question's content, whatever it holds: if even
-    # it lacks the kind of answer asked for, the corpus likely speaks of the subject
-    # without saying what is asked
-    on_topic = max(candidates, key=lambda c: c.match)
-    names = named_terms(question, bm25)
-    context = set(tokenize(_context(best, candidates)))
+    type_match = _type_match(candidates)
+    around = _context(best, candidates)
+    if cross_lingual:  # every word is Latin: the names are the words the corpus knows
+        names, context = named_terms(question, bm25), set(tokenize(around))
+        found = sum(1 for t in names if t in context)
+    else:  # a Latin name is found whole: GPT-3 is not GPT-4
+        names, squashed = specific_names(question, bm25), _squash(around)
+        found = sum(1 for name in names if name in squashed)
     return {
         "support": max(c.support for c in candidates),
         "cross_lingual": 1.0 if cross_lingual else 0.0,
-        "entity_coverage": sum(1 for t in names if t in context) / len(names) if names else 1.0,
-        "type_match": 1.0 if on_topic.type_match else 0.0,
+        "entity_coverage": found / len(names) if names else 1.0,
+        "type_match": type_match,
     }
 
 
 # Fitted by python -m benchmarks.answerability (dev questions + off-topic ones); each
 # threshold is the highest that keeps 97.5% (topic) / 95% (answer) of the answerable
 # training questions answered.
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4468, 0.15), scale=(0.2549, 0.3571), coef=(2.606, 0.825), intercept=2.776,
-              threshold=0.556)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.8853, 0.84), scale=(0.2868, 0.3666), coef=(-0.241, 0.78), intercept=1.262,
-               threshold=0.492)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.4375, 0.15), scale=(0.2517, 0.3571), coef=(2.624, 0.826), intercept=2.769,
+              threshold=0.563)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.92, 0.9077), scale=(0.2544, 0.1987), coef=(1.128, 1.919), intercept=1.567,
+               threshold=0.674)

@@ -43,27 +43,23 @@ THEME = gr.themes.Soft(
 I18N = gr.I18n(**gradio_translations())
 
 
-class _ClientErrorsQuiet:
+def quiet_client_errors(component: Any) -> Any:
     """Gradio checks API inputs itself (a slider value out of range, a value not among a
     dropdown's choices) and raises ``gr.Error`` with a traceback printed in the server
-    log. That is the client's mistake, not the server's: the client still gets the same
-    one-line message, the log no traceback."""
+    log.  That is the client's mistake, not the server's: the client still gets the same
+    one-line message, the log no traceback.  (Wrapped on the instance: a subclass of a
+    Gradio component makes Gradio write a .pyi stub beside this module.)"""
+    check = component.preprocess
 
-    def preprocess(self, payload: Any) -> Any:
+    def preprocess(payload: Any) -> Any:
         try:
-            return super().preprocess(payload)  # type: ignore[misc]
+            return check(payload)
         except gr.Error as err:
             err.print_exception = False
             raise
 
-
-# Named as Gradio's own: the browser picks a component's widget by its class name.
-class Slider(_ClientErrorsQuiet, gr.Slider):
-    pass
-
-
-class Dropdown(_ClientErrorsQuiet, gr.Dropdown):
-    pass
+    component.preprocess = preprocess
+    return component
 
 # "whole file" links in answers are fragments (see rag.ui_render.file_link): this hands
 # one to the hidden box whose change opens the file view.  A counter makes every click a
@@ -121,9 +117,11 @@ def build_app(settings: Settings, engine: ChatEngine | None = None) -> gr.Blocks
                     new_chat = gr.Button(I18N("new_chat"), scale=0, min_width=120, elem_id="rag-new")
             with gr.Column(scale=1, min_width=300, elem_id="rag-side"):
                 gr.Markdown(I18N("answering"))
-                llm = Dropdown(choices, value=settings.llm, label=I18N("llm"),
-                                  interactive=len(choices) > 1 and supports_llm_switch(), elem_id="rag-llm")
-                top_k = Slider(1, 20, value=settings.top_k, step=1, label=I18N("top_k"), elem_id="rag-topk")
+                llm = quiet_client_errors(gr.Dropdown(
+                    choices, value=settings.llm, label=I18N("llm"),
+                    interactive=len(choices) > 1 and supports_llm_switch(), elem_id="rag-llm"))
+                top_k = quiet_client_errors(gr.Slider(1, 20, value=settings.top_k, step=1, label=I18N("top_k"),
+                                                      elem_id="rag-topk"))
                 gr.Markdown(I18N("corpus"))
                 corpus = gr.HTML(panel.corpus(), elem_id="rag-corpus")
                 rebuild = gr.Button(I18N("rebuild"), size="sm", elem_id="rag-rebuild")
