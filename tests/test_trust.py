@@ -21,6 +21,34 @@ def test_a_near_miss_abstains_but_the_same_subject_with_its_answer_is_answered(s
     assert not hit.abstained and "37" in hit.answer
 
 
+def test_a_figure_about_another_version_of_the_named_model_is_not_an_answer(seeds_handle):
+    # The corpus gives GPT-3's and PaLM-E's parameter counts, never GPT-4's.
+    assert ask(seeds_handle, "GPT-4有多少参数?").abstained
+    palm = ask(seeds_handle, "PaLM-E有多少参数?")
+    assert not palm.abstained and "5620亿" in palm.answer
+
+
+def test_a_who_question_is_answered_by_a_sentence_that_names_someone(seeds_handle):
+    a = ask(seeds_handle, "谁估算了GPT-3训练一次的成本?")
+    assert not a.abstained and "刘高畅" in a.answer
+
+
+def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
+    from rag.answer import _QUANTITY, _new, _new_name
+    from rag.answerability import specific_names
+
+    bm25 = seeds_handle.index.bm25
+    asked = "科大讯飞发布的大模型叫什么名字?"
+    assert not _new_name("百度、阿里巴巴、科大讯飞相继发布了GPT大模型。", asked, bm25)
+    assert _new_name("科大讯飞发布了「星火」大模型。", asked, bm25)  # a quoted name
+    assert _new_name("分析师刘高畅估算了成本。", "谁估算了成本?", bm25)  # a personal name
+    assert not _new_name("我们的AI很强。", "谁做的?", bm25)  # AI: a word here, not a name
+    assert specific_names("GPT-4和Scale AI、PaLM 2", bm25) == {"gpt4", "scaleai", "palm2"}
+    assert specific_names("AI公司", bm25) == set()
+    assert not _new(_QUANTITY, "在 C 端标准化产品方面十分积极。", "有多少参数?")  # 十分: very
+    assert _new(_QUANTITY, "占十分之一。", "占多少?")
+
+
 def test_the_answer_type_decides_between_answer_and_near_miss():
     """On an on-topic question, a best-matching sentence without the asked-for figure
     turns the decision to abstain; with it, the same question is answered."""
