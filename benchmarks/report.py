@@ -161,8 +161,9 @@ def _render_answerability(a: dict[str, Any]) -> list[str]:
             f"Models: {models}. Separation of answerable questions from near misses by each signal alone "
             f"(AUC): {auc}. A near miss's best sentence is as similar to the question as a real answer's, and "
             "shares more of its words; what gives most of them away is that the sentence about their subject "
-            "lacks the kind of answer asked for (a figure, a date). Near misses that ask for a name or a choice "
-            "(\"叫什么名字\", \"哪一款\") are not caught.", ""]
+            "lacks the kind of answer asked for (a figure, a date, a name), or that a Latin name of the question "
+            "(GPT-4, Scale AI) is missing around the answer. Near misses that ask for a choice (\"哪一款表现最好\") "
+            "are not caught.", ""]
 
 
 def _render_cv(c: dict[str, Any]) -> list[str]:
