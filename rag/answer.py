@@ -127,7 +127,13 @@ def question_terms(question: str, bm25: BM25) -> tuple[dict[str, float], float]:
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _QUOTED = re.compile(r"[“「《\"'‘]([^”」》\"'’]{1,30})[”」》\"'’]")
 _PERSON = re.compile(r"(?:王|李|刘|杨|赵|吴|孙|朱|胡|郭|罗|郑|梁|谢|唐|冯|邓|彭|肖|袁|潘|蒋|蔡|魏|沈|姚|卢|姜|崔|谭|汪|廖|"
-                     r"贾|邹|孟|熊|秦|邱|薛|闫|陶|黎|郝|龚|邵|覃|戴|孔|俞|雷军)[\u4e00-\u9fff]{1,2}")
+                     r"贾|邹|孟|熊|秦|邱|薛|闫|陶|黎|郝|龚|邵|覃|戴|孔|俞)[\u4e00-\u9fff]{1,2}")
+# Surnames that also begin or end everyday words (高兴, 许多, 陈年, 紧张, 花钱) count only where a
+# role or a verb of saying marks a person: "首席执行官是高某", "周某表示".
+_ROLE = r"(?:执行官|CEO|创始人|董事长|总裁|经理|分析师|科学家|教授|负责人|高管|主席|院长|专家|作者|研究员|记者|老师)"
+_PERSON_MARKED = re.compile(rf"{_ROLE}(?:是|为)?((?:高|周|马|黄|何|许|曾|程|田|董|于|余|方|白|金|石|江|龙|史|段|侯|"
+                            rf"钟|陆|顾|毛|严|武|莫|万|任|范|付|尹|向|张|陈|林|徐|宋|韩|曹|杜|叶|苏|吕|丁|夏|韦|雷|贺|"
+                            rf"钱|汤)[\u4e00-\u9fff]{{1,2}})")
 NAME_MAX_SHARE = 0.1
 
 
@@ -140,7 +146,8 @@ def _new_name(text: str, question: str, bm25: BM25) -> bool:
             return True
     if any(m.group(1) not in question for m in _QUOTED.finditer(text)):
         return True
-    return any(m.group()[:2] not in question for m in _PERSON.finditer(text))
+    return (any(m.group()[:2] not in question for m in _PERSON.finditer(text))
+            or any(m.group(1)[:2] not in question for m in _PERSON_MARKED.finditer(text)))
 
 
 def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:

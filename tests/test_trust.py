@@ -43,6 +43,9 @@ def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
     assert _new_name("科大讯飞发布了「星火」大模型。", asked, bm25)  # a quoted name
     assert _new_name("分析师刘高畅估算了成本。", "谁估算了成本?", bm25)  # a personal name
     assert not _new_name("我们的AI很强。", "谁做的?", bm25)  # AI: a word here, not a name
+    # a surname that also starts everyday words counts where a role marks a person
+    assert _new_name("星澜科技的首席执行官是林晓岚。", "星澜科技的首席执行官是谁?", bm25)
+    assert not _new_name("顺便讽刺了一把陈年旧事。", "那位高管叫什么名字?", bm25)
     assert specific_names("GPT-4和Scale AI、PaLM 2", bm25) == {"gpt4", "scaleai", "palm2"}
     assert specific_names("AI公司", bm25) == set()
     assert not _new(_QUANTITY, "在 C 端标准化产品方面十分积极。", "有多少参数?")  # 十分: very
