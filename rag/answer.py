@@ -16,9 +16,9 @@ Similarities are first put on one scale for every model (e5 scores unrelated sen
 blended twice.  *Support* leans on similarity (0.8): it feeds the answerability decision
 (:mod:`rag.answerability`: is the question about the corpus, and does the corpus say what
 is asked?).  *Relevance* weighs both equally: it picks which sentences to cite, where the
-question's exact names and numbers matter.  When most of the question's words are
-unknown to the corpus (an English question over Chinese text), coverage means nothing
-and both are the similarity alone.  Weights: BENCHMARKS.md.
+question's exact names and numbers matter.  When the question is in another language
+than its passages (an English question over Chinese text), coverage means nothing and
+both are the similarity alone.  Weights: BENCHMARKS.md.
 
 A cited sentence must make sense on its own, so it brings the neighbour it leans on:
 the sentence before one that refers back (因此 …, 这 …), the sentence after one that
@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以下是最接近的段落，供参考。"
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
 
-_ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|价格|售价|比分|how (many|much)|what (price|percentage|share|number)|parameter count", re.I)
+_ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|价格|售价|比分|how (many|much)|parameter count"
+                           r"|\bwhat(?: is| was| are| were)?(?: the| its| their)? (?:price|percentage|share|number|valuation|"
+                           r"cost|revenue|amount|market share|gross margin)", re.I)
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
 _ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
@@ -150,6 +152,20 @@ def _new_name(text: str, question: str, bm25: BM25) -> bool:
             or any(m.group(1)[:2] not in question for m in _PERSON_MARKED.finditer(text)))
 
 
+def is_cross_lingual(question: str, bm25: BM25, hits: list[Hit], tuning: Tuning = DEFAULT_TUNING) -> bool:
+    """Is the question in another language than the passages it retrieved?  Either few
+    of its tokens are known to the corpus, or it has no Chinese while its passages are
+    mostly Chinese: an English question over a Chinese corpus can share many tokens with
+    it (the, of, GPT) and still be matched by meaning only."""
+    _, known = question_terms(question, bm25)
+    if known < tuning.cross_lingual_known:
+        return True
+    if not is_english(question) or not hits:
+        return False
+    text = "".join(h.chunk.text for h in hits)
+    return len(_CJK.findall(text)) > 0.5 * len(re.sub(r"\s", "", text))
+
+
 def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
     """Does ``text`` hold a match of ``pattern`` that the question does not already hold?"""
     if pattern is _QUANTITY:  # a date is not a quantity
@@ -201,9 +217,9 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     # (e5's unrelated pairs score ~0.8, USE's ~0), 1 for identical meaning.
     floor = float(getattr(embedder, "similarity_floor", 0.0))
     dense = (vectors @ np.asarray(query_vector, dtype=np.float32) - floor) / (1.0 - floor)
-    terms, known = question_terms(question, bm25)
+    terms, _ = question_terms(question, bm25)
     asked = set(tokenize(question))
-    cross_lingual = known < tuning.cross_lingual_known
+    cross_lingual = is_cross_lingual(question, bm25, hits, tuning)
     w_support = 1.0 if cross_lingual else tuning.support_dense_weight
     w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
     wants_number = bool(_ASKS_NUMBER.search(question))
@@ -275,8 +291,7 @@ def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
                         key=lambda c: (-c.relevance, -c.support))
     if not candidates:
         return None
-    _, known = question_terms(question, bm25)
-    feats = features(question, candidates, bm25, cross_lingual=known < tuning.cross_lingual_known)
+    feats = features(question, candidates, bm25, cross_lingual=is_cross_lingual(question, bm25, hits, tuning))
     return Evidence(candidates, feats, decide(feats))
 
 

@@ -20,7 +20,8 @@
    - ``entity_coverage``: the share of the question's Latin names found whole around
      the answer sentence ("GPT-4" is not found in a sentence about GPT-3, "Scale AI" not
      in one about another company's valuation); a name as common in the corpus as a word
-     (AI) does not count.  For a question in English, its words known to the corpus.
+     (AI) does not count.  For a question in English, its capitalised words and figures
+     known to the corpus (Google, RT-2).
 
 The answerer answers only when both probabilities reach their thresholds.  Fitted by
 ``python -m benchmarks.answerability`` on the dev questions plus a few off-topic ones
@@ -110,12 +111,19 @@ def specific_names(question: str, bm25: BM25) -> set[str]:
     return out
 
 
-def named_terms(question: str, bm25: BM25) -> set[str]:
-    """The question's names and figures that the corpus knows: Latin words and numbers
-    ("GPT-4" → gpt, 4; "Scale AI" → scale, ai), minus English question words."""
-    from .answer import content_tokens
+# In English a name is capitalised or holds a digit (Google, RT-2, OpenAI), except the
+# question's first word, which is capitalised anyway.
+_ENGLISH_NAME = re.compile(r"\b[A-Za-z]*(?:[A-Z]|\d)[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 
-    return {t for t in content_tokens(question)
+
+def named_terms(question: str, bm25: BM25) -> set[str]:
+    """The names and figures of an English question that the corpus knows, as tokens
+    ("GPT-4" → gpt, 4; "Scale AI" → scale, ai): capitalised words or words with digits,
+    minus its first word and English function words."""
+    first = re.match(r"\W*([A-Za-z]+)", question)
+    names = [m.group() for m in _ENGLISH_NAME.finditer(question)
+             if not (first and m.start() == first.start(1) and m.group()[1:].islower())]
+    return {t for name in names for t in tokenize(name)
             if _LATIN_OR_NUMBER.fullmatch(t) and t in bm25.vocab and t not in _ENGLISH_STOP}
 
 
@@ -126,13 +134,19 @@ def _context(best: Candidate, candidates: list[Candidate]) -> str:
     return "".join(c.text for c in same[max(0, i - 1) : i + 2])
 
 
-def _type_match(candidates: list[Candidate]) -> float:
+# A question in another language is matched by similarity alone, which ranks a
+# passage's sentences less surely: any of its best few may be the one that answers.
+CROSS_LINGUAL_TOP = 3
+
+
+def _type_match(candidates: list[Candidate], cross_lingual: bool) -> float:
     """How well the best sentence holding the asked-for kind of answer matches the
     question's content, relative to the sentence that matches it best (1: that one holds
     it; 0: none does).  A near miss finds its subject in one sentence, and the nearest
     figure or date in a weaker one, about something else."""
-    by_match = max(candidates, key=lambda c: c.match)
-    if by_match.type_match:
+    ranked = sorted(candidates, key=lambda c: -c.match)
+    by_match = ranked[0]
+    if any(c.type_match for c in ranked[: CROSS_LINGUAL_TOP if cross_lingual else 1]):
         return 1.0
     typed = [c.match for c in candidates if c.type_match]
     if not typed or by_match.match <= 0:
@@ -142,10 +156,12 @@ def _type_match(candidates: list[Candidate]) -> float:
 
 def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingual: bool) -> dict[str, float]:
     """The signals for the answer sentence ``candidates[0]``."""
+    from .answer import is_english
+
     best = candidates[0]
-    type_match = _type_match(candidates)
+    type_match = _type_match(candidates, cross_lingual)
     around = _context(best, candidates)
-    if cross_lingual:  # every word is Latin: the names are the words the corpus knows
+    if is_english(question):  # every word is Latin: the names are the words the corpus knows
         names, context = named_terms(question, bm25), set(tokenize(around))
         found = sum(1 for t in names if t in context)
     else:  # a Latin name is found whole: GPT-3 is not GPT-4
@@ -164,5 +180,5 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # training questions answered.
 TOPIC = Model(TOPIC_FEATURES, mean=(0.4375, 0.15), scale=(0.2517, 0.3571), coef=(2.624, 0.826), intercept=2.769,
               threshold=0.563)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.92, 0.9077), scale=(0.2544, 0.1987), coef=(1.128, 1.919), intercept=1.567,
-               threshold=0.674)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.9067, 0.9141), scale=(0.267, 0.1964), coef=(0.993, 2.111), intercept=1.529,
+               threshold=0.703)

@@ -28,6 +28,18 @@ def test_a_figure_about_another_version_of_the_named_model_is_not_an_answer(seed
     assert not palm.abstained and "5620亿" in palm.answer
 
 
+def test_an_english_question_sharing_tokens_with_the_corpus_is_still_matched_across_languages(seeds_handle):
+    # "the", "of", "GPT" are known to the corpus, yet the question is English and its passages Chinese.
+    from rag.answer import is_cross_lingual
+    from rag.retriever import retrieve
+
+    q = "How much did it cost to train GPT-3 once?"
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, q, seeds_handle.settings)
+    assert is_cross_lingual(q, seeds_handle.index.bm25, hits)
+    a = ask(seeds_handle, q)
+    assert not a.abstained and "140万美元" in a.answer
+
+
 def test_a_who_question_is_answered_by_a_sentence_that_names_someone(seeds_handle):
     a = ask(seeds_handle, "谁估算了GPT-3训练一次的成本?")
     assert not a.abstained and "刘高畅" in a.answer
