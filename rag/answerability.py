@@ -161,7 +161,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
     best = candidates[0]
     type_match = _type_match(candidates, cross_lingual)
     around = _context(best, candidates)
-    if is_english(question):  # every word is Latin: the names are the words the corpus knows
+    if is_english(question):  # every word is Latin: the names are its capitalised words and figures
         names, context = named_terms(question, bm25), set(tokenize(around))
         found = sum(1 for t in names if t in context)
     else:  # a Latin name is found whole: GPT-3 is not GPT-4
