@@ -25,11 +25,12 @@ OFF_TOPIC = Path(__file__).parent / "data" / "offtopic.jsonl"
 # features — the penalty keeps single questions from steering the coefficients.
 L2 = 1.0
 # Each decision threshold is chosen on the training questions: the highest that keeps
-# at least this share of the answerable ones answered.  Off-topic questions lie far
-# from the corpus, so the topic model can afford to lose almost none; near misses lie
-# close, and the answer model trades a few answers for them.
+# at least this share of the answerable ones answered.  A question must pass both
+# models, so each keeps 97.5% for the pair to keep ~95% (the product's target).  At 95%
+# for the answer model, held-out answerable questions were answered 0.947 (LOO) with
+# no more near misses caught; at 97.5%, 0.974 with the same 11/12 near misses.
 MIN_ANSWERED_TOPIC = 0.975
-MIN_ANSWERED_ANSWER = 0.95
+MIN_ANSWERED_ANSWER = 0.975
 
 
 def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], answerable: np.ndarray,

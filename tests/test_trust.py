@@ -47,7 +47,7 @@ def test_a_who_question_is_answered_by_a_sentence_that_names_someone(seeds_handl
 
 def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
     from rag.answer import _QUANTITY, _new, _new_name
-    from rag.answerability import specific_names
+    from rag.answerability import named_terms, specific_names
 
     bm25 = seeds_handle.index.bm25
     asked = "科大讯飞发布的大模型叫什么名字?"
@@ -60,6 +60,8 @@ def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
     assert not _new_name("顺便讽刺了一把陈年旧事。", "那位高管叫什么名字?", bm25)
     assert specific_names("GPT-4和Scale AI、PaLM 2", bm25) == {"gpt4", "scaleai", "palm2"}
     assert specific_names("AI公司", bm25) == set()
+    # an English question's names keep their decimals: GPT-3.5 is one name, not GPT-3 and 5
+    assert named_terms("What did GPT-3.5 need?", bm25) == {"gpt", "3.5"}
     assert not _new(_QUANTITY, "在 C 端标准化产品方面十分积极。", "有多少参数?")  # 十分: very
     assert _new(_QUANTITY, "占十分之一。", "占多少?")
 
