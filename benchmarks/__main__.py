@@ -173,6 +173,8 @@ def run_speed(handle, raw, corpus, questions, work) -> dict[str, Any]:
     log("speed: full build, no-change and one-file rebuilds (fresh processes) …")
     builds = speed.build_timings(corpus, work / "speed")
     out["build"] = builds
+    log("speed: a 5 MB corpus of the seeds repeated (fresh process) …")
+    out["repeated_build"] = speed.repeated_build(corpus, work / "speed")
     log("speed: cold `rag ask` …")
     question = next((q.question for q in questions if q.answerable), questions[0].question)
     out["cold_ask"] = speed.cold_ask(Path(builds["corpus_dir"]), Path(builds["index_dir"]), question,

@@ -227,6 +227,9 @@ def _render_speed(s: dict[str, Any]) -> list[str]:
         ["rebuild, one file changed", f"{_f(b['one_file_changed']['process_s'], 1)} s (build "
          f"{_f(b['one_file_changed']['build_s'], 1)} s, {b['one_file_changed'].get('embedded_chunks')} chunks re-embedded)",
          "– (rebuilds everything)", "–"],
+        *([[f"full build of {r['megabytes']} MB ({r['copies']} copies of the corpus)",
+             f"{_f(r['process_s'], 1)} s (build {_f(r['build_s'], 1)} s, {r['chunks']} chunks, "
+             f"{_f(r['peak_rss_mib'], 0)} MiB peak)", "–", "–"]] if (r := s.get("repeated_build")) else []),
         ["peak RSS of the build", f"{_f(b['full']['peak_rss_mib'], 0)} MiB", f"{_f(lc.get('peak_rss_mib'), 0)} MiB",
          _f(ratios["full_build_peak_rss"], 2)],
         ["warm query: embed the question", f"p50 {_f(w['embed_query_ms']['p50'], 1)} / p95 "
