@@ -279,16 +279,15 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         before = prev if _REFERS_BACK.search(cand.text) or in_list else None
         after: list[Candidate] = []
         for nxt in group[i + 1 : i + 1 + LIST_ITEMS_MAX]:
-            last = after[-1] if after else cand
-            if not _adjacent(last, nxt):
+            if not _adjacent(after[-1] if after else cand, nxt):
                 break
-            if (not after and ((before is None and cand.echo)
-                               or (_ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)))):
-                after.append(nxt)
-            elif open_question and any(_OPENS_LIST.search(x.text) for x in (cand, *after)) and _CONTINUES_LIST.search(nxt.text):
-                after.append(nxt)
-            else:
+            completes = not after and ((before is None and cand.echo)
+                                       or (_ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)))
+            list_goes_on = (open_question and _CONTINUES_LIST.search(nxt.text)
+                            and any(_OPENS_LIST.search(x.text) for x in (cand, *after)))
+            if not (completes or list_goes_on):
                 break
+            after.append(nxt)
         for pick in (before, cand, *after):
             if pick is not None and (pick.hit_rank, pick.start) not in seen:
                 seen.add((pick.hit_rank, pick.start))
