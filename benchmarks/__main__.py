@@ -118,6 +118,9 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     out: dict[str, Any] = {}
     log("quality: our pipeline (hybrid, dense, BM25) …")
     out["ours"] = quality.evaluate_ours(handle, questions)
+    if not args.quick:
+        log("quality: the probe set …")
+        out["probe"] = quality.evaluate_probe(handle)
     log("quality: the plain LangChain recipe …")
     recipe = quality.LangChainRecipe(raw)
     out["langchain_build"] = recipe.build(corpus)

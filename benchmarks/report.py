@@ -124,6 +124,8 @@ def _render_quality(q: dict[str, Any]) -> list[str]:
         out += _render_embedders(q["embedders"])
     if "answerability" in q:
         out += _render_answerability(q["answerability"])
+    if "probe" in q:
+        out += _render_probe(q["probe"])
     return out
 
 
@@ -139,6 +141,20 @@ def _render_embedders(e: dict[str, Any]) -> list[str]:
             "(one concatenated vector per sentence).", "",
             _table(["embedder", "hit@1", "hit@5", "MRR@10", "cited", "paraphrase hit@5", "paraphrase MRR",
                     "paraphrase cited"], rows), ""]
+
+
+def _render_probe(p: dict[str, Any]) -> list[str]:
+    cols = ["hit@1", "hit@5", "mrr@10", "cited_evidence", "answered", "abstained_unanswerable"]
+    rows = [[name, m.get("questions"), *(_f(m.get(c)) if m.get(c) is not None else "–" for c in cols)]
+            for name, m in [("overall", p["overall"]), *sorted(p["by_type"].items())]]
+    return ["### Probe set: 30 questions written blind", "",
+            "benchmarks/data/probe.jsonl: 30 questions of the dev set's five kinds (8 near misses), written from the "
+            "articles alone by someone who had not seen the system, each evidence string checked verbatim. Its "
+            "first run showed what the dev set had not (near misses abstained 3/8: a CEO's name taken for a founder's, "
+            "CEO and AIGC taken for names, a founder's name for a model's); those rules were fixed, so the set has "
+            "been looked at once and is no longer strictly unseen.", "",
+            _table(["questions", "n", "hit@1", "hit@5", "MRR@10", "cited", "answered", "abstained (unanswerable)"],
+                   rows), ""]
 
 
 def _render_answerability(a: dict[str, Any]) -> list[str]:

@@ -54,13 +54,14 @@ _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比
                            r"cost|revenue|amount|market share|gross margin)", re.I)
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
+_ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
 _ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
 # A quantity: digits, or Chinese numerals followed by a magnitude or measure word
 # (so 一些 and 昙花一现 are not numbers, 两个月 and 十亿 are).
 # A bare 一 before a measure word is an article or an ordinal (一次性, 一个, 第一个), not
 # an amount, and neither is a number glued to a Latin name (GPT-4, PaLM2, A100), nor
 # 十分 or 万分 ("very"), unless a fraction follows (十分之一).
-_QUANTITY = re.compile(r"(?<![A-Za-z\d.\-])\d+(?:\.\d+)?(?![A-Za-z])"
+_QUANTITY = re.compile(r"(?<![A-Za-z\d.\-])\d+(?:\.\d+)?(?![A-Za-z\d]|\.\d)"
                        r"|(?<!第)(?!十分(?!之)|万分(?!之))(?:[零两三四五六七八九十百千万亿]|一(?=[零一二两三四五六七八九十百千万亿]))"
                        r"[零一二两三四五六七八九十百千万亿]*(?=[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
 _DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|去年|今年|明年|前年")
@@ -142,19 +143,41 @@ _PERSON_MARKED = re.compile(rf"{_ROLE}(?:是|为)?((?:高|周|马|黄|何|许|�
                             rf"钟|陆|顾|毛|严|武|莫|万|任|范|付|尹|向|张|陈|林|徐|宋|韩|曹|杜|叶|苏|吕|丁|夏|韦|雷|贺|"
                             rf"钱|汤)[\u4e00-\u9fff]{{1,2}})")
 NAME_MAX_SHARE = 0.1
+# Words a sentence may use for a role a question asks about (otherwise the role itself).
+_SAME_ROLE = {"CEO": "CEO|执行官", "执行官": "CEO|执行官", "创始人": "创始人|创办|创立|创建"}
 
 
-def _new_name(text: str, question: str, bm25: BM25) -> bool:
-    """Does ``text`` name someone or something the question does not?"""
+def asks_person(question: str) -> bool:
+    """Is the name asked for a person's: 谁/who, or a role (创始人叫什么名字)?"""
+    return bool(_ASKS_PERSON.search(question) or re.search(_ROLE, question, re.I))
+
+
+def _new_name(text: str, question: str, bm25: BM25, person: bool = True) -> bool:
+    """Does ``text`` name someone or something the question does not?  Personal names
+    count only when ``person``: the founder's name does not tell what a model is called."""
     lowered = question.lower()
     for m in _LATIN_NAME.finditer(text):
         word = m.group().lower()
-        if word not in lowered and bm25.df(word) <= NAME_MAX_SHARE * bm25.n_docs:
+        if (word not in lowered and _looks_like_name(m.group(), text[m.start() - 1 : m.start()] if m.start() else "")
+                and bm25.df(word) <= NAME_MAX_SHARE * bm25.n_docs):
             return True
     if any(m.group(1) not in question for m in _QUOTED.finditer(text)):
         return True
-    return (any(m.group()[:2] not in question for m in _PERSON.finditer(text))
-            or any(m.group(1)[:2] not in question for m in _PERSON_MARKED.finditer(text)))
+    return person and (any(m.group()[:2] not in question for m in _PERSON.finditer(text))
+                       or any(m.group(1)[:2] not in question for m in _PERSON_MARKED.finditer(text)))
+
+
+def _looks_like_name(word: str, before: str) -> bool:
+    """A Latin word that names something: capitalised or with a digit (token, prompt are
+    nouns), not a role (CEO), not an abbreviation glossing the words before it (生成式人工智能(AIGC))."""
+    return (word != word.lower() and not re.fullmatch(_ROLE, word, re.I) and before not in ("(", "（"))
+
+
+def _names_role(text: str, question: str) -> bool:
+    """Does ``text`` speak of every role the question asks about?  A CEO's name does not
+    answer who founded the company."""
+    return all(re.search(_SAME_ROLE.get(role.upper() if role.isascii() else role, role), text, re.I)
+               for role in re.findall(_ROLE, question, re.I))
 
 
 def is_cross_lingual(question: str, bm25: BM25, hits: list[Hit], tuning: Tuning = DEFAULT_TUNING) -> bool:
@@ -230,6 +253,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_date = bool(_ASKS_DATE.search(question))
     wants_name = bool(_ASKS_NAME.search(question))
+    person = asks_person(question)
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
@@ -238,7 +262,8 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         penalty = 1.0
         type_match = not ((wants_number and not _new(_QUANTITY, text, question))
                           or (wants_date and not _new(_DATE, text, question))
-                       or (wants_name and not _new_name(text, question, bm25)))
+                       or (wants_name and not (_new_name(text, question, bm25, person)
+                                                   and (not person or _names_role(text, question)))))
         if not type_match:
             penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer

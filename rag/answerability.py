@@ -179,7 +179,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # Fitted by python -m benchmarks.answerability (dev questions + off-topic ones); each
 # threshold is the highest that keeps 97.5% of the answerable training questions
 # answered (each model: a question must pass both).
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4375, 0.15), scale=(0.2517, 0.3571), coef=(2.624, 0.826), intercept=2.769,
-              threshold=0.563)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.92, 0.9141), scale=(0.2544, 0.1964), coef=(1.111, 2.09), intercept=1.5,
-               threshold=0.633)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.4342, 0.15), scale=(0.2528, 0.3571), coef=(2.586, 0.778), intercept=2.771,
+              threshold=0.575)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.9, 0.9012), scale=(0.2848, 0.2308), coef=(1.21, 1.989), intercept=1.477,
+               threshold=0.637)

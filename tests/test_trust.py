@@ -66,6 +66,28 @@ def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
     assert _new(_QUANTITY, "占十分之一。", "占多少?")
 
 
+def test_a_name_question_wants_the_kind_of_name_it_asks_for(seeds_handle):
+    from rag.answer import _QUANTITY, _names_role, _new, _new_name, asks_person
+
+    bm25 = seeds_handle.index.bm25
+    model = "百川智能推出的第一款大模型叫什么名字?"
+    assert not asks_person(model)
+    # a person's name does not tell what a model is called; a quoted one does
+    assert not _new_name("百川智能创始人王小川说,训练很贵。", model, bm25, asks_person(model))
+    assert _new_name("百川智能发布了「启明」大模型。", model, bm25, asks_person(model))
+    # CEO is a role, AIGC an abbreviation of the words before it, token a noun: none is a name
+    assert not _new_name("小米CEO雷军表示将拥抱生成式人工智能(AIGC),按token计费。", "小米的大模型叫什么名字?", bm25,
+                         person=False)
+    # a who-question about a role is answered where that role is spoken of
+    founder = "MiniMax的创始人是谁?"
+    assert asks_person(founder)
+    assert not _names_role("金山办公CEO章庆元透露这一技术由MiniMax提供。", founder)
+    assert _names_role("MiniMax由闫俊杰创立。", founder)
+    assert _names_role("首席执行官是林晓岚。", "星澜科技的CEO是谁?")
+    # a number glued to a name is not a quantity, however the digits are cut: 360GPT
+    assert not _new(_QUANTITY, "知乎、360GPT、昆仑万维“天工”大模型。", "天工有多少参数?")
+
+
 def test_the_answer_type_decides_between_answer_and_near_miss():
     """On an on-topic question, a best-matching sentence without the asked-for figure
     turns the decision to abstain; with it, the same question is answered."""
