@@ -38,7 +38,7 @@ import numpy as np
 
 from .chunker import split_sentences
 from .embeddings import Embedder
-from .lexical import BM25, tokenize
+from .lexical import BM25, has_cjk, mostly_cjk, tokenize
 from .retriever import Hit
 from .tuning import DEFAULT_TUNING, Tuning
 from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
@@ -79,11 +79,10 @@ _OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一�
 _CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|最后|此外|另外|第[二三四五][,，、:：]|[二三四五]是|其[二三四五]|"
                              r"另一方面|\b(?:second(?:ly)?|then|finally|also)\b)", re.I)
 LIST_ITEMS_MAX = 3  # following items quoted after a list's first
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def is_english(text: str) -> bool:
-    return not _CJK.search(text)
+    return not has_cjk(text)
 
 
 def abstain_message(question: str) -> str:
@@ -190,8 +189,7 @@ def is_cross_lingual(question: str, bm25: BM25, hits: list[Hit], tuning: Tuning 
         return True
     if not is_english(question) or not hits:
         return False
-    text = "".join(h.chunk.text for h in hits)
-    return len(_CJK.findall(text)) > 0.5 * len(re.sub(r"\s", "", text))
+    return mostly_cjk(h.chunk.text for h in hits)
 
 
 def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import numpy as np
 
@@ -30,6 +31,16 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PRUNE_MIN_DOCS = 50_000
 # Terms in more than this share of the documents are scored only for candidates.
 _FREQUENT_SHARE = 0.01
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def mostly_cjk(texts: Iterable[str]) -> bool:
+    """Are most non-space characters of ``texts`` Chinese (or Japanese kanji)?"""
+    text = "".join(texts)
+    return len(_CJK.findall(text)) > 0.5 * len(re.sub(r"\s", "", text))
 
 
 def tokenize(text: str) -> list[str]:

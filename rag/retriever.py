@@ -26,6 +26,7 @@ import numpy as np
 from .chunker import Chunk
 from .config import Settings
 from .embeddings import Embedder, embed_query
+from .lexical import has_cjk, mostly_cjk
 from .store import Index
 from .vectorstore import VectorStore, as_store
 
@@ -69,23 +70,23 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     if query_vector is None:
         query_vector = embed_query(embedder, question)
     query_vector = np.asarray(query_vector, dtype=np.float32)
-    fused: dict[int, float] = {}
     dense_of: dict[int, float] = {}
     lexical_of: dict[int, float] = {}
-    lex_ids = np.zeros(0, dtype=np.int64)
+    lex_ids = dense_ids = np.zeros(0, dtype=np.int64)
     if mode in ("hybrid", "lexical"):
         lex_ids, lex_scores = store.lexical_top(question, depth)
         lexical_of = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     if mode in ("hybrid", "dense"):
-        ids, scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None, settings.tuning)
-        dense_of = dict(zip(ids.tolist(), scores.tolist()))
-        for rank, i in enumerate(ids.tolist()):
-            fused[i] = fused.get(i, 0.0) + settings.dense_weight / (settings.rrf_k + rank + 1)
-    if mode in ("hybrid", "lexical"):
-        for rank, i in enumerate(lex_ids.tolist()):
-            fused[i] = fused.get(i, 0.0) + settings.lexical_weight / (settings.rrf_k + rank + 1)
+        dense_ids, scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None,
+                                            settings.tuning)
+        dense_of = dict(zip(dense_ids.tolist(), scores.tolist()))
+    fused = _fuse(dense_ids, lex_ids, settings.dense_weight, settings.lexical_weight, settings.rrf_k)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     chunks = store.fetch(order)  # one round trip to the store for every candidate
+    if mode == "hybrid" and not has_cjk(question) and mostly_cjk(chunks[i].text for i in order[:k]):
+        fused = _fuse(dense_ids, lex_ids, settings.dense_weight,
+                      settings.lexical_weight * settings.tuning.cross_lingual_lexical, settings.rrf_k)
+        order = sorted(fused, key=lambda i: (-fused[i], i))
     chosen: list[int] = []
     kept: list[np.ndarray] = []
     for i in order:
@@ -97,6 +98,16 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
         if len(chosen) == k:
             break
     return _hits(store, question, query_vector, chosen, chunks, fused, dense_of, lexical_of, settings)
+
+
+def _fuse(dense_ids: np.ndarray, lex_ids: np.ndarray, dense_weight: float, lexical_weight: float,
+          rrf_k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion of the two rankings."""
+    fused: dict[int, float] = {}
+    for ids, weight in ((dense_ids, dense_weight), (lex_ids, lexical_weight)):
+        for rank, i in enumerate(ids.tolist()):
+            fused[i] = fused.get(i, 0.0) + weight / (rrf_k + rank + 1)
+    return fused
 
 
 def _hits(store: VectorStore, question: str, query_vector: np.ndarray, chosen: list[int],

@@ -144,3 +144,21 @@ def test_an_index_built_with_one_embedder_refuses_another_in_one_line(small_corp
     lines = asked.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in asked.stderr
     assert "built with embedding 'e5:multilingual-e5-small'" in lines[0] and "rag index" in lines[0]
+
+
+def test_an_english_question_over_chinese_passages_leans_on_meaning_not_on_stray_latin_words(seeds_handle):
+    from dataclasses import replace
+
+    from rag.retriever import retrieve
+
+    s = seeds_handle.settings
+    no_bm25 = replace(s, tuning=replace(s.tuning, cross_lingual_lexical=0.0))
+
+    def ranking(question, settings, mode="hybrid"):
+        return [h.chunk.start for h in retrieve(seeds_handle.index, seeds_handle.embedder, question, settings, 10, mode)]
+
+    english = "By how much can small models cut the compute cost of running a large model?"
+    assert ranking(english, no_bm25) == ranking(english, s, "dense")  # BM25's share is what the weight scales
+    assert ranking(english, no_bm25) != ranking(english, s)  # and by default it still counts
+    chinese = "中小模型能把算力成本降低多少?"
+    assert ranking(chinese, no_bm25) == ranking(chinese, s)  # a Chinese question is not cross-lingual
