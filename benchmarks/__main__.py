@@ -119,8 +119,9 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     log("quality: our pipeline (hybrid, dense, BM25) …")
     out["ours"] = quality.evaluate_ours(handle, questions)
     if not args.quick:
-        log("quality: the probe set …")
-        out["probe"] = quality.evaluate_probe(handle)
+        for name, path in quality.QUESTION_SETS.items():
+            log(f"quality: the {name} set …")
+            out[name] = quality.evaluate_set(handle, path)
     log("quality: the plain LangChain recipe …")
     recipe = quality.LangChainRecipe(raw)
     out["langchain_build"] = recipe.build(corpus)

@@ -39,16 +39,18 @@ def evaluate_ours(handle: Handle, questions: list[Question]) -> dict[str, Any]:
     return out
 
 
-PROBE = Path(__file__).parent / "data" / "probe.jsonl"
+# Question sets of the dev set's kinds written blind, from the articles alone, by
+# someone who had not seen the system.  The probe set's first run was studied (and its
+# failures fixed); the held-out set was run only for the figures.
+QUESTION_SETS = {"probe": Path(__file__).parent / "data" / "probe.jsonl",
+                 "heldout": Path(__file__).parent / "data" / "heldout.jsonl"}
 
 
-def evaluate_probe(handle: Handle) -> dict[str, Any]:
-    """The default pipeline on the probe set: 30 questions of the dev set's kinds, written
-    blind (from the articles alone, by someone who had not seen the system), so nothing
-    was fitted on them."""
+def evaluate_set(handle: Handle, path: Path) -> dict[str, Any]:
+    """The default pipeline on one more question set: overall and per-type metrics."""
     from rag.evaluate import read_questions
 
-    report = evaluate(read_questions(PROBE), lambda q: ask(handle, q, top_k=max(10, handle.settings.top_k)))
+    report = evaluate(read_questions(path), lambda q: ask(handle, q, top_k=max(10, handle.settings.top_k)))
     return report["metrics"]
 
 

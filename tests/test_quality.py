@@ -32,14 +32,14 @@ def test_hybrid_beats_each_half_alone(reports, half):
 
 
 def test_the_dev_set_figures_hold(reports):
-    """The line held on the 50 dev questions (measured: hit@5 0.947, MRR@10 0.845, cited
-    0.842, answered 0.974, 5 of 12 near misses abstained on; BENCHMARKS.md)."""
+    """The line held on the 50 dev questions (measured: hit@5 0.947, MRR@10 0.847, cited
+    0.895, answered 1.0, 11 of 12 near misses abstained on; BENCHMARKS.md)."""
     m = reports["hybrid"]
     assert m["hit@5"] >= 0.92, m
-    assert m["mrr@10"] >= 0.80, m
-    assert m["cited_evidence"] >= 0.80, m
+    assert m["mrr@10"] >= 0.82, m
+    assert m["cited_evidence"] >= 0.85, m
     assert m["answered"] >= 0.95, m  # answerable questions answered, not abstained on
-    assert m["abstained_unanswerable"] >= 4 / 12, m  # near misses: the corpus names the subject
+    assert m["abstained_unanswerable"] >= 10 / 12, m  # near misses: the corpus names the subject
 
 
 @pytest.mark.parametrize("question", [
