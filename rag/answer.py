@@ -55,7 +55,12 @@ _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
 _ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
-_ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen\b|what date|which (day|year)", re.I)
+# "When did …" asks for a date; "When the arm was told …, what did it do?" does not.
+_ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen (?:did|was|were|is|are|will|does|do|has|have|had)\b"
+                        r"|what date|which (day|year)|in what year", re.I)
+# Events a when-question asks about, each with the words a sentence may report it by:
+# the year a chip's development began does not say when it was launched.
+_EVENTS = ("发布|推出|上线|问世|亮相|面世|公布|宣告|诞生|开放", "成立|创立|创办|创建", "收购|并购", "融资|投资", "上市", "开源")
 # A quantity: digits, or Chinese numerals followed by a magnitude or measure word
 # (so 一些 and 昙花一现 are not numbers, 两个月 and 十亿 are).
 # A bare 一 before a measure word is an article or an ordinal (一次性, 一个, 第一个), not
@@ -166,6 +171,11 @@ def _new_name(text: str, question: str, bm25: BM25, person: bool = True) -> bool
                        or any(m.group(1)[:2] not in question for m in _PERSON_MARKED.finditer(text)))
 
 
+def _names_event(text: str, question: str) -> bool:
+    """Does ``text`` report the event a when-question asks about (if it names one)?"""
+    return all(re.search(words, text) for words in _EVENTS if re.search(words, question))
+
+
 def _looks_like_name(word: str, before: str) -> bool:
     """A Latin word that names something: capitalised or with a digit (token, prompt are
     nouns), not a role (CEO), not an abbreviation glossing the words before it (生成式人工智能(AIGC))."""
@@ -259,7 +269,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
         type_match = not ((wants_number and not _new(_QUANTITY, text, question))
-                          or (wants_date and not _new(_DATE, text, question))
+                          or (wants_date and not (_new(_DATE, text, question) and _names_event(text, question)))
                        or (wants_name and not (_new_name(text, question, bm25, person)
                                                    and (not person or _names_role(text, question)))))
         if not type_match:

@@ -179,7 +179,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # Fitted by python -m benchmarks.answerability (dev questions + off-topic ones); each
 # threshold is the highest that keeps 97.5% of the answerable training questions
 # answered (each model: a question must pass both).
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4342, 0.15), scale=(0.2528, 0.3571), coef=(2.586, 0.778), intercept=2.771,
-              threshold=0.575)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.9, 0.9012), scale=(0.2848, 0.2308), coef=(1.21, 1.989), intercept=1.477,
-               threshold=0.637)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.433, 0.15), scale=(0.2525, 0.3571), coef=(2.545, 0.733), intercept=2.763,
+              threshold=0.571)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.9, 0.8871), scale=(0.2848, 0.2634), coef=(1.235, 1.921), intercept=1.529,
+               threshold=0.656)

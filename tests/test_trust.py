@@ -88,6 +88,17 @@ def test_a_name_question_wants_the_kind_of_name_it_asks_for(seeds_handle):
     assert not _new(_QUANTITY, "知乎、360GPT、昆仑万维“天工”大模型。", "天工有多少参数?")
 
 
+def test_a_when_question_wants_the_date_of_the_event_it_asks_about():
+    from rag.answer import _ASKS_DATE, _names_event
+
+    launch = "微软的「雅典娜」芯片是哪一年推出的?"
+    assert not _names_event("微软从 2019 年开始研发代号为「雅典娜」的 AI 芯片。", launch)  # began, not launched
+    assert _names_event("微软在 2023 年发布了「雅典娜」芯片。", launch)  # 发布 reports a launch too
+    assert _names_event("2019 年的事。", "那是哪一年?")  # no event named: any date will do
+    assert _ASKS_DATE.search("When did OpenAI release GPT-4?")
+    assert not _ASKS_DATE.search("When the robot arm was told to pick up the animal, what did it pick up?")
+
+
 def test_the_answer_type_decides_between_answer_and_near_miss():
     """On an on-topic question, a best-matching sentence without the asked-for figure
     turns the decision to abstain; with it, the same question is answered."""
