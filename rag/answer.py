@@ -137,7 +137,8 @@ def question_terms(question: str, bm25: BM25) -> tuple[dict[str, float], float]:
 # otherwise, and one or two characters).  The Latin word must be rarer than this share
 # of the passages: "AI" in an article about AI names nothing.
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]+")
-_QUOTED = re.compile(r"[“「《\"'‘]([^”」》\"'’]{1,30})[”」》\"'’]")
+# A quoted name is short and has no clause punctuation; 「80% 的价值可能是…」 is a quotation.
+_QUOTED = re.compile(r"[“「《\"'‘]([^”」》\"'’，,。;；!！?？]{1,12})[”」》\"'’]")
 _PERSON = re.compile(r"(?:王|李|刘|杨|赵|吴|孙|朱|胡|郭|罗|郑|梁|谢|唐|冯|邓|彭|肖|袁|潘|蒋|蔡|魏|沈|姚|卢|姜|崔|谭|汪|廖|"
                      r"贾|邹|孟|熊|秦|邱|薛|闫|陶|黎|郝|龚|邵|覃|戴|孔|俞)[\u4e00-\u9fff]{1,2}")
 # Surnames that also begin or end everyday words (高兴, 许多, 陈年, 紧张, 花钱) count only where a
