@@ -154,7 +154,10 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   vectors, one engine call, so no extra latency: 35.2 ms either way). Sentence-level, the evidence sentence was in
   the top 20 for 0.895 of questions against 0.842; in the pipeline, clause weights 0.3 / 0.4 / 0.5 / 0.6 / 0.7 / 1.0
   gave MRR@10 0.845 / 0.835 / 0.853 / 0.853 / 0.854 / 0.840 with hit@5 and cited unchanged: a question or two
-  either way, not monotone in the weight.
+  either way, not monotone in the weight. On the probe set at 0.5 and 0.7 it lost a paraphrase from the top five
+  (hit@5 0.955 → 0.909, cited 0.864 → 0.818).
+- *Not kept: citing a second sentence more readily* (extra-sentence ratio 0.92 → 0.85 / 0.8 / 0.7): cited evidence
+  unchanged on both the dev and the probe set, answers longer (dev 94 → 100 / 105 / 113 characters).
 - *Not kept: choosing the cited sentence with its neighbours' similarity* (max or mean of the adjacent sentences,
   weight 0.1–0.5: cited 33 → 30–32 of 38) *or with its passage's rank* (fused score, 1/rank or dense score, weight
   0.02–0.2: 33 → 30–33). The two paraphrases still cited wrongly (英伟达显卡+微软云 for Nividia+Azure; 产业/岗位 for
