@@ -54,6 +54,12 @@ _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比
                            r"cost|revenue|amount|market share|gross margin)", re.I)
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
+# "Which one is best" asks for a choice: a sentence that only lists the candidates does not make it.
+_ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)|\bwhich\b[^?]*\b(?:best|better)\b", re.I)
+_COMPARES = re.compile(r"最|更|较|优于|好于|胜过|超过|超越|领先|强于|不如|首选|第一|"
+                       r"\b(?:best|better|most|top|beats?|outperforms?)\b", re.I)
+# A year the question names: a sentence about another year's figure is not its answer.
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
 # "When did …" asks for a date; "When the arm was told …, what did it do?" does not.
 _ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen (?:did|was|were|is|are|will|does|do|has|have|had)\b"
@@ -262,6 +268,8 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     wants_number = bool(_ASKS_NUMBER.search(question))
     wants_date = bool(_ASKS_DATE.search(question))
     wants_name = bool(_ASKS_NAME.search(question))
+    wants_choice = bool(_ASKS_CHOICE.search(question))
+    years = set(_YEAR.findall(question))
     person = asks_person(question)
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
@@ -269,7 +277,9 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         coverage = _coverage(terms, tokens)
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
-        type_match = not ((wants_number and not _new(_QUANTITY, text, question))
+        other_year = bool(years) and bool(said := set(_YEAR.findall(text))) and not years & said
+        type_match = not (other_year or (wants_choice and not _COMPARES.search(text))
+                          or (wants_number and not _new(_QUANTITY, text, question))
                           or (wants_date and not (_new(_DATE, text, question) and _names_event(text, question)))
                        or (wants_name and not (_new_name(text, question, bm25, person)
                                                    and (not person or _names_role(text, question)))))

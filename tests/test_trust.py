@@ -99,6 +99,18 @@ def test_a_when_question_wants_the_date_of_the_event_it_asks_about():
     assert not _ASKS_DATE.search("When the robot arm was told to pick up the animal, what did it pick up?")
 
 
+def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
+    from rag.answerability import specific_names
+
+    # "which is best" is answered by a sentence that compares, not by one listing the candidates
+    assert ask(seeds_handle, "金山办公接入的MiniMax、智谱、百度三家基础模型中,哪一家表现最好?").abstained
+    # the corpus gives Hugging Face's customers in 2022, not in 2021
+    assert ask(seeds_handle, "Hugging Face在2021年拥有多少家客户?").abstained
+    assert not ask(seeds_handle, "Hugging Face在2022年拥有多少家客户?").abstained
+    # B轮 is not A轮
+    assert specific_names("Adept的B轮融资拿到了多少钱?", seeds_handle.index.bm25) >= {"b轮"}
+
+
 def test_the_answer_type_decides_between_answer_and_near_miss():
     """On an on-topic question, a best-matching sentence without the asked-for figure
     turns the decision to abstain; with it, the same question is answered."""
