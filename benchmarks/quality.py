@@ -40,10 +40,10 @@ def evaluate_ours(handle: Handle, questions: list[Question]) -> dict[str, Any]:
 
 
 # Question sets of the dev set's kinds written blind, from the articles alone, by
-# someone who had not seen the system.  The probe set's first run was studied (and its
-# failures fixed); the held-out set was run only for the figures.
-QUESTION_SETS = {"probe": Path(__file__).parent / "data" / "probe.jsonl",
-                 "heldout": Path(__file__).parent / "data" / "heldout.jsonl"}
+# someone who had not seen the system.  The probe and held-out sets were studied after
+# their first runs (the probe set also trains the answerability models); the final set
+# was written after the last change to the answerer and is reported, never tuned on.
+QUESTION_SETS = {name: Path(__file__).parent / "data" / f"{name}.jsonl" for name in ("probe", "heldout", "final")}
 
 
 def evaluate_set(handle: Handle, path: Path) -> dict[str, Any]:

@@ -150,11 +150,15 @@ _SET_NOTES = {
               "evidence string checked verbatim. Its first run showed what the dev set had not (near misses "
               "abstained 3/8: a CEO's name taken for a founder's, CEO and AIGC taken for names, a founder's name for "
               "a model's); those rules were fixed, so this set has been looked at and is no longer unseen."),
-    "heldout": ("Held-out set: 30 more questions, never tuned on", "benchmarks/data/heldout.jsonl: written the same "
-                "way, about facts neither the dev nor the probe set asks about (8 near misses: a when, a which-is-"
-                "best, another year's figure, another product's price, an English one …). It was run only to "
-                "report these figures, after the last change to the answerer: the closest estimate here of how "
-                "the product does on questions it has not seen."),
+    "heldout": ("Held-out set: 30 more questions", "benchmarks/data/heldout.jsonl: written the same way, about facts "
+                "neither the dev nor the probe set asks about (8 near misses: a when, a which-is-best, another year's "
+                "figure, another product's price, an English one …). Its first run (near misses 4/8, answered 0.955, "
+                "hit@5 0.864) was studied: choice, year and funding-round checks came from it, so it is no longer "
+                "unseen either."),
+    "final": ("Final set: 30 questions run once, after the last change", "benchmarks/data/final.jsonl: written the "
+              "same way after every change above, about facts none of the other sets asks about (near misses: a "
+              "date, a sum, a person, a product's name, a which-is-best, another company's share, a reason not "
+              "given, an English one). Nothing was tuned on it: these are the figures to expect on new questions."),
 }
 
 
