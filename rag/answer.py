@@ -49,9 +49,12 @@ if TYPE_CHECKING:
 ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以下是最接近的段落，供参考。"
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
 
-_ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|价格|售价|比分|how (many|much)|parameter count"
-                           r"|\bwhat(?: is| was| are| were)?(?: the| its| their)? (?:price|percentage|share|number|valuation|"
-                           r"cost|revenue|amount|market share|gross margin)", re.I)
+_ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|how (many|much)|parameter count"
+                           r"|\bwhat(?: is| was| are| were)?(?: the| its| their)?(?: \w+)? (?:price|percentage|share|number|"
+                           r"valuation|cost|revenue|amount|market share|gross margin)", re.I)
+# A price named in a how/why question ("怎样把价格降到最低") is its subject, not what it asks.
+_NAMES_PRICE = re.compile(r"价格|售价|比分")
+_ASKS_HOW = re.compile(r"怎样|怎么|如何|为什么|为何|\b(?:how|why)\b(?! (?:many|much))", re.I)
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
 # "Which one is best" asks for a choice: a sentence that only lists the candidates does not make it.
@@ -74,7 +77,7 @@ _EVENTS = ("发布|推出|上线|问世|亮相|面世|公布|宣告|诞生|开�
 # 十分 or 万分 ("very"), unless a fraction follows (十分之一).
 _QUANTITY = re.compile(r"(?<![A-Za-z\d.\-])\d+(?:\.\d+)?(?![A-Za-z\d]|\.\d)"
                        r"|(?<!第)(?!十分(?!之)|万分(?!之))(?:[零两三四五六七八九十百千万亿]|一(?=[零一二两三四五六七八九十百千万亿]))"
-                       r"[零一二两三四五六七八九十百千万亿]*(?=[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
+                       r"[零一二两三四五六七八九十百千万亿]*(?=[多余几]?[个种位家次倍亿万千百元成分天岁名项款条台张人月年周])")
 _DATE = re.compile(r"\d+\s*[年月日号]|[一二三四五六七八九十]+月|去年|今年|明年|前年")
 # Question words carry no content: a sentence need not contain 多少 to answer 多少.
 _QUESTION_WORDS = re.compile(r"为什么|为何|什么|多少|哪|几|吗|呢|如何|怎么|怎样|是否|\b(?:what|why|how|which|when|who|where)\b", re.I)
@@ -158,6 +161,11 @@ NAME_MAX_SHARE = 0.1
 _SAME_ROLE = {"CEO": "CEO|执行官", "执行官": "CEO|执行官", "创始人": "创始人|创办|创立|创建"}
 
 
+def asks_number(question: str) -> bool:
+    return bool(_ASKS_NUMBER.search(question)
+                or (_NAMES_PRICE.search(question) and not _ASKS_HOW.search(question)))
+
+
 def asks_person(question: str) -> bool:
     """Is the name asked for a person's: 谁/who, or a role (创始人叫什么名字)?"""
     return bool(_ASKS_PERSON.search(question) or re.search(_ROLE, question, re.I))
@@ -211,6 +219,7 @@ def is_cross_lingual(question: str, bm25: BM25, hits: list[Hit], tuning: Tuning 
 
 def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
     """Does ``text`` hold a match of ``pattern`` that the question does not already hold?"""
+    text, question = re.sub(r"\s", "", text), re.sub(r"\s", "", question)  # "2 月" is "2月"
     if pattern is _QUANTITY:  # a date is not a quantity
         text, question = _DATE.sub(" ", text), _DATE.sub(" ", question)
     asked = {m.group() for m in pattern.finditer(question)}
@@ -265,7 +274,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     cross_lingual = is_cross_lingual(question, bm25, hits, tuning)
     w_support = 1.0 if cross_lingual else tuning.support_dense_weight
     w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
-    wants_number = bool(_ASKS_NUMBER.search(question))
+    wants_number = asks_number(question)
     wants_date = bool(_ASKS_DATE.search(question))
     wants_name = bool(_ASKS_NAME.search(question))
     wants_choice = bool(_ASKS_CHOICE.search(question))
@@ -311,7 +320,7 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         by_file.setdefault(hits[c.hit_rank].chunk.source, []).append(c)
     for group in by_file.values():
         group.sort(key=lambda c: c.start)
-    open_question = not any(p.search(question) for p in (_ASKS_NUMBER, _ASKS_DATE, _ASKS_NAME))
+    open_question = not (asks_number(question) or _ASKS_DATE.search(question) or _ASKS_NAME.search(question))
     seen: set[tuple[int, int]] = set()
     out: list[Candidate] = []
     for cand in chosen:

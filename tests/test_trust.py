@@ -111,6 +111,15 @@ def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
     assert specific_names("Adept的B轮融资拿到了多少钱?", seeds_handle.index.bm25) >= {"b轮"}
 
 
+def test_figures_and_dates_are_read_as_a_reader_reads_them():
+    from rag.answer import _DATE, _QUANTITY, _new, asks_number
+
+    assert _new(_QUANTITY, "三十多家大模型「百模齐放」。", "有多少家大模型?")  # 三十多家 is a number
+    assert not _new(_DATE, "Google 选择在 2 月份仓促应战。", "谷歌是在2月几号发布Bard的?")  # 2 月 is the 2月 asked
+    assert not asks_number("Scale AI是怎样把数据标注的价格降到最低的?")  # asks how, about a price
+    assert asks_number("ChatGPT API的价格?") and asks_number("What annual revenue did Databricks report?")
+
+
 def test_the_answer_type_decides_between_answer_and_near_miss():
     """On an on-topic question, a best-matching sentence without the asked-for figure
     turns the decision to abstain; with it, the same question is answered."""
