@@ -199,4 +199,10 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   price named in a how-question ("怎样把价格降到最低") is its subject, not what it asks; "what annual revenue" asks
   for a figure. After: cited 0.909, answered 0.955, near misses 6/8; dev, probe and the fit unchanged. Still
   answered on it: a reason the article does not give (吴军), a model name where "Agent" reads as a name.
+- *Not kept: a list of the Chinese names of well-known companies for English questions* (Google → 谷歌, Microsoft → 微软
+  …, about 40 names). In the BM25 query it hurt: 谷歌 is frequent enough to outweigh the rest of a short question (dev
+  d08 rank 1 → 2, English MRR 0.867 → 0.767). In the name check alone it let an English held-out question about
+  Google's BERT be answered (held-out answered 0.955 → 1.0, cited 0.818 → 0.864), but refitting the answerability
+  models on the changed feature raised the answer threshold 0.807 → 0.875 and lost two answerable probe questions
+  (0.909 → 0.864): one question moves the threshold, and the gain did not survive the refit.
 """
