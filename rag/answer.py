@@ -59,7 +59,8 @@ _ASKS_HOW = re.compile(r"怎样|怎么|如何|为什么|为何|\b(?:how|why)\b(?
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
 # "Which one is best" asks for a choice: a sentence that only lists the candidates does not make it.
 _ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)|\bwhich\b[^?]*\b(?:best|better)\b", re.I)
-_COMPARES = re.compile(r"最|更|较|优于|好于|胜过|超过|超越|领先|强于|不如|首选|第一|"
+# "更好地响应" (to serve better) and "最终" (finally) compare nothing.
+_COMPARES = re.compile(r"最(?!终|后|近|初|早)|更(?!好地|加|是|多)|较|优于|好于|胜过|超过|超越|领先|强于|不如|首选|第一|"
                        r"\b(?:best|better|most|top|beats?|outperforms?)\b", re.I)
 # A year the question names: a sentence about another year's figure is not its answer.
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
