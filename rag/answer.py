@@ -260,6 +260,40 @@ def _sentences(hits: list[Hit], embedder: Embedder) -> tuple[list[tuple[int, int
     return spans, (np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 1), np.float32))
 
 
+@dataclass(frozen=True)
+class AnswerType:
+    """What kind of answer a question asks for, read once per question."""
+
+    number: bool  # 多少, how many, a price …
+    date: bool  # 哪一年, when did …
+    name: bool  # 谁, 叫什么名字, who …
+    person: bool  # … and the name is a person's (谁, or a role: 创始人叫什么)
+    choice: bool  # 哪一家最好, which … best
+    years: frozenset[str]  # the years it names
+
+    @classmethod
+    def of(cls, question: str) -> AnswerType:
+        return cls(asks_number(question), bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
+                   asks_person(question), bool(_ASKS_CHOICE.search(question)), frozenset(_YEAR.findall(question)))
+
+    def held_by(self, text: str, question: str, bm25: BM25) -> bool:
+        """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
+        another year only; no comparison for a choice; no new figure, or no new date of the
+        asked event; no new name, or a person's without the role asked about."""
+        said = set(_YEAR.findall(text))
+        if self.years and said and not self.years & said:
+            return False
+        if self.choice and not _COMPARES.search(text):
+            return False
+        if self.number and not _new(_QUANTITY, text, question):
+            return False
+        if self.date and not (_new(_DATE, text, question) and _names_event(text, question)):
+            return False
+        if self.name and not _new_name(text, question, bm25, self.person):
+            return False
+        return not (self.name and self.person and not _names_role(text, question))
+
+
 def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
                     embedder: Embedder, bm25: BM25, tuning: Tuning = DEFAULT_TUNING) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored as support for the question."""
@@ -275,24 +309,14 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     cross_lingual = is_cross_lingual(question, bm25, hits, tuning)
     w_support = 1.0 if cross_lingual else tuning.support_dense_weight
     w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
-    wants_number = asks_number(question)
-    wants_date = bool(_ASKS_DATE.search(question))
-    wants_name = bool(_ASKS_NAME.search(question))
-    wants_choice = bool(_ASKS_CHOICE.search(question))
-    years = set(_YEAR.findall(question))
-    person = asks_person(question)
+    wanted = AnswerType.of(question)
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
         coverage = _coverage(terms, tokens)
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
-        other_year = bool(years) and bool(said := set(_YEAR.findall(text))) and not years & said
-        type_match = not (other_year or (wants_choice and not _COMPARES.search(text))
-                          or (wants_number and not _new(_QUANTITY, text, question))
-                          or (wants_date and not (_new(_DATE, text, question) and _names_event(text, question)))
-                       or (wants_name and not (_new_name(text, question, bm25, person)
-                                                   and (not person or _names_role(text, question)))))
+        type_match = wanted.held_by(text, question, bm25)
         if not type_match:
             penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer
@@ -321,7 +345,8 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         by_file.setdefault(hits[c.hit_rank].chunk.source, []).append(c)
     for group in by_file.values():
         group.sort(key=lambda c: c.start)
-    open_question = not (asks_number(question) or _ASKS_DATE.search(question) or _ASKS_NAME.search(question))
+    wanted = AnswerType.of(question)
+    open_question = not (wanted.number or wanted.date or wanted.name)
     seen: set[tuple[int, int]] = set()
     out: list[Candidate] = []
     for cand in chosen:
