@@ -38,7 +38,7 @@ import numpy as np
 
 from .chunker import split_sentences
 from .embeddings import Embedder
-from .lexical import BM25, has_cjk, mostly_cjk, tokenize
+from .lexical import BM25, across_scripts, has_cjk, tokenize
 from .retriever import Hit
 from .tuning import DEFAULT_TUNING, Tuning
 from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
@@ -213,9 +213,7 @@ def is_cross_lingual(question: str, bm25: BM25, hits: list[Hit], tuning: Tuning 
     _, known = question_terms(question, bm25)
     if known < tuning.cross_lingual_known:
         return True
-    if not is_english(question) or not hits:
-        return False
-    return mostly_cjk(h.chunk.text for h in hits)
+    return across_scripts(question, (h.chunk.text for h in hits))
 
 
 def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
@@ -291,7 +289,9 @@ class AnswerType:
             return False
         if self.name and not _new_name(text, question, bm25, self.person):
             return False
-        return not (self.name and self.person and not _names_role(text, question))
+        if self.name and self.person and not _names_role(text, question):
+            return False
+        return True
 
 
 def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],

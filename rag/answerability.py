@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .lexical import BM25, tokenize
+from .lexical import BM25, has_cjk, tokenize
 
 if TYPE_CHECKING:
     from .answer import Candidate
@@ -115,9 +115,8 @@ def specific_names(question: str, bm25: BM25) -> set[str]:
     return out
 
 
-# In English a name is capitalised or holds a digit (Google, RT-2, OpenAI), except the
-# question's first word, which is capitalised anyway.
-# A capitalised word or one with digits, with its hyphenated parts and decimals (GPT-3.5).
+# In English a name is capitalised or holds a digit (Google, RT-2, OpenAI), with its
+# hyphenated parts and decimals (GPT-3.5); the question's first word is capitalised anyway.
 _ENGLISH_NAME = re.compile(r"\b[A-Za-z]*(?:[A-Z]|\d)[A-Za-z0-9]*(?:(?:-|(?<=\d)\.(?=\d))[A-Za-z0-9]+)*")
 
 
@@ -161,12 +160,10 @@ def _type_match(candidates: list[Candidate], cross_lingual: bool) -> float:
 
 def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingual: bool) -> dict[str, float]:
     """The signals for the answer sentence ``candidates[0]``."""
-    from .answer import is_english
-
     best = candidates[0]
     type_match = _type_match(candidates, cross_lingual)
     around = _context(best, candidates)
-    if is_english(question):  # every word is Latin: the names are its capitalised words and figures
+    if not has_cjk(question):  # every word is Latin: the names are its capitalised words and figures
         names, context = named_terms(question, bm25), set(tokenize(around))
         found = sum(1 for t in names if t in context)
     else:  # a Latin name is found whole: GPT-3 is not GPT-4

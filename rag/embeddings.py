@@ -231,7 +231,8 @@ class E5Embedder:
 
         The engine parallelises each matrix product with OpenMP, which scales poorly at
         this size: independent parts, each run single-threaded on its own core, embed
-        ~14% more characters per second on 2 cores (1,700 → 1,970, same vectors).  The
+        ~11% more characters per second on 2 cores (median of interleaved runs 1,895 →
+        2,104; the same vectors).  The
         engine is re-entrant (read-only weights, per-call buffers) and releases the GIL.
         Questions stay on the calling thread, with every core for one short text."""
         nano = self._nano

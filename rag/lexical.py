@@ -37,10 +37,13 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def mostly_cjk(texts: Iterable[str]) -> bool:
-    """Are most non-space characters of ``texts`` Chinese (or Japanese kanji)?"""
+def across_scripts(question: str, texts: Iterable[str]) -> bool:
+    """Is ``question`` without Chinese while most non-space characters of ``texts`` are
+    Chinese (an English question over Chinese passages)?"""
+    if has_cjk(question):
+        return False
     text = "".join(texts)
-    return len(_CJK.findall(text)) > 0.5 * len(re.sub(r"\s", "", text))
+    return bool(text) and len(_CJK.findall(text)) > 0.5 * len(re.sub(r"\s", "", text))
 
 
 def tokenize(text: str) -> list[str]:

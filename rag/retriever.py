@@ -26,7 +26,7 @@ import numpy as np
 from .chunker import Chunk
 from .config import Settings
 from .embeddings import Embedder, embed_query
-from .lexical import has_cjk, mostly_cjk
+from .lexical import across_scripts
 from .store import Index
 from .vectorstore import VectorStore, as_store
 
@@ -83,7 +83,7 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     fused = _fuse(dense_ids, lex_ids, settings.dense_weight, settings.lexical_weight, settings.rrf_k)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     chunks = store.fetch(order)  # one round trip to the store for every candidate
-    if mode == "hybrid" and not has_cjk(question) and mostly_cjk(chunks[i].text for i in order[:k]):
+    if mode == "hybrid" and across_scripts(question, (chunks[i].text for i in order[:k])):
         fused = _fuse(dense_ids, lex_ids, settings.dense_weight,
                       settings.lexical_weight * settings.tuning.cross_lingual_lexical, settings.rrf_k)
         order = sorted(fused, key=lambda i: (-fused[i], i))
