@@ -185,10 +185,10 @@ def ideas(handle: Handle, questions: list[Question]) -> list[dict[str, Any]]:
     def variant(name: str, ranks: dict[str, int | None], kept: bool, note: str) -> None:
         rows.append({"idea": name, "ranks": ranks, "kept": kept, "note": note})
 
-    for sw, note in ((0.0, "chunk vector only"), (0.5, "chunk and best sentence, half each")):
+    for sw, note in ((0.0, "chunk vector only"), (1.0, "best sentence only")):
         weighted = replace(s, tuning=replace(s.tuning, sentence_weight=sw))
         variant(f"dense = {note}", cv.ranks_for(handle, questions, "hybrid", settings=weighted), False,
-                "default: best sentence only (1.0); see the dense-only rows of the CV table")
+                "default mixes both (0.5); see the dense-only rows of the CV table")
     variant("RRF k=60, equal weights (textbook)",
             cv.ranks_for(handle, questions, "hybrid", settings=replace(s, rrf_k=60, lexical_weight=1.0)), False,
             "a first rank barely counts more than a tenth")

@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense and BM25 rankings fused by reciprocal rank.
 
-Dense side: a chunk scores the cosine of its best sentence with the question (the
-chunk vector finds the candidates of a large index).  The encoder was trained on sentences,
+Dense side: a chunk scores the mean of two cosines with the question, that of the
+chunk vector and that of its best sentence.  The encoder was trained on sentences,
 and one sentence usually carries the answer, so the best-sentence cosine finds
 passages whose whole-chunk vector is diluted by their other sentences (dense hit@5
 0.71 → 0.82 on the dev set; BENCHMARKS.md).  Small indexes are scored exactly;

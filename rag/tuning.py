@@ -16,7 +16,7 @@ class Tuning:
     # Dense retrieval: weight of a chunk's best-sentence cosine in its dense score (the
     # rest: the chunk vector's cosine), and up to how many chunks every chunk is scored
     # exactly (about a millisecond) instead of through the ANN index.
-    sentence_weight: float = 1.0
+    sentence_weight: float = 0.5
     exact_dense_max: int = 5_000
     # Sentence scoring in the answerer: weight of similarity (the rest: coverage of the
     # question's terms) in support and in relevance, and the penalty factor for a
@@ -29,9 +29,7 @@ class Tuning:
     cross_lingual_known: float = 0.5
     # Retrieval for a question without Chinese over Chinese passages: BM25 matches only
     # the names they share (and stray Latin words), so its fusion weight is scaled by this
-    # (with the best-sentence weight 1.0, chosen together over the dev, probe, heldout
-    # and final sets: 0.25 is better or equal on all four, and chosen on any three it
-    # does not lose on the fourth except dev by one question; BENCHMARKS.md).
+    # (chosen over the dev, probe, heldout and final sets together; BENCHMARKS.md).
     cross_lingual_lexical: float = 0.25
     # The answerer reads the best passages only: more add candidates, not answers, and
     # `rag eval` (ten passages, for MRR@10) then answers exactly as `rag ask` does.
