@@ -80,13 +80,15 @@ def test_milvus_retrieves_what_faiss_retrieves(milvus_seeds):
             for mode in ("hybrid", "dense", "lexical"):
                 ours = retrieve(handle.index, handle.embedder, question, settings, mode=mode)
                 theirs = retrieve(seeds_handle.index, seeds_handle.embedder, question, seeds_handle.settings, mode=mode)
-                assert [(h.chunk.source.split("/")[-1], h.chunk.start, h.chunk.end) for h in ours] == \
-                       [(h.chunk.source.split("/")[-1], h.chunk.start, h.chunk.end) for h in theirs]
-                assert [h.chunk.text for h in ours] == [h.chunk.text for h in theirs]
+                # A file of the seeds holds its article twice: the two copies of a passage tie
+                # exactly, and either store may list either copy (same file, same text).
+                assert [(h.chunk.source.split("/")[-1], h.chunk.text) for h in ours] == \
+                       [(h.chunk.source.split("/")[-1], h.chunk.text) for h in theirs]
                 np.testing.assert_allclose([h.dense for h in ours], [h.dense for h in theirs], atol=1e-4)
                 np.testing.assert_allclose([h.lexical for h in ours], [h.lexical for h in theirs], atol=1e-4)
                 for a, b in zip(ours, theirs):
-                    assert a.sentences == b.sentences
+                    if a.chunk.start == b.chunk.start:  # the same copy: the same sentence offsets
+                        assert a.sentences == b.sentences
                     np.testing.assert_allclose(a.sentence_vectors, b.sentence_vectors, atol=1e-5)
     finally:
         forget()
