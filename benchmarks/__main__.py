@@ -130,8 +130,9 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     log("quality: ideas measured against the default …")
     out["ideas"] = quality.ideas(handle, questions)
     log("quality: cross-validation sweep …")
+    sw = handle.settings.tuning.sentence_weight
     if args.quick:
-        grid = dict(chunkings=[(handle.settings.chunk_size, handle.settings.chunk_overlap)], sentence_weights=[handle.settings.tuning.sentence_weight],
+        grid = dict(chunkings=[(handle.settings.chunk_size, handle.settings.chunk_overlap)], sentence_weights=[sw],
                     rrf_ks=[5, 60], lexical_weights=[1.0, 2.0])
     else:
         grid = dict(chunkings=[(160, 40), (200, 60), (260, 80), (300, 90), (400, 60), (400, 120), (500, 80),
@@ -141,8 +142,7 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     table = cv.sweep(handle.settings, embedder, questions, index_root=work / "cv", progress=lambda m: log(f"  {m}"),
                      **grid)
     hybrid = [k for k in table if "|rrf" in k]
-    default = (f"{handle.settings.chunk_size}/{handle.settings.chunk_overlap}|sw{handle.settings.tuning.sentence_weight}"
-               f"|rrf{handle.settings.rrf_k}"
+    default = (f"{handle.settings.chunk_size}/{handle.settings.chunk_overlap}|sw{sw}|rrf{handle.settings.rrf_k}"
                f"|lw{handle.settings.lexical_weight}")
     summary: dict[str, Any] = {"grid": {k: [list(x) if isinstance(x, tuple) else x for x in v] for k, v in grid.items()},
                                "seconds": time.perf_counter() - t, "default": default,
@@ -152,7 +152,7 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     fusion = "|".join(default.split("|")[1:])
     summary["chunkings_at_default_fusion"] = {
         k.split("|")[0]: {**cv.metrics(table[k]), "lexical": cv.metrics(table[k.split("|")[0] + "|lexical"]),
-                          "dense": cv.metrics(table[k.split("|")[0] + f"|sw{handle.settings.tuning.sentence_weight}|dense"])}
+                          "dense": cv.metrics(table[k.split("|")[0] + f"|sw{sw}|dense"])}
         for k in hybrid if k.endswith("|" + fusion)}
     summary["dense_sentence_weight"] = {k: cv.metrics(v) for k, v in table.items() if k.endswith("|dense")}
     summary["smoothed_best"] = [(k, round(v, 4)) for k, v in cv.smoothed_best(table, hybrid)[:8]]

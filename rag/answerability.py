@@ -180,7 +180,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # Fitted by python -m benchmarks.answerability (dev + probe + heldout questions and
 # off-topic ones); each threshold is the highest that keeps 99% (topic) / 95% (answer)
 # of the answerable training questions answered.
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4699, 0.15), scale=(0.2471, 0.3571), coef=(2.932, 0.945), intercept=4.134,
-              threshold=0.726)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.8864, 0.8749), scale=(0.3006, 0.2716), coef=(1.23, 2.462), intercept=1.446,
-               threshold=0.86)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.471, 0.15), scale=(0.2449, 0.3571), coef=(2.926, 0.974), intercept=4.092,
+              threshold=0.721)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.8864, 0.8778), scale=(0.3006, 0.2638), coef=(1.235, 2.438), intercept=1.467,
+               threshold=0.861)
