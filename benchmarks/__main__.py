@@ -113,6 +113,8 @@ def _jsonable(x: Any) -> Any:
 
 
 def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[str, Any]:
+    from rag.evaluate import read_questions
+
     from . import cv, quality
 
     out: dict[str, Any] = {}
@@ -137,7 +139,8 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     else:
         grid = dict(chunkings=[(160, 40), (200, 60), (260, 80), (300, 90), (400, 60), (400, 120), (500, 80),
                                (500, 150), (600, 180)],
-                    sentence_weights=[0.0, 0.5, 1.0], rrf_ks=[5, 10, 20, 60], lexical_weights=[1.0, 1.5, 2.0, 3.0])
+                    sentence_weights=sorted({0.0, 0.5, sw, 1.0}), rrf_ks=[5, 10, 20, 60],
+                    lexical_weights=[1.0, 1.5, 2.0, 3.0])
     t = time.perf_counter()
     table = cv.sweep(handle.settings, embedder, questions, index_root=work / "cv", progress=lambda m: log(f"  {m}"),
                      **grid)
@@ -158,6 +161,10 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
     summary["smoothed_best"] = [(k, round(v, 4)) for k, v in cv.smoothed_best(table, hybrid)[:8]]
     summary["default_on_dev"] = cv.metrics(table[default]) if default in table else None
     out["cv"] = summary
+    if not args.quick:
+        log("quality: the best-sentence weight on every question set …")
+        sets = {"dev": questions} | {name: read_questions(path) for name, path in quality.QUESTION_SETS.items()}
+        out["sentence_weight_sets"] = cv.across_sets(handle, sets, [0.0, 0.5, 0.7, 0.8, 0.9, 1.0])
     if not args.quick:  # both need the whole seeds corpus and the dev set
         from . import answerability, embedders
 

@@ -73,6 +73,28 @@ def sweep(base: Settings, embedder: Any, questions: list[Question], chunkings: l
     return table
 
 
+def across_sets(handle: Handle, sets: dict[str, list[Question]], sentence_weights: list[float]) -> dict[str, Any]:
+    """Retrieval on every question set at each best-sentence weight, and leave-one-set-out:
+    the weight the other sets choose (hit@5 + MRR@10 summed over them; ties go to the
+    one nearer 0.5), scored on the left-out set.  A set is one writer's questions about
+    facts of their own choosing, so a set, not a question, is what a choice must
+    generalise across."""
+    table = {}
+    for sw in sentence_weights:
+        weighted = replace(handle.settings, tuning=replace(handle.settings.tuning, sentence_weight=sw))
+        table[sw] = {name: metrics(ranks_for(handle, questions, settings=weighted)) for name, questions in sets.items()}
+
+    def score(sw: float, names: list[str]) -> float:
+        return sum(table[sw][n]["hit@5"] + table[sw][n]["mrr@10"] for n in names)
+
+    held_out = {}
+    for name in sets:
+        others = [n for n in sets if n != name]
+        chosen = max(sentence_weights, key=lambda sw: (score(sw, others), -abs(sw - 0.5)))
+        held_out[name] = {"chosen": chosen, **table[chosen][name]}
+    return {"table": {str(sw): row for sw, row in table.items()}, "leave_one_set_out": held_out}
+
+
 def _matrices(table: dict[str, dict[str, int | None]], keys: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     ids = list(table[keys[0]])
     hit = np.array([[1.0 if table[k][i] and table[k][i] <= 5 else 0.0 for i in ids] for k in keys])

@@ -73,18 +73,20 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     dense_of: dict[int, float] = {}
     lexical_of: dict[int, float] = {}
     lex_ids = dense_ids = np.zeros(0, dtype=np.int64)
+    lex_scores = dense_scores = np.zeros(0, dtype=np.float32)
     if mode in ("hybrid", "lexical"):
         lex_ids, lex_scores = store.lexical_top(question, depth)
         lexical_of = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     if mode in ("hybrid", "dense"):
-        dense_ids, scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None,
-                                            settings.tuning)
-        dense_of = dict(zip(dense_ids.tolist(), scores.tolist()))
-    fused = _fuse(dense_ids, lex_ids, settings.dense_weight, settings.lexical_weight, settings.rrf_k)
+        dense_ids, dense_scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None,
+                                                  settings.tuning)
+        dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+    ranked = ((dense_ids, dense_scores), (lex_ids, lex_scores))
+    fused = _fuse(ranked, settings.dense_weight, settings.lexical_weight, settings.rrf_k)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     chunks = store.fetch(order)  # one round trip to the store for every candidate
     if mode == "hybrid" and across_scripts(question, (chunks[i].text for i in order[:k])):
-        fused = _fuse(dense_ids, lex_ids, settings.dense_weight,
+        fused = _fuse(ranked, settings.dense_weight,
                       settings.lexical_weight * settings.tuning.cross_lingual_lexical, settings.rrf_k)
         order = sorted(fused, key=lambda i: (-fused[i], i))
     chosen: list[int] = []
@@ -100,12 +102,19 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     return _hits(store, question, query_vector, chosen, chunks, fused, dense_of, lexical_of, settings)
 
 
-def _fuse(dense_ids: np.ndarray, lex_ids: np.ndarray, dense_weight: float, lexical_weight: float,
-          rrf_k: int) -> dict[int, float]:
-    """Reciprocal-rank fusion of the two rankings."""
+def _fuse(ranked: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+          dense_weight: float, lexical_weight: float, rrf_k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion of the (ids, scores) rankings, dense then lexical.
+
+    Equal scores share a rank: the two copies of a repeated passage tie exactly, and
+    which one a store lists first must not change the fused order (the lower id wins).
+    """
     fused: dict[int, float] = {}
-    for ids, weight in ((dense_ids, dense_weight), (lex_ids, lexical_weight)):
-        for rank, i in enumerate(ids.tolist()):
+    for (ids, scores), weight in zip(ranked, (dense_weight, lexical_weight)):
+        rank, previous = 0, None
+        for position, (i, score) in enumerate(zip(ids.tolist(), scores.tolist())):
+            if score != previous:
+                rank, previous = position, score
             fused[i] = fused.get(i, 0.0) + weight / (rrf_k + rank + 1)
     return fused
 

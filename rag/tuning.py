@@ -16,7 +16,7 @@ class Tuning:
     # Dense retrieval: weight of a chunk's best-sentence cosine in its dense score (the
     # rest: the chunk vector's cosine), and up to how many chunks every chunk is scored
     # exactly (about a millisecond) instead of through the ANN index.
-    sentence_weight: float = 0.5
+    sentence_weight: float = 0.7
     exact_dense_max: int = 5_000
     # Sentence scoring in the answerer: weight of similarity (the rest: coverage of the
     # question's terms) in support and in relevance, and the penalty factor for a

@@ -132,6 +132,20 @@ def test_the_answer_type_decides_between_answer_and_near_miss():
     assert TOPIC.features == ("support", "cross_lingual") and ANSWER.features == ("entity_coverage", "type_match")
 
 
+@pytest.mark.parametrize("question", ["什么?", "x", "怎么样", "你好", "天气", "红烧肉", "hello", "tell me"])
+def test_a_question_with_nothing_the_corpus_uses_abstains(seeds_handle, question):
+    # Every sentence is about as similar to a greeting or a lone letter as to anything:
+    # without a word to look up there is no answer to give.
+    answer = ask(seeds_handle, question)
+    assert answer.abstained and answer.citations == [] and answer.passages
+
+
+@pytest.mark.parametrize("question", ["OpenAI", "大模型", "Hugging Face"])
+def test_a_bare_name_or_term_the_corpus_uses_is_answered(seeds_handle, question):
+    answer = ask(seeds_handle, question)
+    assert not answer.abstained and answer.citations
+
+
 def test_a_paraphrase_finds_its_passage_and_cites_it(seeds_handle):
     # No shared words for 围棋 or AlphaGo: "黑白棋" and "AI程序" describe them.
     a = ask(seeds_handle, "当年那个下黑白棋的AI程序击败顶尖职业棋手,比分是几比几?", top_k=5)
