@@ -66,8 +66,8 @@ _COMPARES = re.compile(r"最(?!终|后|近|初|早)|更(?!好地|加|是|多)|�
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
 # "When did …" asks for a date; "When the arm was told …, what did it do?" does not.
-_ASKS_DATE = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月几[日号]|几号|\bwhen (?:did|was|were|is|are|will|does|do|has|have|had)\b"
-                        r"|what date|which (day|year)|in what year", re.I)
+_ASKS_DATE = re.compile(r"哪一?天|哪一?年|哪一?个?月|何时|什么时候|几月|几号|\bwhen (?:did|was|were|is|are|will|does|do|has|have|had)\b"
+                        r"|what date|(?:which|what) (day|month|year)|in what (?:month|year)", re.I)
 # Events a when-question asks about, each with the words a sentence may report it by:
 # the year a chip's development began does not say when it was launched.
 _EVENTS = ("发布|推出|上线|问世|亮相|面世|公布|宣告|诞生|开放", "成立|创立|创办|创建", "收购|并购", "融资|投资", "上市", "开源")
@@ -274,6 +274,10 @@ class AnswerType:
         return cls(asks_number(question), bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
                    asks_person(question), bool(_ASKS_CHOICE.search(question)), frozenset(_YEAR.findall(question)))
 
+    @property
+    def asks(self) -> bool:
+        return self.number or self.date or self.name or self.choice
+
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
         another year only; no comparison for a choice; no new figure, or no new date of the
@@ -294,6 +298,19 @@ class AnswerType:
         return True
 
 
+# Clauses of a question: "融资金额是多少,由谁领投?" asks two things.
+_CLAUSE = re.compile(r"[,，;；]|\band\b")
+
+
+def answer_types(question: str) -> list[AnswerType]:
+    """What the question asks for, one type per clause that asks something.  A sentence
+    holding what either clause asks answers the question in part ("6.76 亿美元, 由软银愿景
+    基金领投": the figure, and an investor that is not a person's name): asking two things
+    at once should not make a question harder to answer than asking one."""
+    asking = [t for t in map(AnswerType.of, _CLAUSE.split(question)) if t.asks]
+    return asking if len(asking) > 1 else [AnswerType.of(question)]
+
+
 def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
                     embedder: Embedder, bm25: BM25, tuning: Tuning = DEFAULT_TUNING) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored as support for the question."""
@@ -309,14 +326,14 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     cross_lingual = is_cross_lingual(question, bm25, hits, tuning)
     w_support = 1.0 if cross_lingual else tuning.support_dense_weight
     w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
-    wanted = AnswerType.of(question)
+    wanted = answer_types(question)
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
         coverage = _coverage(terms, tokens)
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
-        type_match = wanted.held_by(text, question, bm25)
+        type_match = any(t.held_by(text, question, bm25) for t in wanted)
         if not type_match:
             penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer

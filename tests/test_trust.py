@@ -97,6 +97,25 @@ def test_a_when_question_wants_the_date_of_the_event_it_asks_about():
     assert _names_event("2019 年的事。", "那是哪一年?")  # no event named: any date will do
     assert _ASKS_DATE.search("When did OpenAI release GPT-4?")
     assert not _ASKS_DATE.search("When the robot arm was told to pick up the animal, what did it pick up?")
+    assert _ASKS_DATE.search("是在哪个月完成的?") and _ASKS_DATE.search("几月份") and not _ASKS_DATE.search("几个月")
+
+
+def test_a_month_is_a_date_the_corpus_gives_or_does_not(seeds_handle):
+    # It reports Databricks buying MosaicML, never in which month; it gives the month of Cook's call.
+    assert ask(seeds_handle, "Databricks收购MosaicML是在哪个月完成的?").abstained
+    cook = ask(seeds_handle, "库克在几月份的财报电话会议上谈到人工智能技术?")
+    assert not cook.abstained and "5 月份" in cook.answer
+
+
+def test_a_question_asking_two_things_is_answered_by_a_sentence_holding_one(seeds_handle):
+    # The investor that led the round is a fund, not a person's name: the figure answers in part.
+    answer = ask(seeds_handle, "Sambanova最近一轮融资金额是多少,由谁领投?")
+    assert not answer.abstained and "6.76 亿美元" in answer.answer
+
+
+def test_an_english_question_wants_its_figure_from_a_sentence_about_what_it_asks(seeds_handle):
+    # The corpus never gives GPT-4's parameter count; the only figure near the top is 5+8.
+    assert ask(seeds_handle, "How many parameters does GPT-4 have?").abstained
 
 
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
