@@ -165,6 +165,7 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
         log("quality: the best-sentence weight on every question set …")
         sets = {"dev": questions} | {name: read_questions(path) for name, path in quality.QUESTION_SETS.items()}
         out["sentence_weight_sets"] = cv.across_sets(handle, sets, [0.0, 0.5, 0.7, 0.8, 0.9, 1.0])
+        out["english_dictionary"] = cv.english_across_sets(handle, sets)
     if not args.quick:  # both need the whole seeds corpus and the dev set
         from . import answerability, embedders
 

@@ -95,6 +95,18 @@ def across_sets(handle: Handle, sets: dict[str, list[Question]], sentence_weight
     return {"table": {str(sw): row for sw, row in table.items()}, "leave_one_set_out": held_out}
 
 
+def english_across_sets(handle: Handle, sets: dict[str, list[Question]]) -> dict[str, Any]:
+    """The English questions of every set, with and without the dictionary's Chinese
+    words in the BM25 query (rag/bilingual.py): nothing is fitted, so no fold is needed."""
+    plain = replace(handle.settings, tuning=replace(handle.settings.tuning, dictionary_expansion=False))
+    english = {name: [q for q in qs if q.type == "english"] for name, qs in sets.items()}
+    english["all"] = [q for qs in english.values() for q in qs]
+    return {name: {"n": sum(q.answerable for q in qs),
+                   "with": metrics(ranks_for(handle, qs)),
+                   "without": metrics(ranks_for(handle, qs, settings=plain))}
+            for name, qs in english.items()}
+
+
 def _matrices(table: dict[str, dict[str, int | None]], keys: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     ids = list(table[keys[0]])
     hit = np.array([[1.0 if table[k][i] and table[k][i] <= 5 else 0.0 for i in ids] for k in keys])

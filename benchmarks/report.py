@@ -121,6 +121,8 @@ def _render_quality(q: dict[str, Any]) -> list[str]:
     out += _render_cv(q["cv"])
     if "sentence_weight_sets" in q:
         out += _render_sentence_weight_sets(q["sentence_weight_sets"])
+    if "english_dictionary" in q:
+        out += _render_english_dictionary(q["english_dictionary"])
     out += _render_ideas(q["ideas"])
     if "embedders" in q:
         out += _render_embedders(q["embedders"])
@@ -263,6 +265,17 @@ def _render_sentence_weight_sets(w: dict[str, Any]) -> list[str]:
             "weight is the one with the best hit@5 + MRR@10 summed over all sets; the last row chooses it on "
             "the other sets only and scores the left-out set (hit@5 / MRR@10, hybrid retrieval).", "",
             _table(["best-sentence weight", *names], rows), ""]
+
+
+def _render_english_dictionary(e: dict[str, Any]) -> list[str]:
+    rows = [[name, v["n"], v["without"]["hit@1"], v["with"]["hit@1"], v["without"]["hit@5"], v["with"]["hit@5"],
+             v["without"]["mrr@10"], v["with"]["mrr@10"]] for name, v in e.items()]
+    return ["### English questions: the dictionary's Chinese words in the BM25 query", "",
+            "An English question's words and phrases looked up in CC-CEDICT, and the Chinese words the corpus "
+            "uses for them added to its BM25 query (rag/bilingual.py); the fusion still scales BM25 down for a "
+            "question in another language. Hybrid retrieval of each set's English questions, without → with:", "",
+            _table(["set", "n", "hit@1 without", "hit@1 with", "hit@5 without", "hit@5 with", "MRR@10 without",
+                    "MRR@10 with"], rows), ""]
 
 
 def _render_ideas(ideas: list[dict[str, Any]]) -> list[str]:

