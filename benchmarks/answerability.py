@@ -103,12 +103,36 @@ def auc(probs: np.ndarray, y: np.ndarray) -> float:
                  / (len(pos) * len(neg)))
 
 
-def leave_one_out(x: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+def loo_answers(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each question's decision by the models fitted on all the others."""
     answer = np.zeros(len(groups), dtype=bool)
     for i in range(len(groups)):
         keep = np.arange(len(groups)) != i
         answer[i] = decisions(fit_both(x[keep], groups[keep]), x[i : i + 1])[0][0]
-    return scores(answer, groups)
+    return answer
+
+
+def leave_one_out(x: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    return scores(loo_answers(x, groups), groups)
+
+
+# Question ids start with their set's letter.
+SETS = {"d": "dev", "p": "probe", "h": "heldout", "b": "blind4", "o": "off-topic"}
+
+
+def loo_by_set(ids: list[str], answer: np.ndarray, groups: np.ndarray) -> dict[str, dict[str, str]]:
+    """Leave-one-out decisions counted per question set ("37/38")."""
+    out = {}
+    for letter, name in SETS.items():
+        mine = np.array([i.startswith(letter) for i in ids])
+        counts = {}
+        for group, label, abstained in (("answerable", "answered", False), ("near_miss", "near misses abstained", True),
+                                        ("off_topic", "off-topic abstained", True)):
+            rows = mine & (groups == group)
+            if rows.any():
+                counts[label] = f"{int((answer[rows] != abstained).sum())}/{int(rows.sum())}"
+        out[name] = counts
+    return out
 
 
 def k_fold(x: np.ndarray, groups: np.ndarray, k: int = 5, repeats: int = 20, seed: int = 0) -> dict[str, float]:
@@ -177,10 +201,12 @@ def run(embedding: str = "e5") -> dict[str, Any]:
                        for i, label in zip(ids, y)])
     models = fit_both(x, groups)
     answer, probs = decisions(models, x)
+    loo = loo_answers(x, groups)
     univariate = {name: auc(x[groups != "off_topic", j], y[groups != "off_topic"])
                   for j, name in enumerate(FEATURES)}
     return {"embedding": embedding, "n": len(y), "groups": {g: int((groups == g).sum()) for g in set(groups)},
-            "models": models, "fit": scores(answer, groups), "loo": leave_one_out(x, groups),
+            "models": models, "fit": scores(answer, groups), "loo": scores(loo, groups),
+            "loo_by_set": loo_by_set(ids, loo, groups),
             "kfold": k_fold(x, groups), "univariate_auc_near_miss": univariate,
             "per_question": [{"id": i, "group": g, "p": float(p), **r}
                              for i, g, p, r in zip(ids, groups, probs, rows)]}
@@ -196,6 +222,7 @@ def main() -> None:
     print("AUC, answerable vs near misses:", {k: round(v, 3) for k, v in r["univariate_auc_near_miss"].items()})
     print("fit on all:", {k: round(v, 3) for k, v in r["fit"].items()})
     print("leave-one-out:", {k: round(v, 3) for k, v in r["loo"].items()})
+    print("leave-one-out by set:", r["loo_by_set"])
     print("5-fold x20:", {k: round(v, 3) for k, v in r["kfold"].items()})
     for label, m in zip(("TOPIC", "ANSWER"), r["models"]):
         print(f"{label} = Model({label}_FEATURES, mean={tuple(round(v, 4) for v in m.mean)}, "

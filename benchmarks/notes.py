@@ -268,4 +268,12 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   load after); a cold English `rag ask` takes about 0.45 s after that, a Chinese one is untouched. Not kept, tried
   first: scoring a sentence with its neighbours' match (the question describes its subject with words of the
   sentence before; weight 0.1–0.5) lowered cited evidence on dev (0.868 → 0.789 at 0.5) and heldout.
+- *Not kept: two more answer-layer ideas* (fifth session). For an English question, coverage of its dictionary
+  words in a sentence blended into support and relevance as for a Chinese one (0.8 / 0.5), models refit: cited
+  heldout 0.818 → 0.864 and final 0.909 → 0.955, final answered 0.955 → 1.0, but blind5 answered 0.909 → 0.864 —
+  even on the sets in no fit, so the simpler rule stays. And a figure or date in the sentence next to the one that
+  best matches the question counting as the answer type (a paraphrase describes its subject in one sentence and
+  the answer is in the next): blind5 answered 0.909 → 0.955, but near misses fell on every other set (dev 12/12 →
+  11/12, probe 8/8 → 6/8, heldout 7/8 → 6/8, blind4 6/8 → 5/8) — the sentence next to a near miss's subject often
+  has a figure about something else.
 """

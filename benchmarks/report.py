@@ -198,13 +198,16 @@ def _render_answerability(a: dict[str, Any]) -> list[str]:
                        f"threshold {_f(m['threshold'])}" for m in a["models"])
     return ["### Answerability (abstention)", "",
             f"Two logistic models in turn (rag/answerability.py): *about the corpus?* and *does it say what is "
-            f"asked?*, fitted on the dev questions plus {groups.get('off_topic', 0)} off-topic ones "
-            f"(benchmarks/data/offtopic.jsonl): {groups.get('answerable', 0)} answerable, "
+            f"asked?*, fitted on the dev, probe, heldout and blind4 questions plus {groups.get('off_topic', 0)} "
+            f"off-topic ones (benchmarks/data/offtopic.jsonl): {groups.get('answerable', 0)} answerable, "
             f"{groups.get('near_miss', 0)} near misses, {groups.get('off_topic', 0)} off-topic. "
             f"`python -m benchmarks.answerability` refits and cross-validates (each fold fits its own "
             f"standardisation, coefficients and thresholds).", "",
             _table(["", "figures"], [["fit on all questions", fmt(a["fit"])], ["leave-one-out", fmt(a["loo"])],
                                      ["5-fold, 20 repeats", fmt(a["kfold"])]]), "",
+            *(["Leave-one-out by question set (each question decided by the models fitted on all the others): "
+               + "; ".join(f"{name} " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                           for name, counts in a["loo_by_set"].items()) + ".", ""] if "loo_by_set" in a else []),
             f"Models: {models}. Separation of answerable questions from near misses by each signal alone "
             f"(AUC): {auc}. A near miss's best sentence is as similar to the question as a real answer's, and "
             "shares more of its words; what gives most of them away is that the sentence about their subject "
