@@ -127,7 +127,7 @@ def loo_by_set(ids: list[str], answer: np.ndarray, groups: np.ndarray) -> dict[s
         mine = np.array([i.startswith(letter) for i in ids])
         counts = {}
         for group, label, abstained in (("answerable", "answered", False), ("near_miss", "near misses abstained", True),
-                                        ("off_topic", "off-topic abstained", True)):
+                                        ("off_topic", "abstained", True)):
             rows = mine & (groups == group)
             if rows.any():
                 counts[label] = f"{int((answer[rows] != abstained).sum())}/{int(rows.sum())}"
