@@ -54,6 +54,14 @@ _ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比
                            r"valuation|cost|revenue|amount|market share|gross margin)", re.I)
 # A price named in a how/why question ("怎样把价格降到最低") is its subject, not what it asks.
 _NAMES_PRICE = re.compile(r"价格|售价|比分")
+# A sum of money is asked for (a price, revenue, valuation, cost, funding) and a sentence
+# holds one: a figure with its currency ("6.76 亿美元", "3 万人民币", "$0.002").
+_ASKS_MONEY = re.compile(r"多少钱|营收|收入|估值|价格|售价|成本|(?<!付)费用|花费|花了|开销|市值|身价|融资(?:金额|额)|投资了多少|出资"
+                         r"|\b(?:revenue|valuation|price|cost|spends?|spent|worth|funding|raised?)\b", re.I)
+# ... unless what is asked is by how much it changes: "降到 1/10" answers a cost cut.
+_ASKS_CHANGE = re.compile(r"降低|降到|降至|减少|节省|节约|下降|\b(?:by how much|reduce[sd]?|cut|lower|save[sd]?)\b", re.I)
+_MONEY = re.compile(r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)(?:多|余)?(?:千万|百万|万亿|[万亿])?"
+                    r"(?:美元|美金|元|人民币|欧元|英镑|日元|港元|港币)|[$¥￥]\d")
 _ASKS_HOW = re.compile(r"怎样|怎么|如何|为什么|为何|\b(?:how|why)\b(?! (?:many|much))", re.I)
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
@@ -263,6 +271,7 @@ class AnswerType:
     """What kind of answer a question asks for, read once per question."""
 
     number: bool  # 多少, how many, a price …
+    money: bool  # … and the number is a sum of money (估值, 营收, how much … cost)
     date: bool  # 哪一年, when did …
     name: bool  # 谁, 叫什么名字, who …
     person: bool  # … and the name is a person's (谁, or a role: 创始人叫什么)
@@ -271,7 +280,9 @@ class AnswerType:
 
     @classmethod
     def of(cls, question: str) -> AnswerType:
-        return cls(asks_number(question), bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
+        number = asks_number(question)
+        return cls(number, number and bool(_ASKS_MONEY.search(question)) and not _ASKS_CHANGE.search(question),
+                   bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
                    asks_person(question), bool(_ASKS_CHOICE.search(question)), frozenset(_YEAR.findall(question)))
 
     @property
@@ -288,6 +299,8 @@ class AnswerType:
         if self.choice and not _COMPARES.search(text):
             return False
         if self.number and not _new(_QUANTITY, text, question):
+            return False
+        if self.money and not _new(_MONEY, text, question):
             return False
         if self.date and not (_new(_DATE, text, question) and _names_event(text, question)):
             return False

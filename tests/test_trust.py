@@ -120,6 +120,21 @@ def test_an_english_question_wants_its_figure_from_a_sentence_about_what_it_asks
     assert ask(seeds_handle, "Who founded Moveworks?").abstained
 
 
+def test_a_sum_of_money_is_answered_by_a_sentence_with_a_currency(seeds_handle):
+    from rag.answer import AnswerType
+
+    # The corpus says Hugging Face has not disclosed its revenue (its 2022 sentence counts
+    # customers), and gives BloombergGPT's parameters, not its cost.
+    assert ask(seeds_handle, "Hugging Face在2022年的营收是多少?").abstained
+    assert ask(seeds_handle, "彭博社训练BloombergGPT一共花了多少钱?").abstained
+    valuation = ask(seeds_handle, "Hugging Face 的估值是多少?")
+    assert not valuation.abstained and "40 亿美金" in valuation.answer
+    assert "140万美元" in ask(seeds_handle, "GPT-3训练一次的成本是多少?").answer
+    # 付费用户 is not 费用, and a cost cut is answered by a ratio
+    assert not AnswerType.of("出门问问AIGC产品的付费用户量是多少?").money
+    assert not AnswerType.of("By how much can small models reduce the compute cost?").money
+
+
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
     from rag.answerability import specific_names
 
