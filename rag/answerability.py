@@ -30,8 +30,8 @@ answer them.
 
 The answerer answers only when the gate is open and both probabilities reach their
 thresholds.  Fitted by
-``python -m benchmarks.answerability`` on the dev, probe and heldout questions plus a
-few off-topic ones (benchmarks/data/), which also reports leave-one-out and 5-fold figures
+``python -m benchmarks.answerability`` on the dev, probe, heldout and blind4 questions
+plus a few off-topic ones (benchmarks/data/), which also reports leave-one-out and 5-fold figures
 (BENCHMARKS.md).  Signals tried and dropped: best-sentence similarity alone, IDF
 coverage of sentence and passage, rare-bigram coverage, dense/BM25 margins and
 agreement.  Features are standardised, so a coefficient is log-odds per standard deviation.
@@ -103,7 +103,7 @@ _MIN_FOREIGN_WORDS = 3
 def looks_up(question: str, bm25: BM25) -> bool:
     """Whether the question has something to look up: a word, not a lone character or
     question word, that the corpus uses; or, in a question without Chinese, enough words.
-    No question of the dev, probe, heldout, final or blind4 sets fails it."""
+    No answerable question of any of the question sets fails it."""
     from .answer import content_tokens
 
     words = [t for t in content_tokens(question) if len(t) > 1]
