@@ -35,6 +35,9 @@ _PARENTHESES = re.compile(r"\([^)]*\)")
 _ARTICLE = re.compile(r"^(?:to|a|an|the) ")
 _ENGLISH = re.compile(r"[A-Za-z][A-Za-z\-]*")
 _MAX_GLOSS_WORDS = 3
+# A company or place is glossed by its name and a description: "Google, Internet company
+# and search engine", "Microsoft corporation".  The name alone is a gloss too.
+_NAME_HEAD = re.compile(r"^([A-Z][A-Za-z0-9\-]*(?: [A-Z][A-Za-z0-9\-]*){0,2})(?:,| (?:[Cc]orporation|[Cc]ompany|Inc)\b)")
 # Words that translate to nothing the question is about.
 _STOP = frozenset("a an the of in on at to for by with from is are was were did do does has have had be been it "
                   "its this that these those and or as what which who whom whose when how why where according "
@@ -52,24 +55,31 @@ def dictionary_file() -> Path | None:
 
 
 def parse(lines: list[str]) -> dict[str, str]:
-    """English gloss (lower case, no parentheses or leading article) → the simplified
-    Chinese words it glosses, space-separated."""
+    """English gloss (lower case, no parentheses or leading article; for a name with a
+    description, the name too) → the simplified Chinese words it glosses, space-separated."""
     words: defaultdict[str, set[str]] = defaultdict(set)
     for line in lines:
         m = _ENTRY.match(line)
         if not m or not _WORD.fullmatch(m.group(1)):
             continue
         for gloss in m.group(2).split("/"):
-            gloss = _ARTICLE.sub("", _PARENTHESES.sub("", gloss).lower().strip()).strip()
+            gloss = _PARENTHESES.sub("", gloss).strip()
+            head = _NAME_HEAD.match(gloss)
+            if head:
+                words[head.group(1).lower()].add(m.group(1))
+            gloss = _ARTICLE.sub("", gloss.lower()).strip()
             if gloss and not gloss.startswith("cl:") and len(gloss.split()) <= _MAX_GLOSS_WORDS:
                 words[gloss].add(m.group(1))
     return {gloss: " ".join(sorted(chinese)) for gloss, chinese in words.items()}
 
 
+_CACHE_VERSION = 2  # bumped whenever parse() changes what it keeps
+
+
 def _cache_file(source: Path) -> Path:
     stat = source.stat()
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "rag" / f"cedict-{stat.st_size}-{stat.st_mtime_ns}.json"
+    return root / "rag" / f"cedict{_CACHE_VERSION}-{stat.st_size}-{stat.st_mtime_ns}.json"
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +124,12 @@ def _lookup(words: dict[str, str], phrase: str) -> list[str]:
     return []
 
 
+def translations(word: str, bm25: BM25) -> list[str]:
+    """The Chinese words the corpus uses for one English word or name (Google → 谷歌)."""
+    words = glossary() if not has_cjk(word) else {}
+    return [w for w in _lookup(words, word.lower()) if _uses(bm25, w)] if words else []
+
+
 def chinese_terms(question: str, bm25: BM25) -> list[str]:
     """The Chinese words the corpus uses for the English words and phrases (up to three
     words) of ``question``; none for a question with Chinese in it."""
@@ -124,7 +140,9 @@ def chinese_terms(question: str, bm25: BM25) -> list[str]:
         return []
     tokens = [w.lower() for w in _ENGLISH.findall(question)]
     phrases = [" ".join(tokens[i : i + n]) for n in range(_MAX_GLOSS_WORDS, 0, -1) for i in range(len(tokens) - n + 1)]
-    found = {w for p in phrases if p not in _STOP for w in _lookup(words, p)}
+    # A name the corpus itself writes (Google) is matched as it is; its translation would count it twice.
+    names = {w.lower() for w in _ENGLISH.findall(question) if w[0].isupper() and w.lower() in bm25.vocab}
+    found = {w for p in phrases if p not in _STOP and p not in names for w in _lookup(words, p)}
     return sorted(w for w in found if _uses(bm25, w))
 
 

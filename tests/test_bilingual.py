@@ -17,6 +17,8 @@ CEDICT_LINES = [
     "滅絕 灭绝 [mie4 jue2] /to extinguish/to become extinct/to die out/",
     "市場 市场 [shi4 chang3] /marketplace/market (also in abstract)/",
     "個 个 [ge4] /individual/CL:個|个[ge4]/",  # one character: too ambiguous to add
+    "谷歌 谷歌 [Gu3 ge1] /Google, Internet company and search engine/",
+    "微軟 微软 [Wei1 ruan3] /Microsoft corporation/",
 ]
 
 
@@ -24,6 +26,7 @@ def test_the_glossary_maps_plain_english_glosses_to_simplified_words():
     words = bilingual.parse(CEDICT_LINES)
     assert words["valuation"] == "估值" and words["become extinct"] == "灭绝" and words["market"] == "市场"
     assert "individual" not in words and not any(g.startswith("cl:") for g in words)
+    assert words["google"] == "谷歌" and words["microsoft"] == "微软"  # a name glossed with a description
 
 
 def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle):
@@ -60,7 +63,7 @@ def fresh_glossary(tmp_path, monkeypatch):
 @needs_dictionary
 def test_the_glossary_is_parsed_once_and_then_read_from_the_cache(fresh_glossary):
     words = bilingual.glossary()
-    cached = list(fresh_glossary.glob("cedict-*.json"))
+    cached = list(fresh_glossary.glob("cedict*.json"))
     assert len(cached) == 1 and json.loads(cached[0].read_text(encoding="utf-8")) == words
     assert words["valuation"].split() and "估值" in words["valuation"].split()
     cached[0].write_text(json.dumps({"valuation": "估值"}), encoding="utf-8")  # the next process reads this
@@ -79,7 +82,7 @@ def test_an_unwritable_cache_folder_is_not_an_error(fresh_glossary, monkeypatch)
 @needs_dictionary
 def test_a_damaged_cache_is_parsed_again_and_replaced(fresh_glossary):
     bilingual.glossary()
-    cached = next(fresh_glossary.glob("cedict-*.json"))
+    cached = next(fresh_glossary.glob("cedict*.json"))
     cached.write_text('{"valuation": "估', encoding="utf-8")  # half-written
     bilingual.glossary.cache_clear()
     assert "估值" in bilingual.glossary()["valuation"].split()

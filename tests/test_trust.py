@@ -120,6 +120,24 @@ def test_an_english_question_wants_its_figure_from_a_sentence_about_what_it_asks
     assert ask(seeds_handle, "Who founded Moveworks?").abstained
 
 
+def test_an_english_question_finds_its_names_and_figures_as_the_chinese_writes_them(seeds_handle):
+    # 100 million is 1 亿, and 1,000 is 1000: the figure is there, so the sentence answers
+    a = ask(seeds_handle, "How long did it take ChatGPT to gain more than 100 million users?")
+    assert not a.abstained and "两个月" in a.answer
+    a = ask(seeds_handle, "In what year did Google release BERT, its first foundation model with more than 100 million "
+                          "parameters?")
+    assert not a.abstained and "2018" in a.answer  # Google is 谷歌 there
+
+
+def test_figures_are_compared_by_value_across_languages():
+    from rag.figures import chinese_figures, english_figures, holds
+
+    assert english_figures("1,000 H800 GPUs, RT-2, GPT-3.5 and 100 million users on March 2") == {
+        "1,000": 1000.0, "100 million": 1e8, "2": 2.0}  # a numeral in a name is not a figure
+    values = chinese_figures("每 1 亿参数对应训练成本 1.5 到 3 万人民币,首个参数过亿的模型")
+    assert holds(values, 1e8) and holds(values, 3e4) and holds(values, 1.5) and not holds(values, 1.5e4)
+
+
 def test_a_sum_of_money_is_answered_by_a_sentence_with_a_currency(seeds_handle):
     from rag.answer import AnswerType
 
