@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .bilingual import translations
+from .bilingual import pinyin_names, spells, translations
 from .figures import chinese_figures, english_figures, holds
 from .lexical import BM25, has_cjk, tokenize
 
@@ -151,24 +151,42 @@ _ENGLISH_NAME = re.compile(r"\b[A-Za-z]*(?:[A-Z]|\d)[A-Za-z0-9]*(?:(?:-|(?<=\d)\
 def named_terms(question: str, bm25: BM25) -> set[str]:
     """The names of an English question that the corpus knows, as tokens ("GPT-4" → gpt,
     4; "Scale AI" → scale, ai): capitalised words or words with digits, minus its first
-    word, English function words and figures (``english_figures``)."""
+    word, English function words, single letters, figures (``english_figures``) and a
+    single word as common in the corpus as a word (AI, OpenAI in an article about it)."""
+    from .answer import NAME_MAX_SHARE
+
     for figure in english_figures(question):
         question = question.replace(figure, " ")
     first = re.match(r"\W*([A-Za-z]+)", question)
     names = [m.group() for m in _ENGLISH_NAME.finditer(question)
              if not (first and m.start() == first.start(1) and m.group()[1:].islower())]
-    return {t for name in names for t in tokenize(name)
-            if _LATIN_OR_NUMBER.fullmatch(t) and t not in _ENGLISH_STOP
-            and t in bm25.vocab}
+    out = set()
+    for name in names:
+        words = [t for t in tokenize(name) if _LATIN_OR_NUMBER.fullmatch(t) and t not in _ENGLISH_STOP and len(t) > 1]
+        if len(words) == 1 and bm25.df(words[0]) > NAME_MAX_SHARE * bm25.n_docs:
+            continue
+        out.update(t for t in words if t in bm25.vocab)
+    return out
 
 
-def _english_found(question: str, bm25: BM25, around: str) -> tuple[int, int]:
-    """How many of an English question's names and figures the Chinese ``around`` holds
-    (a name as itself or in translation, a figure as its value), out of how many."""
+def _english_found(question: str, bm25: BM25, around: str, passages: str) -> tuple[int, int]:
+    """How many of an English question's names and figures the Chinese ``around`` holds,
+    out of how many: a name as written, in translation (Google: 谷歌) or in pinyin
+    (Wang Xiaochuan: 王小川); a figure by its value (100 million: 1 亿).  A pinyin name
+    counts only if the retrieved ``passages`` spell it somewhere."""
     names, tokens = named_terms(question, bm25), set(tokenize(around))
+    found_names = {t for t in names if t in tokens or any(w in around for w in translations(t, bm25))}
+    extra = found_extra = 0
+    for run, syllables in pinyin_names(question):
+        words = {t for t in tokenize(run) if t in names}
+        if spells(syllables, around):
+            found_names |= words
+            extra, found_extra = extra + (not words), found_extra + (not words)
+        elif not words and spells(syllables, passages):
+            extra += 1
     figures, values = english_figures(question).values(), chinese_figures(around)
-    found = sum(1 for t in names if t in tokens or any(w in around for w in translations(t, bm25)))
-    return found + sum(1 for v in figures if holds(values, v)), len(names) + len(figures)
+    found = len(found_names) + found_extra + sum(1 for v in figures if holds(values, v))
+    return found, len(names) + extra + len(figures)
 
 
 def _context(best: Candidate, candidates: list[Candidate]) -> str:
@@ -209,7 +227,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
     type_match = _type_match(candidates, cross_lingual)
     around = _context(best, candidates)
     if not has_cjk(question):  # every word is Latin: the names are its capitalised words and figures
-        found, total = _english_found(question, bm25, around)
+        found, total = _english_found(question, bm25, around, "".join(c.text for c in candidates))
     else:  # a Latin name is found whole: GPT-3 is not GPT-4
         names, squashed = specific_names(question, bm25), _squash(around)
         found, total = sum(1 for name in names if name in squashed), len(names)
@@ -227,5 +245,5 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # of the answerable training questions answered.
 TOPIC = Model(TOPIC_FEATURES, mean=(0.4664, 0.16), scale=(0.2412, 0.3666), coef=(2.948, 1.071), intercept=4.39,
               threshold=0.804)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.9143, 0.8778), scale=(0.2676, 0.2705), coef=(1.232, 2.422), intercept=1.328,
-               threshold=0.817)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.9107, 0.8778), scale=(0.2763, 0.2705), coef=(1.232, 2.447), intercept=1.361,
+               threshold=0.827)

