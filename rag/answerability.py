@@ -160,7 +160,7 @@ def named_terms(question: str, bm25: BM25) -> set[str]:
     first = re.match(r"\W*([A-Za-z]+)", question)
     names = [m.group() for m in _ENGLISH_NAME.finditer(question)
              if not (first and m.start() == first.start(1) and m.group()[1:].islower())]
-    out = set()
+    out: set[str] = set()
     for name in names:
         words = [t for t in tokenize(name) if _LATIN_OR_NUMBER.fullmatch(t) and t not in _ENGLISH_STOP and len(t) > 1]
         if len(words) == 1 and bm25.df(words[0]) > NAME_MAX_SHARE * bm25.n_docs:
