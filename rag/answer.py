@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 ABSTAIN_ZH = "抱歉，语料中没有找到能回答这个问题的内容。以下是最接近的段落，供参考。"
 ABSTAIN_EN = "The corpus does not contain an answer to this question. The closest passages are listed below."
 
-_ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|how (many|much)|parameter count"
-                           r"|\bwhat(?: is| was| are| were)?(?: the| its| their)?(?: \w+)? (?:price|percentage|share|number|"
+_ASKS_NUMBER = re.compile(r"多少|几[个位种次年倍亿万成分比]|几比几|how (many|much|long)|parameter count|多久|多长时间"
+                           r"|\bwhat(?: is| was| are| were)?(?: the| its| their)?(?: [\w'’]+){0,2} (?:price|percentage|share|number|"
                            r"valuation|cost|revenue|amount|market share|gross margin)", re.I)
 # A price named in a how/why question ("怎样把价格降到最低") is its subject, not what it asks.
 _NAMES_PRICE = re.compile(r"价格|售价|比分")
@@ -58,7 +58,9 @@ _NAMES_PRICE = re.compile(r"价格|售价|比分")
 # holds one: a figure with its currency ("6.76 亿美元", "3 万人民币", "$0.002").
 _ASKS_MONEY = re.compile(r"多少钱|营收|收入|估值|价格|售价|成本|(?<!付)费用|花费|花了|开销|市值|身价|融资(?:金额|额)|投资了多少|出资"
                          r"|\b(?:revenue|valuation|price|cost|spends?|spent|worth|funding|raised?)\b", re.I)
-# ... unless what is asked is by how much it changes: "降到 1/10" answers a cost cut.
+# ... unless what is asked is how long ("花了多久", "how long did it spend"), or by how
+# much it changes: "降到 1/10" answers a cost cut.
+_ASKS_DURATION = re.compile(r"多久|多长时间|\bhow long\b", re.I)
 _ASKS_CHANGE = re.compile(r"降低|降到|降至|减少|节省|节约|下降|\b(?:by how much|reduce[sd]?|cut|lower|save[sd]?)\b", re.I)
 _MONEY = re.compile(r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)(?:多|余)?(?:千万|百万|万亿|[万亿])?"
                     r"(?:美元|美金|元|人民币|欧元|英镑|日元|港元|港币)|[$¥￥]\d")
@@ -281,7 +283,8 @@ class AnswerType:
     @classmethod
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
-        return cls(number, number and bool(_ASKS_MONEY.search(question)) and not _ASKS_CHANGE.search(question),
+        money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question))
+        return cls(number, number and money,
                    bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
                    asks_person(question), bool(_ASKS_CHOICE.search(question)), frozenset(_YEAR.findall(question)))
 
@@ -351,12 +354,19 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
             penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer
             penalty *= tuning.type_mismatch
-        support = penalty * (w_support * float(sim) + (1 - w_support) * coverage)
+        support = _penalised(w_support * float(sim) + (1 - w_support) * coverage, penalty)
         if echo:
             penalty *= tuning.type_mismatch
         match = w_relevance * float(sim) + (1 - w_relevance) * coverage
-        out.append(Candidate(rank, start, end, text, support, penalty * match, echo, type_match, match))
+        out.append(Candidate(rank, start, end, text, support, _penalised(match, penalty), echo, type_match, match))
     return out
+
+
+def _penalised(score: float, factor: float) -> float:
+    """``score`` lowered by ``factor`` (< 1) whatever its sign: a question in another
+    language can match every sentence below the similarity floor, and halving a negative
+    score would raise it."""
+    return score * factor if score >= 0 else score / factor
 
 
 def _with_context(chosen: list[Candidate], candidates: list[Candidate], question: str,

@@ -131,6 +131,15 @@ def test_an_english_question_finds_its_names_and_figures_as_the_chinese_writes_t
     assert not a.abstained and "王小川" in a.answer  # his name in pinyin
 
 
+def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_matches_weakly(seeds_handle):
+    # English matches Chinese weakly (the best sentence here is as similar as an off-topic
+    # question's), but Tongyi Qianwen (通义千问) and Banma Zhixing (斑马智行) are this corpus's names.
+    a = ask(seeds_handle, "Which car brand became the first to get the Tongyi Qianwen model on board via Banma Zhixing?")
+    assert not a.abstained and "智己汽车" in a.answer
+    assert ask(seeds_handle, "What is the capital of France?").abstained
+    assert ask(seeds_handle, "What is Google's stock price today?").abstained  # named, but the price is not there
+
+
 def test_figures_are_compared_by_value_across_languages():
     from rag.figures import chinese_figures, english_figures, holds
 
@@ -180,12 +189,12 @@ def test_figures_and_dates_are_read_as_a_reader_reads_them():
 def test_the_answer_type_decides_between_answer_and_near_miss():
     """On an on-topic question, a best-matching sentence without the asked-for figure
     turns the decision to abstain; with it, the same question is answered."""
-    on_topic = {"support": 0.6, "cross_lingual": 0.0, "entity_coverage": 1.0}
+    on_topic = {"support": 0.6, "cross_lingual": 0.0, "entity_coverage": 1.0, "names_found": 0.0}
     assert decide({**on_topic, "type_match": 1.0}).answer
     assert not decide({**on_topic, "type_match": 0.0}).answer
     # and a question about nothing in the corpus is refused whatever its sentence holds
     assert not decide({**on_topic, "support": 0.1, "type_match": 1.0}).answer
-    assert TOPIC.features == ("support", "cross_lingual") and ANSWER.features == ("entity_coverage", "type_match")
+    assert TOPIC.features == ("support", "cross_lingual", "names_found") and ANSWER.features == ("entity_coverage", "type_match")
 
 
 @pytest.mark.parametrize("question", ["什么?", "x", "怎么样", "你好", "天气", "红烧肉", "hello", "tell me"])
