@@ -169,7 +169,7 @@ _PERSON_MARKED = re.compile(rf"{_ROLE}(?:是|为)?((?:高|周|马|黄|何|许|�
                             rf"钱|汤)[\u4e00-\u9fff]{{1,2}})")
 NAME_MAX_SHARE = 0.1
 # Words a sentence may use for a role a question asks about (otherwise the role itself).
-_SAME_ROLE = {"CEO": "CEO|执行官", "执行官": "CEO|执行官", "创始人": "创始人|创办|创立|创建"}
+_SAME_ROLE = {"CEO": "CEO|执行官", "执行官": "CEO|执行官", "创始人": "创始人|创办|创立|创建|\\bfound(?:ed|ers?)\\b"}
 
 
 def asks_number(question: str) -> bool:
@@ -208,11 +208,16 @@ def _looks_like_name(word: str, before: str) -> bool:
     return (word != word.lower() and not re.fullmatch(_ROLE, word, re.I) and before not in ("(", "（"))
 
 
+# "由谁创办" asks for the founder as surely as "创始人是谁" does.
+_ASKS_FOUNDER = re.compile(r"创办|创立|创建|\bfound(?:ed|ers?)\b", re.I)
+
+
 def _names_role(text: str, question: str) -> bool:
     """Does ``text`` speak of every role the question asks about?  A CEO's name does not
     answer who founded the company."""
+    roles = re.findall(_ROLE, question, re.I) + (["创始人"] if _ASKS_FOUNDER.search(question) else [])
     return all(re.search(_SAME_ROLE.get(role.upper() if role.isascii() else role, role), text, re.I)
-               for role in re.findall(_ROLE, question, re.I))
+               for role in roles)
 
 
 def is_cross_lingual(question: str, bm25: BM25, hits: list[Hit], tuning: Tuning = DEFAULT_TUNING) -> bool:

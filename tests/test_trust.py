@@ -131,6 +131,13 @@ def test_an_english_question_finds_its_names_and_figures_as_the_chinese_writes_t
     assert not a.abstained and "王小川" in a.answer  # his name in pinyin
 
 
+def test_who_founded_something_wants_a_sentence_about_its_founding(seeds_handle):
+    # The corpus tells how Hugging Face began (a chatbot start-up), never who founded it.
+    assert ask(seeds_handle, "Hugging Face是由谁创办的?").abstained
+    a = ask(seeds_handle, "百川智能是由谁创办的?")
+    assert not a.abstained and "王小川" in a.answer
+
+
 def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_matches_weakly(seeds_handle):
     # English matches Chinese weakly (the best sentence here is as similar as an off-topic
     # question's), but Tongyi Qianwen (通义千问) and Banma Zhixing (斑马智行) are this corpus's names.
