@@ -67,6 +67,10 @@ _MONEY = re.compile(r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百�
 _ASKS_HOW = re.compile(r"怎样|怎么|如何|为什么|为何|\b(?:how|why)\b(?! (?:many|much))", re.I)
 # A name is asked for: a person's (谁, who) or a thing's own name (叫什么名字).
 _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bwho(?:se|m)?\b|\bwhat is (?:the|his|her|its) name\b", re.I)
+# "Which company" asks for one by name; a Chinese one is told by its kind (智己汽车, 软银愿景基金).
+_ASKS_ORGANISATION = re.compile(r"哪一?家|哪个(?:公司|机构|企业|品牌|团队|厂商)|\bwhich (?:\w+ )?(?:company|firm|brand|organi[sz]ation|"
+                                r"institution|lab|fund|maker|manufacturer|foundry)\b", re.I)
+_ORGANISATION = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:公司|集团|科技|汽车|资本|基金|银行|证券|大学|研究院|研究所|实验室|工厂|晶圆厂|代工厂)")
 # "Which one is best" asks for a choice: a sentence that only lists the candidates does not make it.
 _ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)|\bwhich\b[^?]*\b(?:best|better)\b", re.I)
 # "更好地响应" (to serve better) and "最终" (finally) compare nothing.
@@ -283,6 +287,7 @@ class AnswerType:
     name: bool  # 谁, 叫什么名字, who …
     person: bool  # … and the name is a person's (谁, or a role: 创始人叫什么)
     choice: bool  # 哪一家最好, which … best
+    organisation: bool  # 哪家公司, which company: a name, or a Chinese one by its kind (…汽车, …基金)
     years: frozenset[str]  # the years it names
 
     @classmethod
@@ -291,11 +296,12 @@ class AnswerType:
         money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question))
         return cls(number, number and money,
                    bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
-                   asks_person(question), bool(_ASKS_CHOICE.search(question)), frozenset(_YEAR.findall(question)))
+                   asks_person(question), bool(_ASKS_CHOICE.search(question)), bool(_ASKS_ORGANISATION.search(question)),
+                   frozenset(_YEAR.findall(question)))
 
     @property
     def asks(self) -> bool:
-        return self.number or self.date or self.name or self.choice
+        return self.number or self.date or self.name or self.choice or self.organisation
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
@@ -311,6 +317,8 @@ class AnswerType:
         if self.money and not _new(_MONEY, text, question):
             return False
         if self.date and not (_new(_DATE, text, question) and _names_event(text, question)):
+            return False
+        if self.organisation and not (_new_name(text, question, bm25, person=False) or _new(_ORGANISATION, text, question)):
             return False
         if self.name and not _new_name(text, question, bm25, self.person):
             return False

@@ -138,6 +138,13 @@ def test_who_founded_something_wants_a_sentence_about_its_founding(seeds_handle)
     assert not a.abstained and "王小川" in a.answer
 
 
+def test_which_company_wants_a_sentence_naming_one(seeds_handle):
+    # The corpus says Microsoft builds 雅典娜 and on what process, never whose fab makes it.
+    assert ask(seeds_handle, "微软代号为「雅典娜」的AI芯片初代产品是由哪家晶圆厂代工的?").abstained
+    a = ask(seeds_handle, "Sambanova最近一轮融资由哪家机构领投?")
+    assert not a.abstained and "软银愿景基金" in a.answer
+
+
 def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_matches_weakly(seeds_handle):
     # English matches Chinese weakly (the best sentence here is as similar as an off-topic
     # question's), but Tongyi Qianwen (通义千问) and Banma Zhixing (斑马智行) are this corpus's names.
