@@ -78,6 +78,23 @@ _COMPARES = re.compile(r"最(?!终|后|近|初|早)|更(?!好地|加|是|多)|�
                        r"\b(?:best|better|most|top|beats?|outperforms?)\b", re.I)
 # A year the question names: a sentence about another year's figure is not its answer.
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月|\b(january|february|march|april|may|june|july|august|september|"
+                    r"october|november|december)\b", re.I)
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def months(text: str) -> frozenset[int]:
+    """The months ``text`` names, as numbers: "3 月", "6 月底", "March".  English months
+    are read in full only ("Jun" is Lei Jun's name), and "may" only when capitalised."""
+    out = set()
+    for m in _MONTH.finditer(text):
+        if m.group(1):
+            out.add(int(m.group(1)))
+        elif m.group(2).lower() != "may" or m.group(2)[0] == "M":
+            out.add(_MONTH_NAMES.index(m.group(2).lower()[:3]) + 1)
+    return frozenset(out)
+
+
 _ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
 # "When did …" asks for a date; "When the arm was told …, what did it do?" does not.
 _ASKS_DATE = re.compile(r"哪一?天|哪一?年|哪一?个?月|何时|什么时候|几月|几号|\bwhen (?:did|was|were|is|are|will|does|do|has|have|had)\b"
@@ -289,6 +306,7 @@ class AnswerType:
     choice: bool  # 哪一家最好, which … best
     organisation: bool  # 哪家公司, which company: a name, or a Chinese one by its kind (…汽车, …基金)
     years: frozenset[str]  # the years it names
+    months: frozenset[int]  # … and months (3 for 3月 or March)
 
     @classmethod
     def of(cls, question: str) -> AnswerType:
@@ -297,7 +315,7 @@ class AnswerType:
         return cls(number, number and money,
                    bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
                    asks_person(question), bool(_ASKS_CHOICE.search(question)), bool(_ASKS_ORGANISATION.search(question)),
-                   frozenset(_YEAR.findall(question)))
+                   frozenset(_YEAR.findall(question)), months(question))
 
     @property
     def asks(self) -> bool:
@@ -309,6 +327,9 @@ class AnswerType:
         asked event; no new name, or a person's without the role asked about."""
         said = set(_YEAR.findall(text))
         if self.years and said and not self.years & said:
+            return False
+        said_months = months(text)
+        if self.months and said_months and not self.months & said_months:
             return False
         if self.choice and not _COMPARES.search(text):
             return False

@@ -138,6 +138,20 @@ def test_who_founded_something_wants_a_sentence_about_its_founding(seeds_handle)
     assert not a.abstained and "王小川" in a.answer
 
 
+def test_a_figure_of_another_month_is_not_the_answer(seeds_handle):
+    # The corpus gives Azure OpenAI's users at the end of May and of June, not of March.
+    assert ask(seeds_handle, "How many users did Azure OpenAI have at the end of March?").abstained
+    a = ask(seeds_handle, "截至6月底,Azure OpenAI拥有多少用户?")
+    assert not a.abstained and "1.1 万" in a.answer
+
+
+def test_months_are_read_in_either_language():
+    from rag.answer import months
+
+    assert months("截至 6 月底,和 5 月末相比") == {5, 6} and months("at the end of March, in May") == {3, 5}
+    assert months("Lei Jun may post") == frozenset()  # a name and a verb, not months
+
+
 def test_which_company_wants_a_sentence_naming_one(seeds_handle):
     # The corpus says Microsoft builds 雅典娜 and on what process, never whose fab makes it.
     assert ask(seeds_handle, "微软代号为「雅典娜」的AI芯片初代产品是由哪家晶圆厂代工的?").abstained
