@@ -250,7 +250,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # Fitted by python -m benchmarks.answerability (dev + probe + heldout + blind4 questions
 # and off-topic ones); each threshold is the highest that keeps 97.5% (topic) / 97.5% (answer)
 # of the answerable training questions answered.
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4628, 0.16, 0.34), scale=(0.2506, 0.3666, 0.4737), coef=(2.851, 0.991, 1.064),
-              intercept=4.641, threshold=0.84)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.9107, 0.8776), scale=(0.2763, 0.2704), coef=(1.233, 2.446), intercept=1.361,
-               threshold=0.828)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.4626, 0.16, 0.3467), scale=(0.2506, 0.3666, 0.4759), coef=(2.846, 0.99, 1.068),
+              intercept=4.647, threshold=0.84)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.9179, 0.8775), scale=(0.2654, 0.2705), coef=(1.173, 2.52),
+               intercept=1.319, threshold=0.82)
