@@ -377,10 +377,18 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     w_support = 1.0 if cross_lingual else tuning.support_dense_weight
     w_relevance = 1.0 if cross_lingual else tuning.relevance_dense_weight
     wanted = answer_types(question)
+    from .answerability import EnglishNames
+
+    # An English question shares no words with a Chinese sentence, but its names and
+    # figures can be found in it (王慧文 for Wang Huiwen, 1 亿 for 100 million).
+    names = EnglishNames.of(question, bm25, "".join(h.chunk.text for h in hits)) \
+        if cross_lingual and not has_cjk(question) and tuning.cross_lingual_name_weight else None
     out = []
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
         coverage = _coverage(terms, tokens)
+        if names:
+            sim += tuning.cross_lingual_name_weight * names.coverage(text)
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
         type_match = any(t.held_by(text, question, bm25) for t in wanted)

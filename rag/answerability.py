@@ -172,24 +172,47 @@ def named_terms(question: str, bm25: BM25) -> set[str]:
     return out
 
 
-def _english_found(question: str, bm25: BM25, around: str, passages: str) -> tuple[int, int, int]:
-    """How many of an English question's names (alone, and with its figures) the Chinese
-    ``around`` holds, and out of how many names and figures: a name as written, in translation (Google: 谷歌) or in pinyin
-    (Wang Xiaochuan: 王小川); a figure by its value (100 million: 1 亿).  A pinyin name
-    counts only if the retrieved ``passages`` spell it somewhere."""
-    names, tokens = named_terms(question, bm25), set(tokenize(around))
-    found_names = {t for t in names if t in tokens or any(w in around for w in translations(t, bm25))}
-    extra = found_extra = 0
-    for run, syllables in pinyin_names(question):
-        words = {t for t in tokenize(run) if t in names}
-        if spells(syllables, around):
-            found_names |= words
-            extra, found_extra = extra + (not words), found_extra + (not words)
-        elif not words and spells(syllables, passages):
-            extra += 1
-    figures, values = english_figures(question).values(), chinese_figures(around)
-    named = len(found_names) + found_extra
-    return named, named + sum(1 for v in figures if holds(values, v)), len(names) + extra + len(figures)
+@dataclass(frozen=True)
+class EnglishNames:
+    """An English question's names and figures, read once, to be looked for in Chinese:
+    a name as written, in translation (Google: 谷歌) or in pinyin (Wang Xiaochuan: 王小川,
+    and only whole); a figure by its value (100 million: 1 亿)."""
+
+    names: frozenset[str]  # named_terms
+    translated: tuple[tuple[str, tuple[str, ...]], ...]  # a name and its Chinese words
+    runs: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]  # pinyin run, its syllables, its named tokens
+    figures: tuple[float, ...]
+    passages: str  # the retrieved text: a pinyin name it never spells is not the corpus's
+
+    @classmethod
+    def of(cls, question: str, bm25: BM25, passages: str) -> EnglishNames:
+        names = frozenset(named_terms(question, bm25))
+        runs = tuple((run, syllables, frozenset(t for t in tokenize(run) if t in names))
+                     for run, syllables in pinyin_names(question))
+        return cls(names, tuple((t, tuple(translations(t, bm25))) for t in sorted(names)), runs,
+                   tuple(english_figures(question).values()), passages)
+
+    def found(self, text: str) -> tuple[int, int, int]:
+        """How many names ``text`` holds, how many names and figures, and out of how many."""
+        tokens = set(tokenize(text))
+        found_names = {t for t, chinese in self.translated if t in tokens or any(w in text for w in chinese)}
+        extra = found_extra = 0
+        for run, syllables, words in self.runs:
+            if spells(syllables, text):
+                found_names |= words
+                extra, found_extra = extra + (not words), found_extra + (not words)
+            elif words and len(run.split()) > 1 and _squash(run) not in _squash(text):
+                found_names -= words  # "Wang Huiwen" is not found in "Alexandr Wang"
+            elif not words and spells(syllables, self.passages):
+                extra += 1
+        values = chinese_figures(text)
+        named = len(found_names) + found_extra
+        return named, named + sum(1 for v in self.figures if holds(values, v)), len(self.names) + extra + len(self.figures)
+
+    def coverage(self, text: str) -> float:
+        """The share of the names and figures that ``text`` holds (0 without any)."""
+        _, found, total = self.found(text)
+        return found / total if total else 0.0
 
 
 def _context(best: Candidate, candidates: list[Candidate]) -> str:
@@ -232,7 +255,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
     type_match = _type_match(candidates, cross_lingual)
     around = _context(best, candidates)
     if not has_cjk(question):  # every word is Latin: the names are its capitalised words and figures
-        named, found, total = _english_found(question, bm25, around, "".join(c.text for c in candidates))
+        named, found, total = EnglishNames.of(question, bm25, "".join(c.text for c in candidates)).found(around)
     else:  # a Latin name is found whole: GPT-3 is not GPT-4
         names, squashed = specific_names(question, bm25), _squash(around)
         found, total = sum(1 for name in names if name in squashed), len(names)
@@ -250,7 +273,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # Fitted by python -m benchmarks.answerability (dev + probe + heldout + blind4 questions
 # and off-topic ones); each threshold is the highest that keeps 97.5% (topic) / 97.5% (answer)
 # of the answerable training questions answered.
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4626, 0.16, 0.3467), scale=(0.2506, 0.3666, 0.4759), coef=(2.846, 0.99, 1.068),
-              intercept=4.647, threshold=0.84)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.4713, 0.16, 0.3467), scale=(0.2407, 0.3666, 0.4759), coef=(2.825, 0.988, 0.939),
+              intercept=4.725, threshold=0.829)
 ANSWER = Model(ANSWER_FEATURES, mean=(0.9179, 0.8775), scale=(0.2654, 0.2705), coef=(1.173, 2.52),
                intercept=1.319, threshold=0.82)

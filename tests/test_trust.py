@@ -129,6 +129,9 @@ def test_an_english_question_finds_its_names_and_figures_as_the_chinese_writes_t
     assert not a.abstained and "2018" in a.answer  # Google is 谷歌 there
     a = ask(seeds_handle, "According to Wang Xiaochuan, what does training cost in China per 100 million parameters?")
     assert not a.abstained and "王小川" in a.answer  # his name in pinyin
+    # the sentence that names him answers, not one about Alexandr Wang that matches better in meaning
+    a = ask(seeds_handle, "What valuation did Wang Huiwen's AI company reach in its angel round?")
+    assert not a.abstained and "王慧文" in a.answer and "2亿美金" in a.answer
 
 
 def test_who_founded_something_wants_a_sentence_about_its_founding(seeds_handle):
