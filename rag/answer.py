@@ -70,6 +70,16 @@ _ASKS_NAME = re.compile(r"谁|叫什么|什么名字|名字是|名叫|哪位|\bw
 # "Which company" asks for one by name; a Chinese one is told by its kind (智己汽车, 软银愿景基金).
 _ASKS_ORGANISATION = re.compile(r"哪一?家|哪个(?:公司|机构|企业|品牌|团队|厂商)|\bwhich (?:\w+ )?(?:company|firm|brand|organi[sz]ation|"
                                 r"institution|lab|fund|maker|manufacturer|foundry)\b", re.I)
+# "Where" asks for a place — a city for 哪座城市 / which city — when it asks where
+# something is (总部设在哪, where is … based); "体现在哪里" and "问题出在哪儿" ask what, not where.
+_ASKS_CITY = re.compile(r"哪一?座城市?|哪个城市|\bwhich city\b", re.I)
+_ASKS_PLACE = re.compile(r"哪一?座城市?|哪个城市|\bwhich city\b|哪个国家|哪国|\bwhich country\b|"
+                         r"在(?:哪里|哪儿|何处|何地)(?:举办|举行|召开|落地|建|设|成立|上市)|"
+                         r"(?:总部|位于|设在|设于|建在|落户|坐落|举办|举行|召开|搬到|迁往|迁到|来自)[^,，?？]{0,4}(?:哪里|哪儿|在哪|何处|何地|哪)|"
+                         r"\bwhere (?:is|are|was|were|did|does|do)\b[^?]*\b(?:based|headquartered|located|held|built|founded|"
+                         r"headquarters|hold|build|set up|open)\b", re.I)
+# A place the dictionary does not list: …省, …州, …市 (not 市场), …国 (not 国内).
+_PLACE_SUFFIX = re.compile(r"[\u4e00-\u9fff]{1,3}(?:省|州|市(?![场值面民])|国(?![内际产家外企资度人]))")
 _ORGANISATION = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:公司|集团|科技|汽车|资本|基金|银行|证券|大学|研究院|研究所|实验室|工厂|晶圆厂|代工厂)")
 # "Which one is best" asks for a choice: a sentence that only lists the candidates does not make it.
 _ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)|\bwhich\b[^?]*\b(?:best|better)\b", re.I)
@@ -218,6 +228,20 @@ def _new_name(text: str, question: str, bm25: BM25, person: bool = True) -> bool
                        or any(m.group(1)[:2] not in question for m in _PERSON_MARKED.finditer(text)))
 
 
+def _names_place(text: str, question: str, city: bool) -> bool:
+    """Does ``text`` name a place (a city, if ``city``) that the question does not?"""
+    from .bilingual import places
+
+    known = places()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        for n in range(2, 7):
+            for i in range(len(run) - n + 1):
+                word = run[i : i + n]
+                if known.get(word) in (("city",) if city else ("city", "place")) and word not in question:
+                    return True
+    return not city and _new(_PLACE_SUFFIX, text, question)
+
+
 def _names_event(text: str, question: str) -> bool:
     """Does ``text`` report the event a when-question asks about (if it names one)?"""
     return all(re.search(words, text) for words in _EVENTS if re.search(words, question))
@@ -305,6 +329,7 @@ class AnswerType:
     person: bool  # … and the name is a person's (谁, or a role: 创始人叫什么)
     choice: bool  # 哪一家最好, which … best
     organisation: bool  # 哪家公司, which company: a name, or a Chinese one by its kind (…汽车, …基金)
+    place: str  # "city" (哪座城市), "place" (在哪里, where) or ""
     years: frozenset[str]  # the years it names
     months: frozenset[int]  # … and months (3 for 3月 or March)
 
@@ -312,14 +337,16 @@ class AnswerType:
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
         money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question))
-        return cls(number, number and money,
-                   bool(_ASKS_DATE.search(question)), bool(_ASKS_NAME.search(question)),
-                   asks_person(question), bool(_ASKS_CHOICE.search(question)), bool(_ASKS_ORGANISATION.search(question)),
-                   frozenset(_YEAR.findall(question)), months(question))
+        place = "city" if _ASKS_CITY.search(question) else "place" if _ASKS_PLACE.search(question) else ""
+        return cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
+                   name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
+                   choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
+                   place=place,
+                   years=frozenset(_YEAR.findall(question)), months=months(question))
 
     @property
     def asks(self) -> bool:
-        return self.number or self.date or self.name or self.choice or self.organisation
+        return self.number or self.date or self.name or self.choice or self.organisation or bool(self.place)
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
@@ -340,6 +367,8 @@ class AnswerType:
         if self.date and not (_new(_DATE, text, question) and _names_event(text, question)):
             return False
         if self.organisation and not (_new_name(text, question, bm25, person=False) or _new(_ORGANISATION, text, question)):
+            return False
+        if self.place and not _names_place(text, question, city=self.place == "city"):
             return False
         if self.name and not _new_name(text, question, bm25, self.person):
             return False

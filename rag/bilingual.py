@@ -85,8 +85,34 @@ def parse_readings(lines: list[str]) -> dict[str, str]:
     return {char: " ".join(sorted(r)) for char, r in readings.items()}
 
 
+# A place is a proper noun (capitalised pinyin) glossed as one, and not also a common
+# word (资源 is a county, and "resources"; 成功 a town, and "success").
+_PLACE = re.compile(r"\b(?:(city|capital|municipality|district|county|town|village|prefecture)|province|country|region|"
+                    r"island|valley|state|kingdom|republic|continent)\b", re.I)
+_PROPER = re.compile(r"\S+ ([\u4e00-\u9fff]{2,6}) \[([^\]]*)\] /(.*)/")
+
+
+def parse_places(lines: list[str]) -> dict[str, str]:
+    """Place name → "city" or "place" (a city, capital, district …, or a province,
+    country, valley …)."""
+    places: dict[str, str] = {}
+    common: set[str] = set()
+    for line in lines:
+        m = _PROPER.match(line)
+        if not m:
+            continue
+        word, pinyin, gloss = m.groups()
+        if not pinyin[:1].isupper():
+            common.add(word)
+            continue
+        kind = _PLACE.search(gloss.split("/")[0])
+        if kind:
+            places[word] = "city" if kind.group(1) or places.get(word) == "city" else "place"
+    return {word: kind for word, kind in places.items() if word not in common}
+
+
 _CACHE_VERSION = 2  # bumped whenever a parser changes what it keeps
-_PARSERS = {"": parse, "-readings": parse_readings}
+_PARSERS = {"": parse, "-readings": parse_readings, "-places": parse_places}
 
 
 def _cache_file(source: Path, kind: str) -> Path:
@@ -105,6 +131,12 @@ def glossary() -> dict[str, str]:
 def readings() -> dict[str, str]:
     """Character → pinyin readings ({} without the dictionary), for names written in pinyin."""
     return _table("-readings")
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, str]:
+    """Chinese place names → "city" or "place" ({} without the dictionary)."""
+    return _table("-places")
 
 
 def _table(kind: str) -> dict[str, str]:

@@ -38,6 +38,15 @@ def test_a_character_table_reads_pinyin_names():
     assert table == {"王": "wang", "小": "xiao", "绿": "lu"}  # tones dropped, ü as u, words skipped
 
 
+def test_places_are_proper_nouns_glossed_as_places_and_not_also_common_words():
+    table = bilingual.parse_places([
+        "上海 上海 [Shang4 hai3] /Shanghai municipality, central east China/",
+        "矽谷 硅谷 [Gui1 gu3] /Silicon Valley/",
+        "資源 资源 [Zi1 yuan2] /Ziyuan county in Guilin/", "資源 资源 [zi1 yuan2] /natural resource/",
+        "谷歌 谷歌 [Gu3 ge1] /Google, Internet company and search engine/"])
+    assert table == {"上海": "city", "硅谷": "place"}
+
+
 @needs_dictionary
 def test_a_chinese_name_written_in_pinyin_is_found_in_characters(fresh_glossary):
     names = bilingual.pinyin_names("According to Wang Xiaochuan, how does Kai-Fu Lee see it?")

@@ -155,6 +155,22 @@ def test_months_are_read_in_either_language():
     assert months("Lei Jun may post") == frozenset()  # a name and a verb, not months
 
 
+def test_where_something_is_wants_a_sentence_naming_a_place(seeds_handle):
+    # The corpus never says where Sambanova or 出门问问 has its headquarters ("亚洲" is no city).
+    assert ask(seeds_handle, "Sambanova的总部位于哪个城市?").abstained
+    assert ask(seeds_handle, "出门问问的总部设在哪座城市?").abstained
+    a = ask(seeds_handle, "WAIC世界人工智能大会在哪里举办?")
+    assert not a.abstained and "上海" in a.answer
+
+
+def test_where_asks_for_a_place_only_when_it_asks_where_something_is():
+    from rag.answer import AnswerType
+
+    assert AnswerType.of("总部设在哪座城市?").place == "city" and AnswerType.of("在哪里举办?").place == "place"
+    assert AnswerType.of("Where is Sambanova based?").place == "place"
+    assert not AnswerType.of("突破性体现在哪里?").place and not AnswerType.of("是在哪一天发布的?").place
+
+
 def test_which_company_wants_a_sentence_naming_one(seeds_handle):
     # The corpus says Microsoft builds 雅典娜 and on what process, never whose fab makes it.
     assert ask(seeds_handle, "微软代号为「雅典娜」的AI芯片初代产品是由哪家晶圆厂代工的?").abstained
