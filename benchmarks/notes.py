@@ -299,4 +299,50 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   of 光模块 stocks, is answered by a sentence with this year's gains). English names of several words with a word
   the corpus does not know ("Wang Xiaochuan", spelled 王小川 there) not checked at all: probe answered 0.955 →
   0.909, nothing gained.
+- *Sixth session: English questions and new answer types, from two more blind sets.* Two helpers wrote blind8
+  and blind9 (40 questions each, 13 near misses each) from the articles alone; blind8 was run and studied first,
+  blind9 only after every change blind8 prompted. Over all ten question sets (251 answerable, 99 near misses),
+  from the start of the session to its end: cited evidence 214 → 222, answered 233 → 237, near misses abstained
+  79 → 88, hit@5 240 → 240 (retrieval did not change). *Kept*, each measured on every set (no set lost anything
+  unless said):
+  - an English question's figures are found by value (100 million = 1 亿, 1,000 = 1000; rag/figures.py) and its
+    names in translation (Google = 谷歌: CC-CEDICT glosses a company as "Google, Internet company …", and the
+    name alone now counts as a gloss). A name the corpus itself writes is not translated for BM25 (translating
+    Google as well cost heldout's BERT question its first rank). blind7 +1 answered;
+  - Chinese names in pinyin are found in characters (Wang Xiaochuan = 王小川, read through CC-CEDICT's character
+    readings, whole names of two or more syllables only, so "Wang Huiwen" is not found in "Alexandr Wang"); a single
+    word as common as a word (AI) and single letters are not names. blind7 +1, blind8 +3 answered;
+  - *names_found*, a third signal of the topic model: the question shares a name with the answer's context. An
+    English question over Chinese text can match its sentence no better than "What is the capital of France?"
+    matches anything (魔音工坊, 通义千问, RT-2 questions had been refused as off-topic). Refit: leave-one-out
+    unchanged (answered 0.962, near misses 0.917, off-topic 1.0); dev answered 37/38 → 38/38, blind4 +1, blind8 +1
+    cited; two English questions that had been answered with the wrong sentence (heldout, blind4) now abstain;
+  - 多久 / how long asks a number, and is not a sum of money even with 花了 / spend; "What is Google's stock price"
+    asks a price (two words may stand between what and price); a penalty lowers a negative score too (it had
+    raised the wrong sentence of a cross-lingual question whose sentences all match below the similarity floor);
+  - for an English question, a sentence's similarity gains 0.1 × the share of the question's names and figures
+    it holds (0.05 / 0.1 / 0.2 measured: 0.05 changes nothing, 0.2 answers three near misses): blind4 +1, blind5 +1
+    cited ("What valuation did Wang Huiwen's AI company reach?" now cites 王慧文's sentence, not Alexandr Wang's);
+  - answer types: who founded something (由谁创办, who founded) wants a sentence about its founding, as 创始人是谁
+    does (blind8 +1 near miss); which company (哪家, which firm) wants a Latin or quoted name or a Chinese one told by
+    its kind, …汽车 / …基金 (blind8 +1); a figure of another month is not the answer, as with years (blind8 +1: the
+    end of March is not 6 月底; English months in full only, "Jun" is Lei Jun); where something is (总部设在哪座城市,
+    建在哪里, where is … based) wants a sentence naming a place, a city for 哪座城市 — CC-CEDICT's proper nouns glossed
+    as places, not also common words (资源 is a county too), or …省/…州/…市/…国 (blind6, blind7 and two of blind9: +4
+    near misses; "体现在哪里" and "出在哪儿" ask what, not where, and are not checked).
+  *Measured and not kept:*
+  - dense pseudo-relevance feedback (the question's vector plus 0.2–0.7 × the mean of the best 1–5 passages'
+    best sentences): every variant lowered MRR@10 over all sets (0.882 → 0.840–0.874) and paraphrase hit@5;
+  - retrieving with each clause of a long question as well (three rankings in RRF): MRR@10 0.890 → 0.880;
+  - a wider context for entity coverage (two, three sentences either side, or the whole passage): near misses
+    76 → 69 with nothing gained; the sentence before counted when the answer opens by referring back (这家公司认为):
+    blind4 +1, but the refit raised the answer threshold and cost probe one answer;
+  - a type match "bridged" through a name: the best-matching sentence introduces a name (Hugging Face for "被看作
+    GitHub 的社区") and a typed sentence holds it: blind6 +1 cited, dev −1 near miss (PaLM 2's parameters);
+  - a why-question's sentence that only restates the claim (王小川放话说,李彦宏是活在平行宇宙的人) holds no reason:
+    +2 near misses, −6 answered (the reason is often in the next sentence, with no marker);
+  - an English question's large figures added to BM25 in Chinese form (10 billion → 100亿): nothing changed;
+  - all studied sets in the answerability fit (dev to blind8): the rule that keeps 97.5% of the answerable
+    answered drops the answer threshold to 0.17, and near misses fall to 0.37 in leave-one-out;
+  - relevance weight 0.3–0.7 in sentence choice: 0.5 (the default) cites most over all sets (170/197 then).
 """
