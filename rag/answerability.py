@@ -15,8 +15,9 @@
    them apart (dev AUC 0.50 and 0.46).  What can:
 
    - ``type_match``: does the sentence that best matches the question's content hold
-     the kind of answer asked for — a new quantity for "多少", a date for "哪一年/
-     when", a name not in the question for "谁/叫什么名字/who"?  1 if it does; else how
+     the kind of answer asked for — a new quantity for "多少/多久", a date for "哪一年/
+     when", a name not in the question for "谁/叫什么名字/who", a company for "哪家", a
+     place for "总部设在哪座城市" (answer.py, ``AnswerType``)?  1 if it does; else how
      well the best sentence that does hold one matches, relative to it (0: none does).
      A near miss finds its subject in one sentence and the nearest figure in a weaker
      one, about something else.
@@ -24,8 +25,9 @@
      the answer sentence ("GPT-4" is not found in a sentence about GPT-3, "Scale AI" not
      in one about another company's valuation); a name as common in the corpus as a word
      (AI) does not count.  For a question in English, its capitalised words known to
-     the corpus (Google, RT-2), found as written or in translation (谷歌), and its figures,
-     found by value ("100 million" in "1 亿"; figures.py).
+     the corpus (Google, RT-2), found as written, in translation (谷歌) or in pinyin
+     (王小川 for Wang Xiaochuan), and its figures, found by value ("100 million" in "1 亿";
+     figures.py; ``EnglishNames``).
 
 Before either model, a gate: the question must have a word to look up (``looks_up``).
 "什么?", "x", "你好", "天气" and "hello" have none the corpus uses, and every sentence is
