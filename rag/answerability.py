@@ -130,6 +130,17 @@ def _squash(text: str) -> str:
     return _NOT_ALNUM.sub("", text.lower())
 
 
+# A name that says whose article the question means ("the GGV piece", "36氪那篇文章") is
+# where the answer was published, not what it is about.
+_SOURCE = re.compile(r"\b[A-Z][\w\-]*(?=\s*(?:'s\s+)?(?:article|piece|interview|story|post)\b)|"
+                     r"[A-Za-z][\w\-]*(?=\s*(?:那篇|这篇|的文章|文章|报道))")
+
+
+def _unsourced(question: str) -> str:
+    """``question`` with the names of its sources blanked (same length, same offsets)."""
+    return _SOURCE.sub(lambda m: " " * len(m.group()), question)
+
+
 def specific_names(question: str, bm25: BM25) -> set[str]:
     """The Latin names of a Chinese question, squashed ("GPT-4" → gpt4), except a single
     word as common in the corpus as a word (AI, OpenAI in an article about OpenAI); a
@@ -137,7 +148,7 @@ def specific_names(question: str, bm25: BM25) -> set[str]:
     from .answer import NAME_MAX_SHARE
 
     out = set()
-    for m in _LATIN_RUN.finditer(question):
+    for m in _LATIN_RUN.finditer(_unsourced(question)):
         if question[m.end() : m.end() + 1] == "轮":  # a funding round: B轮 is not A轮
             out.add(_squash(m.group()) + "轮")
             continue
@@ -162,6 +173,7 @@ def named_terms(question: str, bm25: BM25) -> set[str]:
 
     for figure in english_figures(question):
         question = question.replace(figure, " ")
+    question = _unsourced(question)
     first = re.match(r"\W*([A-Za-z]+)", question)
     names = [m.group() for m in _ENGLISH_NAME.finditer(question)
              if not (first and m.start() == first.start(1) and m.group()[1:].islower())]

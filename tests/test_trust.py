@@ -171,6 +171,12 @@ def test_where_asks_for_a_place_only_when_it_asks_where_something_is():
     assert not AnswerType.of("突破性体现在哪里?").place and not AnswerType.of("是在哪一天发布的?").place
 
 
+def test_the_name_of_an_articles_publisher_is_not_asked_about(seeds_handle):
+    # GGV wrote the article; its sentences about OpenAI need not name GGV.
+    a = ask(seeds_handle, "According to the GGV piece, what is the total value of OpenAI's investment in its models?")
+    assert not a.abstained and "440 亿美金" in a.answer
+
+
 def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_matches_weakly(seeds_handle):
     # English matches Chinese weakly (the best sentence here is as similar as an off-topic
     # question's), but Tongyi Qianwen (通义千问) and Banma Zhixing (斑马智行) are this corpus's names.
