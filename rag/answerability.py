@@ -131,9 +131,12 @@ def _squash(text: str) -> str:
 
 
 # A name that says whose article the question means ("the GGV piece", "36氪那篇文章") is
-# where the answer was published, not what it is about.
+# where the answer was published, not what it is about; nor is a name the question only
+# describes its subject by ("那家iPhone制造商", "被看作“GitHub”的社区": Apple, Hugging Face).
 _SOURCE = re.compile(r"\b[A-Z][\w\-]*(?=\s*(?:'s\s+)?(?:article|piece|interview|story|post)\b)|"
-                     r"[A-Za-z][\w\-]*(?=\s*(?:那篇|这篇|的文章|文章|报道))")
+                     r"[A-Za-z][\w\-]*(?=\s*(?:那篇|这篇|的文章|文章|报道))|"
+                     r"[A-Za-z][\w\-]*(?=\s*的?(?:制造商|厂商|开发商|母公司))|"
+                     r"(?:(?<=被看作)|(?<=被视为)|(?<=被称为)|(?<=被誉为)|(?<=堪称))[^,，?？“\"]{0,12}[“\"][A-Za-z][\w\-]*")
 
 
 def _unsourced(question: str) -> str:
@@ -289,5 +292,5 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # of the answerable training questions answered.
 TOPIC = Model(TOPIC_FEATURES, mean=(0.4713, 0.16, 0.3467), scale=(0.2407, 0.3666, 0.4759), coef=(2.825, 0.988, 0.939),
               intercept=4.725, threshold=0.829)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.9179, 0.8775), scale=(0.2654, 0.2705), coef=(1.173, 2.52),
-               intercept=1.319, threshold=0.82)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.925, 0.8775), scale=(0.2538, 0.2705), coef=(1.559, 2.679),
+               intercept=1.304, threshold=0.787)

@@ -171,10 +171,13 @@ def test_where_asks_for_a_place_only_when_it_asks_where_something_is():
     assert not AnswerType.of("突破性体现在哪里?").place and not AnswerType.of("是在哪一天发布的?").place
 
 
-def test_the_name_of_an_articles_publisher_is_not_asked_about(seeds_handle):
+def test_the_name_of_an_articles_publisher_or_of_a_description_is_not_asked_about(seeds_handle):
     # GGV wrote the article; its sentences about OpenAI need not name GGV.
     a = ask(seeds_handle, "According to the GGV piece, what is the total value of OpenAI's investment in its models?")
     assert not a.abstained and "440 亿美金" in a.answer
+    # nor is a name the question describes its subject by (Apple's CEO, as "iPhone 制造商的掌门人")
+    a = ask(seeds_handle, "那家iPhone制造商的掌门人是在几月份的业绩会上表示当前人工智能还有许多问题需要解决的?")
+    assert not a.abstained and "5 月份" in a.answer
 
 
 def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_matches_weakly(seeds_handle):
