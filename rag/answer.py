@@ -232,12 +232,12 @@ def _names_place(text: str, question: str, city: bool) -> bool:
     """Does ``text`` name a place (a city, if ``city``) that the question does not?"""
     from .bilingual import places
 
-    known = places()
+    known, wanted = places(), {"city"} if city else {"city", "place"}
     for run in re.findall(r"[\u4e00-\u9fff]+", text):
         for n in range(2, 7):
             for i in range(len(run) - n + 1):
                 word = run[i : i + n]
-                if known.get(word) in (("city",) if city else ("city", "place")) and word not in question:
+                if known.get(word) in wanted and word not in question:
                     return True
     return not city and _new(_PLACE_SUFFIX, text, question)
 
@@ -341,8 +341,7 @@ class AnswerType:
         return cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
                    name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
                    choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
-                   place=place,
-                   years=frozenset(_YEAR.findall(question)), months=months(question))
+                   place=place, years=frozenset(_YEAR.findall(question)), months=months(question))
 
     @property
     def asks(self) -> bool:
@@ -350,8 +349,9 @@ class AnswerType:
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
-        another year only; no comparison for a choice; no new figure, or no new date of the
-        asked event; no new name, or a person's without the role asked about."""
+        another year or month only; no comparison for a choice; no new figure (no currency
+        for a sum), or no new date of the asked event; no company's name for 哪家; no place
+        for where; no new name, or a person's without the role asked about."""
         said = set(_YEAR.findall(text))
         if self.years and said and not self.years & said:
             return False
