@@ -105,6 +105,15 @@ def months(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+_RELATIVE_YEAR = {"前年": -2, "去年": -1, "今年": 0, "明年": 1, "last year": -1, "this year": 0, "next year": 1}
+_RELATIVE = re.compile("|".join(_RELATIVE_YEAR), re.I)
+
+
+def relative_years(text: str) -> frozenset[int]:
+    """The years ``text`` names relative to the time of writing: 去年 → -1, this year → 0."""
+    return frozenset(_RELATIVE_YEAR[m.group().lower()] for m in _RELATIVE.finditer(text))
+
+
 _ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
 # "When did …" asks for a date; "When the arm was told …, what did it do?" does not.
 _ASKS_DATE = re.compile(r"哪一?天|哪一?年|哪一?个?月|何时|什么时候|几月|几号|\bwhen (?:did|was|were|is|are|will|does|do|has|have|had)\b"
@@ -332,6 +341,7 @@ class AnswerType:
     place: str  # "city" (哪座城市), "place" (在哪里, where) or ""
     years: frozenset[str]  # the years it names
     months: frozenset[int]  # … and months (3 for 3月 or March)
+    relative_years: frozenset[int]  # … and years relative to the article's (去年: -1)
 
     @classmethod
     def of(cls, question: str) -> AnswerType:
@@ -341,7 +351,8 @@ class AnswerType:
         return cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
                    name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
                    choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
-                   place=place, years=frozenset(_YEAR.findall(question)), months=months(question))
+                   place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
+                   relative_years=relative_years(question))
 
     @property
     def asks(self) -> bool:
@@ -357,6 +368,9 @@ class AnswerType:
             return False
         said_months = months(text)
         if self.months and said_months and not self.months & said_months:
+            return False
+        said_relative = relative_years(text)
+        if self.relative_years and said_relative and not self.relative_years & said_relative:
             return False
         if self.choice and not _COMPARES.search(text):
             return False

@@ -146,6 +146,8 @@ ASKED_KINDS = [
     ("出门问问的总部设在哪座城市?", "WAIC世界人工智能大会在哪里举办?", "上海"),
     # a figure of another month: Azure OpenAI's users are given for the end of May and of June
     ("How many users did Azure OpenAI have at the end of March?", "截至6月底,Azure OpenAI拥有多少用户?", "1.1 万"),
+    # … or of another year told relative to the article's: Scale AI's growth is forecast for this year
+    ("Scale AI 去年的业务增长了多少?", "Scale AI 预计今年业务将增长多少?", "一倍"),
 ]
 
 
