@@ -329,7 +329,17 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
     end of March is not 6 月底; English months in full only, "Jun" is Lei Jun); where something is (总部设在哪座城市,
     建在哪里, where is … based) wants a sentence naming a place, a city for 哪座城市 — CC-CEDICT's proper nouns glossed
     as places, not also common words (资源 is a county too), or …省/…州/…市/…国 (blind6, blind7 and two of blind9: +4
-    near misses; "体现在哪里" and "出在哪儿" ask what, not where, and are not checked).
+    near misses; "体现在哪里" and "出在哪儿" ask what, not where, and are not checked); a figure of another year
+    told relative to the article's is not the answer (去年 is not 今年: blind10 +1 near miss);
+  - names that are not what a question asks about: the article's publisher ("the GGV piece", "…那篇文章") and a
+    name the question describes its subject by ("那家iPhone制造商", "被看作“GitHub”的社区") need not be around the
+    answer (blind7, blind9 and blind5 +1 answered and cited each; refit, leave-one-out unchanged).
+  A third helper then wrote blind10 (40 questions, 13 near misses), run once with all of the above but the
+  relative-year check: hit@5 0.926, MRR@10 0.911, cited 0.889, answered 0.889, near misses 7/13. Fresh sets keep
+  finding near misses of kinds no check reads — a why the corpus does not answer (three writers asked why
+  ChatGPT's monthly users fell; the article says "人们对此的推测包括:" and lists nothing), a yes/no question, an
+  event's date from another event's, a qualifier dropped (付费用户 answered with 用户) — so near misses abstained
+  on a new set are 7–9 of 13 on first runs (blind7 to blind10), below the dev set's 12/12.
   *Measured and not kept:*
   - dense pseudo-relevance feedback (the question's vector plus 0.2–0.7 × the mean of the best 1–5 passages'
     best sentences): every variant lowered MRR@10 over all sets (0.882 → 0.840–0.874) and paraphrase hit@5;
