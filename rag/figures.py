@@ -12,9 +12,11 @@ import re
 _ENGLISH_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _CHINESE_SCALE = {"千": 1e3, "万": 1e4, "十万": 1e5, "百万": 1e6, "千万": 1e7, "亿": 1e8, "十亿": 1e9, "百亿": 1e10,
                   "千亿": 1e11, "万亿": 1e12}
-_NUMBER = r"(?<![A-Za-z0-9.\-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![A-Za-z0-9]|\.\d|-[A-Za-z0-9])"
+# A numeral after a letter and a hyphen is a version (RT-2, GPT-4); after a figure and a
+# hyphen it ends a range (2019-2021).
+_NUMBER = r"(?<![A-Za-z0-9.])(?<![A-Za-z]-)(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![A-Za-z0-9]|\.\d|-[A-Za-z])"
 _ENGLISH_FIGURE = re.compile(_NUMBER + r"(?:\s*(thousand|million|billion|trillion)\b)?", re.I)
-_CHINESE_FIGURE = re.compile(r"(?<![A-Za-z0-9.\-])(\d+(?:\.\d+)?)(?![A-Za-z]|\.\d)\s*(万亿|[十百千]?亿|[十百千]?万|千)?")
+_CHINESE_FIGURE = re.compile(r"(?<![A-Za-z0-9.])(?<![A-Za-z]-)(\d+(?:\.\d+)?)(?![A-Za-z]|\.\d)\s*(万亿|[十百千]?亿|[十百千]?万|千)?")
 # "过亿", "上亿": a hundred million without a numeral.
 _ROUND_CHINESE = re.compile(r"[过上破超近数]([万亿])")
 

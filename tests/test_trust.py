@@ -198,6 +198,7 @@ def test_figures_are_compared_by_value_across_languages():
         "1,000": 1000.0, "100 million": 1e8, "2": 2.0}  # a numeral in a name is not a figure
     values = chinese_figures("每 1 亿参数对应训练成本 1.5 到 3 万人民币,首个参数过亿的模型")
     assert holds(values, 1e8) and holds(values, 3e4) and holds(values, 1.5) and not holds(values, 1.5e4)
+    assert holds(chinese_figures("2019年-2021年期间"), 2021)  # a range's end, not a version like RT-2
 
 
 def test_a_sum_of_money_is_answered_by_a_sentence_with_a_currency(seeds_handle):
