@@ -427,13 +427,19 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     names = EnglishNames.of(question, bm25, "".join(h.chunk.text for h in hits)) \
         if cross_lingual and not has_cjk(question) and tuning.cross_lingual_name_weight else None
     out = []
+    previous: tuple[int, int, int, str] | None = None
     for (rank, start, end, text), sim in zip(spans, dense):
         tokens = tokenize(text)
         coverage = _coverage(terms, tokens)
-        if names:
-            sim += tuning.cross_lingual_name_weight * names.coverage(text)
-        echo = _novelty(tokens, asked) < tuning.echo_novelty
         penalty = 1.0
+        if names:
+            # "他称…" names its subject in the sentence before.
+            leans = previous is not None and previous[0] == rank and _REFERS_BACK.search(text)
+            sim += tuning.cross_lingual_name_weight * names.coverage(previous[3] + text if leans else text)
+            if names.misnames(text):  # about someone else: weighs as much as two mismatches
+                penalty *= tuning.type_mismatch ** 2
+        previous = (rank, start, end, text)
+        echo = _novelty(tokens, asked) < tuning.echo_novelty
         type_match = any(t.held_by(text, question, bm25) for t in wanted)
         if not type_match:
             penalty *= tuning.type_mismatch

@@ -226,6 +226,13 @@ class EnglishNames:
         named = len(found_names) + found_extra
         return named, named + sum(1 for v in self.figures if holds(values, v)), len(self.names) + extra + len(self.figures)
 
+    def misnames(self, text: str) -> bool:
+        """Does ``text`` name someone else who shares part of a name ("Alexandr Wang" for
+        "Wang Huiwen"): a word of a pinyin name as written, but not the whole name?"""
+        tokens = set(tokenize(text))
+        return any(words & tokens and len(run.split()) > 1 and _squash(run) not in _squash(text)
+                   and not spells(syllables, text) for run, syllables, words in self.runs)
+
     def coverage(self, text: str) -> float:
         """The share of the names and figures that ``text`` holds (0 without any)."""
         _, found, total = self.found(text)

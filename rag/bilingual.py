@@ -238,6 +238,48 @@ def spells(syllables: tuple[str, ...], text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _characters() -> dict[str, tuple[str, ...]]:
+    """Pinyin syllable → the characters read so (the readings table inverted)."""
+    out: dict[str, list[str]] = {}
+    for char, syllables in readings().items():
+        for syllable in set(syllables.split()):
+            out.setdefault(syllable, []).append(char)
+    return {s: tuple(chars) for s, chars in out.items()}
+
+
+# A name the corpus could be writing in more ways than this is too ambiguous to look up.
+_MAX_WRITINGS = 3
+
+
+def _writings(syllables: tuple[str, ...], bm25: BM25) -> list[str]:
+    """The ways the corpus may write ``syllables``: characters read so, each pair of
+    neighbours a bigram the corpus uses (wang hui wen → 王慧文)."""
+    chars = _characters()
+    written = [c for c in chars.get(syllables[0], ()) if c in bm25.vocab]
+    for syllable in syllables[1:]:
+        written = [w + c for w in written for c in chars.get(syllable, ()) if w[-1] + c in bm25.vocab]
+    return written
+
+
+def pinyin_terms(question: str, bm25: BM25) -> list[str]:
+    """The Chinese names the corpus writes for the pinyin names of an English question
+    ("Wang Huiwen" → 王慧文; "Kai-Fu Lee" → 开复, as Lee is no pinyin); none for a question
+    with Chinese in it, or for a name the corpus could write in too many ways."""
+    if has_cjk(question):
+        return []
+    known = frozenset(_characters())
+    out: list[str] = []
+    for run, syllables in pinyin_names(question):
+        written = _writings(syllables, bm25)
+        if not written:  # part of the run may be English ("Lee") or the name written in part
+            parts = (_syllables(word, known) for word in run.split())
+            written = [w for p in parts if p and len(p) >= _MIN_NAME_SYLLABLES for w in _writings(p, bm25)]
+        if len(written) <= _MAX_WRITINGS:
+            out.extend(w for w in written if w not in out)
+    return out
+
+
 def chinese_terms(question: str, bm25: BM25) -> list[str]:
     """The Chinese words the corpus uses for the English words and phrases (up to three
     words) of ``question``; none for a question with Chinese in it."""
@@ -255,6 +297,8 @@ def chinese_terms(question: str, bm25: BM25) -> list[str]:
 
 
 def lexical_query(question: str, bm25: BM25) -> str:
-    """The text BM25 ranks by: the question, and for an English one its Chinese words."""
+    """The text BM25 ranks by: the question, and for an English one its Chinese words
+    and the Chinese names it spells in pinyin."""
     terms = chinese_terms(question, bm25)
+    terms += [w for w in pinyin_terms(question, bm25) if w not in terms]
     return f"{question} {' '.join(terms)}" if terms else question

@@ -64,6 +64,16 @@ def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle
     assert bilingual.lexical_query("王慧文的公司天使轮估值多少?", bm25) == "王慧文的公司天使轮估值多少?"
 
 
+@needs_dictionary
+def test_a_pinyin_name_is_looked_up_as_the_corpus_writes_it(seeds_handle):
+    bm25 = seeds_handle.index.bm25
+    assert bilingual.pinyin_terms("How much did Wang Huiwen put into his company?", bm25) == ["王慧文"]
+    assert bilingual.pinyin_terms("What did Kai-Fu Lee found?", bm25) == ["开复"]  # Lee is no pinyin
+    assert "王慧文" in bilingual.lexical_query("How much did Wang Huiwen put into his company?", bm25)
+    assert bilingual.pinyin_terms("What does China lack?", bm25) == []  # no bigram of the corpus spells chi na
+    assert bilingual.pinyin_terms("王慧文出资多少?", bm25) == []
+
+
 @pytest.mark.parametrize(("question", "evidence"), [
     ("What valuation did Wang Huiwen's AI company reach in its angel round?", "天使轮的估值"),
     ("In what year did Google release BERT, its first foundation model with more than 100 million parameters?",

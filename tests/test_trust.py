@@ -132,6 +132,9 @@ def test_an_english_question_finds_its_names_and_figures_as_the_chinese_writes_t
     # the sentence that names him answers, not one about Alexandr Wang that matches better in meaning
     a = ask(seeds_handle, "What valuation did Wang Huiwen's AI company reach in its angel round?")
     assert not a.abstained and "王慧文" in a.answer and "2亿美金" in a.answer
+    # "他称…" names him in the sentence before; a sentence about Alexandr Wang is about someone else
+    a = ask(seeds_handle, "How much of his own money did Wang Huiwen say he was putting into his new AI startup?")
+    assert not a.abstained and "5千万美元" in a.answer and "Alexandr" not in a.answer
 
 
 # Each kind of answer a question asks for, as a near miss the corpus cannot answer and a
