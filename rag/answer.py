@@ -435,7 +435,8 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         if names:
             # "他称…" names its subject in the sentence before.
             leans = previous is not None and previous[0] == rank and _REFERS_BACK.search(text)
-            sim += tuning.cross_lingual_name_weight * names.coverage(previous[3] + text if leans else text)
+            named = previous[3] + text if previous is not None and leans else text
+            sim += tuning.cross_lingual_name_weight * names.coverage(named)
             if names.misnames(text):  # about someone else: weighs as much as two mismatches
                 penalty *= tuning.type_mismatch ** 2
         previous = (rank, start, end, text)
