@@ -31,7 +31,7 @@ nothing; hits built by hand fall back to embedding their sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,6 +112,24 @@ _RELATIVE = re.compile("|".join(_RELATIVE_YEAR), re.I)
 def relative_years(text: str) -> frozenset[int]:
     """The years ``text`` names relative to the time of writing: 去年 → -1, this year → 0."""
     return frozenset(_RELATIVE_YEAR[m.group().lower()] for m in _RELATIVE.finditer(text))
+
+
+# A yes/no question ("是否已经完成了首轮融资?") is answered by a sentence that speaks of what
+# it asks about: the words after 是否.
+_ASKS_WHETHER = re.compile(r"(?:是否|是不是|有没有|能否|能不能|会不会|可否)([^,，。?？]+)")
+
+
+# A word in more of the passages than this says nothing of what is asked (已经, 可以).
+WHETHER_MAX_SHARE = 0.25
+
+
+def _speaks_of(text: str, predicate: str, bm25: BM25) -> bool:
+    """Does ``text`` use a word of ``predicate`` that is not common in the corpus (a
+    bigram in at most ``WHETHER_MAX_SHARE`` of the passages)?  True when the predicate
+    has none to look for."""
+    rare = {t for t in tokenize(predicate) if len(t) == 2 and t in bm25.vocab
+            and bm25.df(t) <= WHETHER_MAX_SHARE * bm25.n_docs}
+    return not rare or bool(rare & set(tokenize(text)))
 
 
 _ASKS_PERSON = re.compile(r"谁|哪位|\bwho(?:se|m)?\b", re.I)
@@ -342,27 +360,34 @@ class AnswerType:
     years: frozenset[str]  # the years it names
     months: frozenset[int]  # … and months (3 for 3月 or March)
     relative_years: frozenset[int]  # … and years relative to the article's (去年: -1)
+    whether: str = ""  # what a yes/no question asks about (是否支持中文: 支持中文), if it asks nothing else
 
     @classmethod
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
         money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question))
         place = "city" if _ASKS_CITY.search(question) else "place" if _ASKS_PLACE.search(question) else ""
-        return cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
-                   name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
-                   choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
-                   place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
-                   relative_years=relative_years(question))
+        asked = cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
+                    name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
+                    choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
+                    place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
+                    relative_years=relative_years(question))
+        whether = _ASKS_WHETHER.search(question)
+        if whether and not asked.asks:  # "花了多久检验它是否可靠" asks how long
+            return replace(asked, whether=whether.group(1))
+        return asked
 
     @property
     def asks(self) -> bool:
-        return self.number or self.date or self.name or self.choice or self.organisation or bool(self.place)
+        return (self.number or self.date or self.name or self.choice or self.organisation or bool(self.place)
+                or bool(self.whether))
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
         another year or month only; no comparison for a choice; no new figure (no currency
         for a sum), or no new date of the asked event; no company's name for 哪家; no place
-        for where; no new name, or a person's without the role asked about."""
+        for where; no new name, or a person's without the role asked about; for a yes/no
+        question, none of the rare words of what it asks about."""
         said = set(_YEAR.findall(text))
         if self.years and said and not self.years & said:
             return False
@@ -387,6 +412,8 @@ class AnswerType:
         if self.name and not _new_name(text, question, bm25, self.person):
             return False
         if self.name and self.person and not _names_role(text, question):
+            return False
+        if self.whether and not _speaks_of(text, self.whether, bm25):
             return False
         return True
 
