@@ -269,6 +269,28 @@ def _names_place(text: str, question: str, city: bool) -> bool:
     return not city and _new(_PLACE_SUFFIX, text, question)
 
 
+# Acts a who/which question asks about, each with the words a sentence may report it by:
+# a sentence announcing Adept's round does not say who led it.
+_ACTS = ((r"领投|牵头|\bled\b|\blead(?:s|ing)?\b", r"领投|牵头|\bled\b|\blead"),
+         (r"开发|研发|\bdevelop", r"开发|研发|打造|推出|发布|训练|\bdevelop|\bbuil[dt]"),
+         (r"收购|并购|\bacquir", r"收购|并购|\bacquir|\bbought\b"),
+         (r"代工|\bfab", r"代工|制造|生产|\bfab|manufactur"))
+
+
+def _names_act(text: str, question: str) -> bool:
+    """Does ``text`` report the act a who/which question asks about (if it names one)?"""
+    return all(re.search(reported, text, re.I) for asked, reported in _ACTS if re.search(asked, question, re.I))
+
+
+def _asks_act(question: str) -> bool:
+    return any(re.search(asked, question, re.I) for asked, _ in _ACTS)
+
+
+def _names_organisation(text: str, question: str, bm25: BM25) -> bool:
+    """Does ``text`` name a company the question does not: a name, or a Chinese one by its kind (…基金)?"""
+    return _new_name(text, question, bm25, person=False) or _new(_ORGANISATION, text, question)
+
+
 def _names_event(text: str, question: str) -> bool:
     """Does ``text`` report the event a when-question asks about (if it names one)?"""
     return all(re.search(words, text) for words in _EVENTS if re.search(words, question))
@@ -386,7 +408,7 @@ class AnswerType:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
         another year or month only; no comparison for a choice; no new figure (no currency
         for a sum), or no new date of the asked event; no company's name for 哪家; no place
-        for where; no new name, or a person's without the role asked about; for a yes/no
+        for where; no new name, or a person's without the role or act asked about; for a yes/no
         question, none of the rare words of what it asks about."""
         said = set(_YEAR.findall(text))
         if self.years and said and not self.years & said:
@@ -405,13 +427,17 @@ class AnswerType:
             return False
         if self.date and not (_new(_DATE, text, question) and _names_event(text, question)):
             return False
-        if self.organisation and not (_new_name(text, question, bm25, person=False) or _new(_ORGANISATION, text, question)):
+        if self.organisation and not _names_organisation(text, question, bm25):
             return False
         if self.place and not _names_place(text, question, city=self.place == "city"):
             return False
-        if self.name and not _new_name(text, question, bm25, self.person):
+        # "由谁领投": an investor, a developer or a buyer may be a company as well as a person
+        if self.name and not (_new_name(text, question, bm25, self.person)
+                              or (_asks_act(question) and _names_organisation(text, question, bm25))):
             return False
         if self.name and self.person and not _names_role(text, question):
+            return False
+        if (self.name or self.organisation) and not _names_act(text, question):
             return False
         if self.whether and not _speaks_of(text, self.whether, bm25):
             return False

@@ -151,6 +151,8 @@ ASKED_KINDS = [
     ("How many users did Azure OpenAI have at the end of March?", "截至6月底,Azure OpenAI拥有多少用户?", "1.1 万"),
     # … or of another year told relative to the article's: Scale AI's growth is forecast for this year
     ("Scale AI 去年的业务增长了多少?", "Scale AI 预计今年业务将增长多少?", "一倍"),
+    # who did it: AutoGPT's sentences say what it does, not who built it; an investor may be a fund
+    ("AutoGPT是由谁开发的?", "Sambanova最近一轮融资由谁领投?", "软银愿景基金"),
     # yes or no: Titan's sentence says what it filters, nothing of open source
     ("Amazon Titan是否已经开源?", "魔音工坊是否支持方言?", "15 种方言"),
 ]
