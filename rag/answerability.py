@@ -297,7 +297,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
 # Fitted by python -m benchmarks.answerability (dev + probe + heldout + blind4 questions
 # and off-topic ones); each threshold is the highest that keeps 97.5% (topic) / 97.5% (answer)
 # of the answerable training questions answered.
-TOPIC = Model(TOPIC_FEATURES, mean=(0.4713, 0.16, 0.3467), scale=(0.2407, 0.3666, 0.4759), coef=(2.825, 0.988, 0.939),
-              intercept=4.725, threshold=0.829)
-ANSWER = Model(ANSWER_FEATURES, mean=(0.925, 0.8775), scale=(0.2538, 0.2705), coef=(1.559, 2.679),
-               intercept=1.304, threshold=0.787)
+TOPIC = Model(TOPIC_FEATURES, mean=(0.47, 0.16, 0.34), scale=(0.2411, 0.3666, 0.4737),
+              coef=(2.827, 0.975, 0.928), intercept=4.723, threshold=0.851)
+ANSWER = Model(ANSWER_FEATURES, mean=(0.9179, 0.8753), scale=(0.2654, 0.2708),
+              coef=(1.657, 2.773), intercept=1.363, threshold=0.809)
