@@ -46,7 +46,7 @@ def evaluate_ours(handle: Handle, questions: list[Question]) -> dict[str, Any]:
 # their first run (BENCHMARKS.md gives each first run).
 QUESTION_SETS = {name: Path(__file__).parent / "data" / f"{name}.jsonl"
                  for name in ("probe", "heldout", "final", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9",
-                              "blind10")}
+                              "blind10", "blind11")}
 
 
 def evaluate_set(handle: Handle, path: Path) -> dict[str, Any]:

@@ -197,6 +197,9 @@ _SET_NOTES = {
                "something is (总部设在哪座城市, 建在哪里); the place check followed (near misses 10/13, nothing else "
                "changed on any set), then the publisher and description names (an article's publisher, \"GGV\", "
                "need not be in the answer: cited +1)."),
+    "blind11": ("Eleventh blind set: 40 questions", "benchmarks/data/blind11.jsonl: written by a helper from the "
+                "articles alone at the start of the seventh session and run once, after that session's changes. "
+                "First run: hit@5 0.926, MRR@10 0.882, cited 0.815, answered 0.926, near misses 11/13."),
     "blind10": ("Tenth blind set: 40 questions", "benchmarks/data/blind10.jsonl: written by a third helper after "
                 "every change above and run once, with the system as shipped but for one check — the last set "
                 "here and the truest estimate for new questions. First run: hit@5 0.926, MRR@10 0.911, cited "
