@@ -157,6 +157,17 @@ _REFERS_BACK = re.compile(r"^\W*(?:因此|所以|因而|于是|由此|为此|对
 # For a "why" question, a following sentence opening with a reason is part of the answer.
 _ASKS_WHY = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
 _GIVES_REASON = re.compile(r"^\W*(?:因为|由于|原因|主要是|一方面|首先)")
+# A sentence that only restates the claim a why-question asks about ("值得注意的是,自 6 月开始,
+# ChatGPT 的月活首次出现下滑。" for "ChatGPT的月活为什么下滑?"; an opening remark adds nothing)
+# leaves the reason to what follows it.  When that is a lead-in whose list never comes
+# ("人们对此的推测包括:" ending the paragraph), the corpus does not give the reason.
+_REMARK = re.compile(r"^\W*(?:值得注意的是|值得一提的是|需要注意的是|需要指出的是|事实上|实际上|据悉|据报道|据了解|"
+                     r"与此同时|不过|但是|然而|而且|同时)[,，、]?")
+# Looser than an echo (``Tuning.echo_novelty``): "首次出现下滑" restates "下滑" — the lead-in check is the strict part.
+RESTATES_NOVELTY = 0.5
+_LEAD_IN = re.compile(r"[:：]\s*$")
+_LIST_ITEM = re.compile(r"^\W{0,2}(?:\d+[.、)）]|[一二三四五六七八九十]+[、.]|[(（][\d一二三四五六七八九十]+[)）]|[-•·*]|"
+                        r"首先|第一|其一|一是)")
 # A list's first item, and the items that continue it.
 _OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一方面|\bfirst(?:ly)?\b)", re.I)
 _CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|最后|此外|另外|第[二三四五][,，、:：]|[二三四五]是|其[二三四五]|"
@@ -183,6 +194,7 @@ class Candidate:
     echo: bool = False  # mostly restates the question
     type_match: bool = True  # holds the kind of answer asked for (a new quantity, date or name)
     match: float = 0.0  # relevance before the answer-type checks: how well it matches the question's content
+    restates: bool = False  # restates the claim a why-question asks about: the reason follows it
 
 
 def _coverage(question_terms: dict[str, float], sentence_tokens: list[str]) -> float:
@@ -334,6 +346,16 @@ def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
     return any(m.group() not in asked for m in pattern.finditer(text))
 
 
+def _lists_nothing(rest: str) -> bool:
+    """Is the text after a restated claim (``rest``, to the end of its passage) a lead-in
+    that ends its paragraph with no list after it ("人们对此的推测包括:", then another topic)?
+    Then the reasons it announces are not in the corpus."""
+    paragraph, newline, after = rest.partition("\n")
+    paragraph = paragraph.strip()
+    return (bool(_LEAD_IN.search(paragraph)) and not re.search(r"[。！？!?]", paragraph)
+            and bool(newline and after.strip()) and not _LIST_ITEM.match(after.lstrip()))
+
+
 def _novelty(sentence_tokens: list[str], asked: set[str]) -> float:
     """Share of the sentence's tokens that the question does not contain."""
     if not sentence_tokens:
@@ -479,6 +501,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     # figures can be found in it (王慧文 for Wang Huiwen, 1 亿 for 100 million).
     names = EnglishNames.of(question, bm25, "".join(h.chunk.text for h in hits)) \
         if cross_lingual and not has_cjk(question) and tuning.cross_lingual_name_weight else None
+    asks_why = bool(_ASKS_WHY.search(question))
     out = []
     previous: tuple[int, int, int, str] | None = None
     for (rank, start, end, text), sim in zip(spans, dense):
@@ -495,6 +518,9 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         previous = (rank, start, end, text)
         echo = _novelty(tokens, asked) < tuning.echo_novelty
         type_match = any(t.held_by(text, question, bm25) for t in wanted)
+        restates = asks_why and _novelty(tokenize(_REMARK.sub("", text)), asked) < RESTATES_NOVELTY
+        if asks_why and _lists_nothing(hits[rank].chunk.text[end - hits[rank].chunk.start :]):
+            type_match = False
         if not type_match:
             penalty *= tuning.type_mismatch
         if _QUESTION_END.search(text):  # a question in the text is not its answer
@@ -503,7 +529,8 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
         if echo:
             penalty *= tuning.type_mismatch
         match = w_relevance * float(sim) + (1 - w_relevance) * coverage
-        out.append(Candidate(rank, start, end, text, support, _penalised(match, penalty), echo, type_match, match))
+        out.append(Candidate(rank, start, end, text, support, _penalised(match, penalty), echo, type_match, match,
+                             restates))
     return out
 
 
@@ -545,7 +572,7 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
         for nxt in group[i + 1 : i + 1 + LIST_ITEMS_MAX]:
             if not _adjacent(after[-1] if after else cand, nxt):
                 break
-            completes = not after and ((before is None and cand.echo)
+            completes = not after and ((before is None and (cand.echo or cand.restates))
                                        or (_ASKS_WHY.search(question) and _GIVES_REASON.search(nxt.text)))
             list_goes_on = (open_question and _CONTINUES_LIST.search(nxt.text)
                             and any(_OPENS_LIST.search(x.text) for x in (cand, *after)))

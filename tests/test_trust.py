@@ -155,6 +155,8 @@ ASKED_KINDS = [
     ("AutoGPT是由谁开发的?", "Sambanova最近一轮融资由谁领投?", "软银愿景基金"),
     # yes or no: Titan's sentence says what it filters, nothing of open source
     ("Amazon Titan是否已经开源?", "魔音工坊是否支持方言?", "15 种方言"),
+    # why: the fall is restated, then "人们对此的推测包括:" ends the paragraph and no list follows
+    ("ChatGPT的月活为什么会下滑?", "为什么RPA被视为最容易被大模型颠覆的赛道?", "自然语言"),
 ]
 
 
@@ -163,6 +165,20 @@ def test_a_sentence_must_hold_the_kind_of_answer_asked_for(seeds_handle, near_mi
     assert ask(seeds_handle, near_miss).abstained
     a = ask(seeds_handle, answerable)
     assert not a.abstained and holds in a.answer
+
+
+def test_a_why_question_gets_the_reason_that_follows_a_restated_claim(seeds_handle):
+    a = ask(seeds_handle, "为什么说细分行业的大模型很可能百花齐放?")
+    assert not a.abstained and "数据本身的分散性" in a.answer
+
+
+def test_a_lead_in_that_ends_its_paragraph_lists_nothing():
+    from rag.answer import _lists_nothing
+
+    assert _lists_nothing("人们对此的推测包括:\n更重要的是,巨头也将发力。")
+    assert not _lists_nothing("原因有三:\n1. 成本高;\n2. 数据少。")  # the list follows
+    assert not _lists_nothing("原因是成本过高。人们对此的推测包括:\n更重要的是…")  # a reason came first
+    assert not _lists_nothing("人们对此的推测包括:")  # the passage ends: what follows is unknown
 
 
 def test_months_are_read_in_either_language():
