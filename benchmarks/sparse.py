@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+import rag.qa as qa_module
 import rag.retriever as retriever_module
 from rag.api import evaluate_questions
 from rag.config import load_settings
@@ -105,7 +106,6 @@ def main() -> None:
                                w, 0.0, rrf_k)
             return {i: fused.get(i, 0.0) + extra.get(i, 0.0) for i in fused.keys() | extra.keys()}
 
-        import rag.qa as qa_module
         retriever_module._fuse = fuse
         qa_module.retrieve = retrieve  # type: ignore[attr-defined]
         try:

@@ -159,19 +159,21 @@ _ASKS_WHY = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
 _GIVES_REASON = re.compile(r"^\W*(?:因为|由于|原因|主要是|一方面|首先)")
 # A sentence that only restates the claim a why-question asks about ("值得注意的是,自 6 月开始,
 # ChatGPT 的月活首次出现下滑。" for "ChatGPT的月活为什么下滑?"; an opening remark adds nothing)
-# leaves the reason to what follows it.  When that is a lead-in whose list never comes
-# ("人们对此的推测包括:" ending the paragraph), the corpus does not give the reason.
+# leaves the reason to the sentence after it, which is quoted with it.  Novelty is looser
+# than an echo's (``Tuning.echo_novelty``): "首次出现下滑" restates "下滑".
 _REMARK = re.compile(r"^\W*(?:值得注意的是|值得一提的是|需要注意的是|需要指出的是|事实上|实际上|据悉|据报道|据了解|"
                      r"与此同时|不过|但是|然而|而且|同时)[,，、]?")
-# Looser than an echo (``Tuning.echo_novelty``): "首次出现下滑" restates "下滑" — the lead-in check is the strict part.
 RESTATES_NOVELTY = 0.5
+# A sentence followed by a lead-in whose list never comes ("人们对此的推测包括:" ending the
+# paragraph, then another topic) announces reasons the corpus does not give.
 _LEAD_IN = re.compile(r"[:：]\s*$")
-_LIST_ITEM = re.compile(r"^\W{0,2}(?:\d+[.、)）]|[一二三四五六七八九十]+[、.]|[(（][\d一二三四五六七八九十]+[)）]|[-•·*]|"
-                        r"首先|第一|其一|一是)")
 # A list's first item, and the items that continue it.
 _OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一方面|\bfirst(?:ly)?\b)", re.I)
 _CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|最后|此外|另外|第[二三四五][,，、:：]|[二三四五]是|其[二三四五]|"
                              r"另一方面|\b(?:second(?:ly)?|then|finally|also)\b)", re.I)
+# A list item: a list's first item, or a numbered or bulleted line.
+_LIST_ITEM = re.compile(rf"{_OPENS_LIST.pattern}|^\W{{0,2}}(?:\d+[.、)）]|[一二三四五六七八九十]+[、.]|"
+                        r"[(（][\d一二三四五六七八九十]+[)）]|[-•·*])", re.I)
 LIST_ITEMS_MAX = 3  # following items quoted after a list's first
 
 
