@@ -38,7 +38,7 @@ import numpy as np
 
 from .chunker import split_sentences
 from .embeddings import Embedder
-from .lexical import BM25, across_scripts, has_cjk, tokenize
+from .lexical import BM25, across_scripts, is_english, tokenize
 from .retriever import Hit
 from .tuning import DEFAULT_TUNING, Tuning
 from .types import Answer, Citation, passage_dict  # noqa: F401 (also importable from here)
@@ -86,6 +86,21 @@ _ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)
 # "更好地响应" (to serve better) and "最终" (finally) compare nothing.
 _COMPARES = re.compile(r"最(?!终|后|近|初|早)|更(?!好地|加|是|多)|较|优于|好于|胜过|超过|超越|领先|强于|不如|首选|第一|"
                        r"\b(?:best|better|most|top|beats?|outperforms?)\b", re.I)
+# "几分之一" asks for a fraction: 30 分之一, not the 3 万 of another sentence.
+_ASKS_FRACTION = re.compile(r"几分之|\bwhat fraction\b", re.I)
+_FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d")
+# The market a question asks about: a figure for 海外 does not answer a question about 国内.
+# Only words of scope: a country's name mostly describes a company ("那家美国AI公司").
+_MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?:ally)?\b|\bin China\b", re.I),
+            "overseas": re.compile(r"海外|国外|境外|海内外|\boverseas\b|\babroad\b|\boutside (?:of )?China\b", re.I),
+            "global": re.compile(r"全球|全世界|\bworldwide\b|\bglobal(?:ly)?\b", re.I)}
+
+
+def markets(text: str) -> frozenset[str]:
+    """The markets ``text`` names: domestic (国内), overseas (海外), global (全球)."""
+    return frozenset(name for name, pattern in _MARKETS.items() if pattern.search(text))
+
+
 # A year the question names: a sentence about another year's figure is not its answer.
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月|\b(january|february|march|april|may|june|july|august|september|"
@@ -175,10 +190,6 @@ _CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|最后|此外|另外|
 _LIST_ITEM = re.compile(rf"{_OPENS_LIST.pattern}|^\W{{0,2}}(?:\d+[.、)）]|[一二三四五六七八九十]+[、.]|"
                         r"[(（][\d一二三四五六七八九十]+[)）]|[-•·*])", re.I)
 LIST_ITEMS_MAX = 3  # following items quoted after a list's first
-
-
-def is_english(text: str) -> bool:
-    return not has_cjk(text)
 
 
 def abstain_message(question: str) -> str:
@@ -406,18 +417,23 @@ class AnswerType:
     years: frozenset[str]  # the years it names
     months: frozenset[int]  # … and months (3 for 3月 or March)
     relative_years: frozenset[int]  # … and years relative to the article's (去年: -1)
+    fraction: bool = False  # 几分之一
+    markets: frozenset[str] = frozenset()  # the markets it names (国内: domestic)
     whether: str = ""  # what a yes/no question asks about (是否支持中文: 支持中文), if it asks nothing else
 
     @classmethod
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
-        money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question))
+        fraction = bool(_ASKS_FRACTION.search(question))  # "花费是几分之一" asks a ratio, not a sum
+        money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question)
+                                                            or fraction)
         place = "city" if _ASKS_CITY.search(question) else "place" if _ASKS_PLACE.search(question) else ""
         asked = cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
                     name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
                     choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
                     place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
-                    relative_years=relative_years(question))
+                    relative_years=relative_years(question), fraction=fraction,
+                    markets=markets(question))
         whether = _ASKS_WHETHER.search(question)
         if whether and not asked.asks:  # "花了多久检验它是否可靠" asks how long
             return replace(asked, whether=whether.group(1))
@@ -430,7 +446,7 @@ class AnswerType:
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
-        another year or month only; no comparison for a choice; no new figure (no currency
+        another year, month or market only; no fraction for 几分之一; no comparison for a choice; no new figure (no currency
         for a sum), or no new date of the asked event; no company's name for 哪家; no place
         for where; no new name, or a person's without the role or act asked about; for a yes/no
         question, none of the rare words of what it asks about."""
@@ -442,6 +458,11 @@ class AnswerType:
             return False
         said_relative = relative_years(text)
         if self.relative_years and said_relative and not self.relative_years & said_relative:
+            return False
+        said_markets = markets(text)
+        if self.markets and said_markets and not self.markets & said_markets:
+            return False
+        if self.fraction and not _FRACTION.search(text):
             return False
         if self.choice and not _COMPARES.search(text):
             return False
@@ -502,7 +523,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     # An English question shares no words with a Chinese sentence, but its names and
     # figures can be found in it (王慧文 for Wang Huiwen, 1 亿 for 100 million).
     names = EnglishNames.of(question, bm25, "".join(h.chunk.text for h in hits)) \
-        if cross_lingual and not has_cjk(question) and tuning.cross_lingual_name_weight else None
+        if cross_lingual and is_english(question) and tuning.cross_lingual_name_weight else None
     asks_why = bool(_ASKS_WHY.search(question))
     out = []
     previous: tuple[int, int, int, str] | None = None

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING
 
 from .bilingual import pinyin_names, spells, translations
 from .figures import chinese_figures, english_figures, holds
-from .lexical import BM25, has_cjk, tokenize
+from .lexical import BM25, is_english, tokenize
 
 if TYPE_CHECKING:
     from .answer import Candidate
@@ -63,6 +63,7 @@ TOPIC_FEATURES = ("support", "cross_lingual", "names_found")
 ANSWER_FEATURES = ("entity_coverage", "type_match")
 
 _LATIN_OR_NUMBER = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ENGLISH_STOP = frozenset("a an the of in on at to for by with from is are was were did do does has have had be "
                           "it its this that and or as".split())
 
@@ -118,7 +119,7 @@ def looks_up(question: str, bm25: BM25) -> bool:
     words = [t for t in content_tokens(question) if len(t) > 1]
     if any(t in bm25.vocab for t in words):
         return True
-    return not has_cjk(question) and len(words) >= _MIN_FOREIGN_WORDS
+    return is_english(question) and len(words) >= _MIN_FOREIGN_WORDS
 
 
 # A Latin name, possibly of several words or with a version: GPT-4, Scale AI, PaLM 2.
@@ -194,9 +195,9 @@ def named_terms(question: str, bm25: BM25) -> set[str]:
 class EnglishNames:
     """An English question's names and figures, read once, to be looked for in Chinese:
     a name as written, in translation (Google: 谷歌) or in pinyin (Wang Xiaochuan: 王小川,
-    and only whole); a figure by its value (100 million: 1 亿)."""
+    and only whole); a Chinese word as written (魔音工坊); a figure by its value (100 million: 1 亿)."""
 
-    names: frozenset[str]  # named_terms
+    names: frozenset[str]  # named_terms, and the question's Chinese words
     translated: tuple[tuple[str, tuple[str, ...]], ...]  # a name and its Chinese words
     runs: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]  # pinyin run, its syllables, its named tokens
     figures: tuple[float, ...]
@@ -204,10 +205,12 @@ class EnglishNames:
 
     @classmethod
     def of(cls, question: str, bm25: BM25, passages: str) -> EnglishNames:
+        chinese = frozenset(_CJK_RUN.findall(question))  # 魔音工坊 in an English question, found as written
         names = frozenset(named_terms(question, bm25))
         runs = tuple((run, syllables, frozenset(t for t in tokenize(run) if t in names))
                      for run, syllables in pinyin_names(question))
-        return cls(names, tuple((t, tuple(translations(t, bm25))) for t in sorted(names)), runs,
+        translated = tuple((t, tuple(translations(t, bm25))) for t in sorted(names)) + tuple((w, (w,)) for w in sorted(chinese))
+        return cls(names | chinese, translated, runs,
                    tuple(english_figures(question).values()), passages)
 
     def found(self, text: str) -> tuple[int, int, int]:
@@ -279,7 +282,7 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
     best = candidates[0]
     type_match = _type_match(candidates, cross_lingual)
     around = _context(best, candidates)
-    if not has_cjk(question):  # every word is Latin: the names are its capitalised words and figures
+    if is_english(question):  # the names are its capitalised words, Chinese words and figures
         named, found, total = EnglishNames.of(question, bm25, "".join(c.text for c in candidates)).found(around)
     else:  # a Latin name is found whole: GPT-3 is not GPT-4
         names, squashed = specific_names(question, bm25), _squash(around)

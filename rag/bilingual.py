@@ -29,7 +29,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-from .lexical import BM25, has_cjk
+from .lexical import BM25, has_cjk, is_english
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +265,8 @@ def _writings(syllables: tuple[str, ...], bm25: BM25) -> list[str]:
 def pinyin_terms(question: str, bm25: BM25) -> list[str]:
     """The Chinese names the corpus writes for the pinyin names of an English question
     ("Wang Huiwen" → 王慧文; "Kai-Fu Lee" → 开复, as Lee is no pinyin); none for a question
-    with Chinese in it, or for a name the corpus could write in too many ways."""
-    if has_cjk(question):
+    in Chinese, or for a name the corpus could write in too many ways."""
+    if not is_english(question):
         return []
     known = frozenset(_characters())
     out: list[str] = []
@@ -282,8 +282,8 @@ def pinyin_terms(question: str, bm25: BM25) -> list[str]:
 
 def chinese_terms(question: str, bm25: BM25) -> list[str]:
     """The Chinese words the corpus uses for the English words and phrases (up to three
-    words) of ``question``; none for a question with Chinese in it."""
-    if has_cjk(question):
+    words) of ``question``; none for a question in Chinese."""
+    if not is_english(question):
         return []
     words = glossary()
     if not words:

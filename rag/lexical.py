@@ -37,10 +37,22 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+# English function words: two of them make a sentence English even around a Chinese name.
+# No Chinese question of any question set holds even one.
+_ENGLISH_FUNCTION = re.compile(r"\b(?:the|of|what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|"
+                               r"has|have|had|in|on|for|to|and|a|an)\b", re.I)
+
+
+def is_english(text: str) -> bool:
+    """Is ``text`` written in English: without Chinese, or English around a Chinese name
+    ("What is the overseas version of 魔音工坊 called?")?"""
+    return not has_cjk(text) or len(_ENGLISH_FUNCTION.findall(text)) >= 2
+
+
 def across_scripts(question: str, texts: Iterable[str]) -> bool:
-    """Is ``question`` without Chinese while most non-space characters of ``texts`` are
+    """Is ``question`` in English while most non-space characters of ``texts`` are
     Chinese (an English question over Chinese passages)?"""
-    if has_cjk(question):
+    if not is_english(question):
         return False
     text = "".join(texts)
     return bool(text) and len(_CJK.findall(text)) > 0.5 * len(re.sub(r"\s", "", text))

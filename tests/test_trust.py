@@ -157,6 +157,10 @@ ASKED_KINDS = [
     ("Amazon Titan是否已经开源?", "魔音工坊是否支持方言?", "15 种方言"),
     # why: the fall is restated, then "人们对此的推测包括:" ends the paragraph and no list follows
     ("ChatGPT的月活为什么会下滑?", "为什么RPA被视为最容易被大模型颠覆的赛道?", "自然语言"),
+    # the market: the corpus gives the capital flowing into generative AI overseas, not at home
+    ("2019年到2021年期间,国内流向生成式AI业务的资本增长了多少?", "2019年到2021年期间,海外流向生成式AI业务的资本增长了多少?", "130%"),
+    ("How much did capital flowing into generative AI grow domestically from 2019 to 2021?",
+     "How much did capital flowing into generative AI grow overseas from 2019 to 2021?", "130%"),
 ]
 
 
@@ -237,6 +241,27 @@ def test_a_sum_of_money_is_answered_by_a_sentence_with_a_currency(seeds_handle):
     # 付费用户 is not 费用, and a cost cut is answered by a ratio
     assert not AnswerType.of("出门问问AIGC产品的付费用户量是多少?").money
     assert not AnswerType.of("By how much can small models reduce the compute cost?").money
+
+
+def test_a_fraction_is_answered_by_a_ratio_not_by_another_sentences_sum(seeds_handle):
+    from rag.answer import AnswerType
+
+    asked = AnswerType.of("在自家设备上部署企业模型,花费只有英伟达加微软云方案的几分之一?")
+    assert asked.fraction and not asked.money  # 花费 asks a ratio here
+    assert not asked.held_by("初期投入成本约为8亿美元,每日还需约5万美元的电费。", "几分之一?", seeds_handle.index.bm25)
+    a = ask(seeds_handle, "在自家设备上部署企业模型,成本只有英伟达加微软云方案的几分之一?")
+    assert not a.abstained and "30 分之一" in a.answer
+
+
+def test_an_english_question_around_a_chinese_name_is_english(seeds_handle):
+    from rag.answer import ABSTAIN_EN, abstain_message
+    from rag.lexical import is_english
+
+    assert is_english("What is the overseas version of 魔音工坊 called?") and not is_english("Character AI的创始人是谁?")
+    # its names are found as written (魔音工坊), not read as one long Latin "name"
+    a = ask(seeds_handle, "What is the overseas version of 魔音工坊 called?")
+    assert not a.abstained and "DupDub" in a.answer
+    assert abstain_message("What year was 奇妙元 launched?") == ABSTAIN_EN
 
 
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
