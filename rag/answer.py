@@ -525,6 +525,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
     names = EnglishNames.of(question, bm25, "".join(h.chunk.text for h in hits)) \
         if cross_lingual and is_english(question) and tuning.cross_lingual_name_weight else None
     asks_why = bool(_ASKS_WHY.search(question))
+    asks_item = any(t.number or t.date or t.name for t in wanted)
     out = []
     previous: tuple[int, int, int, str] | None = None
     for (rank, start, end, text), sim in zip(spans, dense):
@@ -539,8 +540,10 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
             if names.misnames(text):  # about someone else: weighs as much as two mismatches
                 penalty *= tuning.type_mismatch ** 2
         previous = (rank, start, end, text)
-        echo = _novelty(tokens, asked) < tuning.echo_novelty
         type_match = any(t.held_by(text, question, bm25) for t in wanted)
+        # A sentence bringing the figure, date or name asked for is an answer however much
+        # of the question it repeats ("2020 年 6 月,GPT-3 发布。" for "GPT-3是哪一年哪个月发布的?").
+        echo = _novelty(tokens, asked) < tuning.echo_novelty and not (type_match and asks_item)
         restates = asks_why and _novelty(tokenize(_REMARK.sub("", text)), asked) < RESTATES_NOVELTY
         if asks_why and _lists_nothing(hits[rank].chunk.text[end - hits[rank].chunk.start :]):
             type_match = False

@@ -141,6 +141,14 @@ _SOURCE = re.compile(r"\b[A-Z][\w\-]*(?=\s*(?:'s\s+)?(?:article|piece|interview|
                      r"(?:(?<=被看作)|(?<=被视为)|(?<=被称为)|(?<=被誉为)|(?<=堪称))[^,，?？“\"]{0,12}[“\"][A-Za-z][\w\-]*")
 
 
+def holds_name(name: str, text: str) -> bool:
+    """Does ``text`` hold the squashed ``name`` whole, however spaced or punctuated:
+    gpt3 is in "GPT-3 发布" and "GPT 3", not in another version ("GPT-3.5", "GPT-35");
+    a100 is in "A100GPU" (letters may be glued on)."""
+    pattern = _NOT_ALNUM.pattern.replace("+", "*").join(map(re.escape, name))
+    return re.search(rf"{pattern}(?!\.?\d)", text.lower()) is not None
+
+
 def _unsourced(question: str) -> str:
     """``question`` with the names of its sources blanked (same length, same offsets)."""
     return _SOURCE.sub(lambda m: " " * len(m.group()), question)
@@ -285,8 +293,8 @@ def features(question: str, candidates: list[Candidate], bm25: BM25, cross_lingu
     if is_english(question):  # the names are its capitalised words, Chinese words and figures
         named, found, total = EnglishNames.of(question, bm25, "".join(c.text for c in candidates)).found(around)
     else:  # a Latin name is found whole: GPT-3 is not GPT-4
-        names, squashed = specific_names(question, bm25), _squash(around)
-        found, total = sum(1 for name in names if name in squashed), len(names)
+        names = specific_names(question, bm25)
+        found, total = sum(1 for name in names if holds_name(name, around)), len(names)
         named = found
     return {
         "support": max(c.support for c in candidates),

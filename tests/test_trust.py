@@ -264,6 +264,19 @@ def test_an_english_question_around_a_chinese_name_is_english(seeds_handle):
     assert abstain_message("What year was 奇妙元 launched?") == ABSTAIN_EN
 
 
+def test_a_name_is_found_whole_and_not_as_part_of_another_version():
+    from rag.answerability import holds_name
+
+    assert holds_name("gpt3", "2020 年 6 月,GPT-3 发布。") and holds_name("gpt3", "GPT 3 2020")
+    assert not holds_name("gpt3", "去年末发布的Chat GPT-3.5") and not holds_name("gpt3", "GPT-35")
+    assert holds_name("a100", "3万多片英伟达A100GPU芯片") and holds_name("b轮", "B 轮融资")
+
+
+def test_a_sentence_bringing_the_date_asked_for_is_an_answer_however_much_it_repeats(seeds_handle):
+    a = ask(seeds_handle, "GPT-3是哪一年哪个月发布的?")
+    assert not a.abstained and "2020 年 6 月" in a.answer
+
+
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
     from rag.answerability import specific_names
 
