@@ -642,14 +642,53 @@ class Evidence:
     decision: Decision  # does the corpus answer the question (rag/answerability.py)
 
 
+# A question that describes its subject instead of naming it: "那家搜索巨头", "被看作“GitHub”的那个社区".
+_DESCRIBES = re.compile(r"[那这某][家个位款部只]|被(?:看作|视为|称为|誉为)|号称|\bthe (?:company|firm|startup|platform|community) "
+                        r"(?:that|which|behind|known)\b", re.I)
+_LATIN_NAMES = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ \-.][A-Za-z0-9]+)*")  # several words: Hugging Face
+
+
+def _subject_names(text: str, question: str, bm25: BM25) -> set[str]:
+    """The names in ``text`` that the question does not use: its Latin names (not words as
+    common as AI) and quoted names."""
+    from .answerability import _squash, holds_name
+
+    names = {m.group() for m in _LATIN_NAMES.finditer(text)
+             if any(bm25.df(t) <= NAME_MAX_SHARE * bm25.n_docs for t in tokenize(m.group()))}
+    names |= {m.group(1) for m in _QUOTED.finditer(text)}
+    return {n for n in names if _squash(n) and not holds_name(_squash(n), question)}
+
+
+def _through_its_name(question: str, candidates: list[Candidate], hits: list[Hit], bm25: BM25) -> list[Candidate]:
+    """For a question that describes its subject, the sentence that matches it best is
+    often the description ("Hugging Face 是一个…开源社区,被视为大模型领域的 Github"), and
+    the answer another sentence of the same article that names the subject and holds the
+    figure, date or name asked for ("Hugging Face 的估值可达 40 亿美金").  Such a sentence
+    is raised to the description's match."""
+    if not candidates or not _DESCRIBES.search(question):
+        return candidates
+    best = max(candidates, key=lambda c: c.match)
+    if best.type_match or best.match <= 0:
+        return candidates
+    names = _subject_names(best.text, question, bm25)
+    source = hits[best.hit_rank].chunk.source
+    out = []
+    for c in candidates:
+        if (names and c.type_match and 0 < c.match < best.match and hits[c.hit_rank].chunk.source == source
+                and any(n in c.text for n in names)):
+            c = replace(c, match=best.match, relevance=c.relevance * best.match / c.match)
+        out.append(c)
+    return out
+
+
 def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
                        embedder: Embedder, bm25: BM25, tuning: Tuning = DEFAULT_TUNING) -> Evidence | None:
     """Score the sentences of the best passages and judge the best one; ``None`` if there are none."""
     from .answerability import decide, features
 
     hits = hits[:tuning.answer_passages]
-    candidates = sorted(score_sentences(question, query_vector, hits, embedder, bm25, tuning),
-                        key=lambda c: (-c.relevance, -c.support))
+    scored = score_sentences(question, query_vector, hits, embedder, bm25, tuning)
+    candidates = sorted(_through_its_name(question, scored, hits, bm25), key=lambda c: (-c.relevance, -c.support))
     if not candidates:
         return None
     feats = features(question, candidates, bm25, cross_lingual=is_cross_lingual(question, bm25, hits, tuning))

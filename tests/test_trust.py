@@ -277,6 +277,13 @@ def test_a_sentence_bringing_the_date_asked_for_is_an_answer_however_much_it_rep
     assert not a.abstained and "2020 年 6 月" in a.answer
 
 
+def test_a_subject_described_not_named_is_answered_by_the_sentence_that_names_it(seeds_handle):
+    # The question describes Hugging Face; its best match is the description (no figure),
+    # and the figure is in another sentence that names Hugging Face.
+    a = ask(seeds_handle, "那个被称为大模型界“代码托管平台”的开源社区上有多少个模型?")
+    assert not a.abstained and "27 万" in a.answer
+
+
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
     from rag.answerability import specific_names
 
