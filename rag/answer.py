@@ -260,6 +260,14 @@ def asks_number(question: str) -> bool:
                 or (_NAMES_PRICE.search(question) and not _ASKS_HOW.search(question)))
 
 
+def _asking_clause(question: str) -> str:
+    """The clause that asks for a number (the last holding 多少, how much …), or the whole
+    question: a money word in another clause describes the subject ("那家营收最高的企业,
+    有多少付费用户?" asks for users)."""
+    asking = [c for c in re.split(r"[,，;；]", question) if _ASKS_NUMBER.search(c)]
+    return asking[-1] if asking else question
+
+
 def asks_person(question: str) -> bool:
     """Is the name asked for a person's: 谁/who, or a role (创始人叫什么名字)?"""
     return bool(_ASKS_PERSON.search(question) or re.search(_ROLE, question, re.I))
@@ -425,7 +433,7 @@ class AnswerType:
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
         fraction = bool(_ASKS_FRACTION.search(question))  # "花费是几分之一" asks a ratio, not a sum
-        money = bool(_ASKS_MONEY.search(question)) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question)
+        money = bool(_ASKS_MONEY.search(_asking_clause(question))) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question)
                                                             or fraction)
         place = "city" if _ASKS_CITY.search(question) else "place" if _ASKS_PLACE.search(question) else ""
         asked = cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
@@ -648,14 +656,20 @@ _DESCRIBES = re.compile(r"[那这某][家个位款部只]|被(?:看作|视为|�
 _LATIN_NAMES = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ \-.][A-Za-z0-9]+)*")  # several words: Hugging Face
 
 
+# What a description defines: the clause's opening words before 是 / 被视为 ("出门问问是亚洲起步最早…").
+_DEFINED = re.compile(r"(?:^|[,，。;；:：])\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9 .\-]{1,11}?)\s*"
+                      r"(?:是|被视为|被看作|被称为|被誉为)")
+
+
 def _subject_names(text: str, question: str, bm25: BM25) -> set[str]:
     """The names in ``text`` that the question does not use: its Latin names (not words as
-    common as AI) and quoted names."""
+    common as AI), quoted names, and what it defines ("出门问问" in "出门问问是…")."""
     from .answerability import _squash, holds_name
 
     names = {m.group() for m in _LATIN_NAMES.finditer(text)
              if any(bm25.df(t) <= NAME_MAX_SHARE * bm25.n_docs for t in tokenize(m.group()))}
     names |= {m.group(1) for m in _QUOTED.finditer(text)}
+    names |= {m.group(1).strip() for m in _DEFINED.finditer(text)}
     return {n for n in names if _squash(n) and not holds_name(_squash(n), question)}
 
 

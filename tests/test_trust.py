@@ -282,6 +282,17 @@ def test_a_subject_described_not_named_is_answered_by_the_sentence_that_names_it
     # and the figure is in another sentence that names Hugging Face.
     a = ask(seeds_handle, "那个被称为大模型界“代码托管平台”的开源社区上有多少个模型?")
     assert not a.abstained and "27 万" in a.answer
+    # … or a Chinese name its description defines ("出门问问是亚洲起步最早…"); the money word
+    # describes the company, and the question asks for users
+    a = ask(seeds_handle, "那家号称亚洲起步最早、收入规模最大的生成式AI公司,有多少付费用户?")
+    assert not a.abstained and "40 万" in a.answer
+
+
+def test_a_money_word_outside_the_asking_clause_does_not_ask_for_money():
+    from rag.answer import AnswerType
+
+    assert not AnswerType.of("那家营收最高的企业,有多少付费用户?").money
+    assert AnswerType.of("那家企业的营收是多少?").money
 
 
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
