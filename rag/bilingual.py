@@ -296,9 +296,8 @@ def chinese_terms(question: str, bm25: BM25) -> list[str]:
     return sorted(w for w in found if _uses(bm25, w))
 
 
-def lexical_query(question: str, bm25: BM25) -> str:
-    """The text BM25 ranks by: the question, and for an English one its Chinese words
-    and the Chinese names it spells in pinyin."""
+def dictionary_terms(question: str, bm25: BM25) -> list[str]:
+    """An English question's words as the corpus writes them in Chinese, and the Chinese
+    names it spells in pinyin (none for a question in Chinese)."""
     terms = chinese_terms(question, bm25)
-    terms += [w for w in pinyin_terms(question, bm25) if w not in terms]
-    return f"{question} {' '.join(terms)}" if terms else question
+    return terms + [w for w in pinyin_terms(question, bm25) if w not in terms]

@@ -61,7 +61,7 @@ def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle
     terms = bilingual.chinese_terms("What valuation did Wang Huiwen's AI company reach in its angel round?", bm25)
     assert "估值" in terms and "天使" in terms
     assert all(bilingual._uses(bm25, t) for t in terms)  # nothing BM25 could not match
-    assert bilingual.lexical_query("王慧文的公司天使轮估值多少?", bm25) == "王慧文的公司天使轮估值多少?"
+    assert bilingual.dictionary_terms("王慧文的公司天使轮估值多少?", bm25) == []
 
 
 @needs_dictionary
@@ -69,7 +69,7 @@ def test_a_pinyin_name_is_looked_up_as_the_corpus_writes_it(seeds_handle):
     bm25 = seeds_handle.index.bm25
     assert bilingual.pinyin_terms("How much did Wang Huiwen put into his company?", bm25) == ["王慧文"]
     assert bilingual.pinyin_terms("What did Kai-Fu Lee found?", bm25) == ["开复"]  # Lee is no pinyin
-    assert "王慧文" in bilingual.lexical_query("How much did Wang Huiwen put into his company?", bm25)
+    assert "王慧文" in bilingual.dictionary_terms("How much did Wang Huiwen put into his company?", bm25)
     assert bilingual.pinyin_terms("What does China lack?", bm25) == []  # no bigram of the corpus spells chi na
     assert bilingual.pinyin_terms("王慧文出资多少?", bm25) == []
 
@@ -128,7 +128,7 @@ def test_without_the_dictionary_questions_go_to_bm25_as_asked(seeds_handle, fres
     monkeypatch.setattr(bilingual, "dictionary_file", lambda: None)
     question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
     assert bilingual.glossary() == {}
-    assert bilingual.lexical_query(question, seeds_handle.index.bm25) == question
+    assert bilingual.dictionary_terms(question, seeds_handle.index.bm25) == []
 
 
 def test_an_unreadable_dictionary_costs_the_expansion_not_the_answer(seeds_handle, fresh_glossary, monkeypatch,
@@ -137,6 +137,24 @@ def test_an_unreadable_dictionary_costs_the_expansion_not_the_answer(seeds_handl
     broken.write_bytes(b"\xff\xfe not UTF-8")
     monkeypatch.setattr(bilingual, "dictionary_file", lambda: broken)
     question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
-    assert bilingual.lexical_query(question, seeds_handle.index.bm25) == question
+    assert bilingual.dictionary_terms(question, seeds_handle.index.bm25) == []
     assert "cannot read" in caplog.text
     assert not ask(seeds_handle, question).abstained  # dense retrieval still answers
+
+
+@needs_dictionary
+@pytest.mark.parametrize(("question", "evidence"), [
+    ("How much did Wang Huiwen say he put into his AI company himself?", "他称自己出资5千万美元"),
+    ("What was the price of the ChatGPT API when OpenAI opened it in March?", "0.002/1000"),
+])
+def test_an_english_questions_dense_query_leans_towards_its_translation(seeds_handle, question, evidence):
+    # e5 alone ranks these passages 4th and 2nd; the question's words in the corpus's
+    # Chinese (王慧文, 出资, 价格, 开放 …), embedded, move the query towards them.
+    from dataclasses import replace
+
+    settings = seeds_handle.settings
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, settings, k=5)
+    assert evidence in hits[0].chunk.text
+    alone = replace(settings, tuning=replace(settings.tuning, translation_weight=0.0))
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, alone, k=5)
+    assert evidence not in hits[0].chunk.text
