@@ -134,8 +134,8 @@ def _squash(text: str) -> str:
 
 # A name that says whose article the question means ("the GGV piece", "36氪那篇文章") is
 # where the answer was published, not what it is about; nor is a name the question only
-# describes its subject by ("那家iPhone制造商", "被看作“GitHub”的社区": Apple, Hugging Face).
-_SOURCE = re.compile(r"\b[A-Z][\w\-]*(?=\s*(?:'s\s+)?(?:article|piece|interview|story|post)\b)|"
+# describes its subject by ("那家iPhone制造商", "被看作“GitHub”的社区", "the engineers behind LaMDA").
+_SOURCE = re.compile(r"\b[A-Z][\w\-]*(?=\s*(?:'s\s+)?(?:article|piece|interview|story|post)\b)|(?<=\bbehind )[A-Z][\w\-]*|"
                      r"[A-Za-z][\w\-]*(?=\s*(?:那篇|这篇|的文章|文章|报道))|"
                      r"[A-Za-z][\w\-]*(?=\s*的?(?:制造商|厂商|开发商|母公司))|"
                      r"(?:(?<=被看作)|(?<=被视为)|(?<=被称为)|(?<=被誉为)|(?<=堪称))[^,，?？“\"]{0,12}[“\"][A-Za-z][\w\-]*")

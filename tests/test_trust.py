@@ -207,6 +207,9 @@ def test_the_name_of_an_articles_publisher_or_of_a_description_is_not_asked_abou
     # nor is a name the question describes its subject by (Apple's CEO, as "iPhone 制造商的掌门人")
     a = ask(seeds_handle, "那家iPhone制造商的掌门人是在几月份的业绩会上表示当前人工智能还有许多问题需要解决的?")
     assert not a.abstained and "5 月份" in a.answer
+    # … or in English, "the engineers behind LaMDA" (named three sentences before the answer)
+    a = ask(seeds_handle, "In what year did the two engineers behind LaMDA quit Google?")
+    assert not a.abstained and "2021 年底" in a.answer
 
 
 def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_matches_weakly(seeds_handle):
