@@ -86,6 +86,9 @@ _ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)
 # "更好地响应" (to serve better) and "最终" (finally) compare nothing.
 _COMPARES = re.compile(r"最(?!终|后|近|初|早)|更(?!好地|加|是|多)|较|优于|好于|胜过|超过|超越|领先|强于|不如|首选|第一|"
                        r"\b(?:best|better|most|top|beats?|outperforms?)\b", re.I)
+# "多少份/几轮" counts in a measure word of its own: a sentence without a figure in it (一份,
+# 6 轮) does not give the count.  个, 人 and the like are too loose to check ("27 万的模型").
+_ASKS_UNIT = re.compile(r"(?:多少|几)(份|倍|家|张|台|款|篇|座|条|项|部|届|轮)")
 # "几分之一" asks for a fraction: 30 分之一, not the 3 万 of another sentence.
 _ASKS_FRACTION = re.compile(r"几分之|\bwhat fraction\b", re.I)
 _FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d")
@@ -94,6 +97,11 @@ _FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d")
 _MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?:ally)?\b|\bin China\b", re.I),
             "overseas": re.compile(r"海外|国外|境外|海内外|\boverseas\b|\babroad\b|\boutside (?:of )?China\b", re.I),
             "global": re.compile(r"全球|全世界|\bworldwide\b|\bglobal(?:ly)?\b", re.I)}
+
+
+def _unit(question: str) -> str:
+    m = _ASKS_UNIT.search(question)
+    return m.group(1) if m else ""
 
 
 def markets(text: str) -> frozenset[str]:
@@ -426,6 +434,7 @@ class AnswerType:
     months: frozenset[int]  # … and months (3 for 3月 or March)
     relative_years: frozenset[int]  # … and years relative to the article's (去年: -1)
     fraction: bool = False  # 几分之一
+    unit: str = ""  # the measure word it counts in (多少份: 份)
     markets: frozenset[str] = frozenset()  # the markets it names (国内: domestic)
     whether: str = ""  # what a yes/no question asks about (是否支持中文: 支持中文), if it asks nothing else
 
@@ -440,7 +449,7 @@ class AnswerType:
                     name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
                     choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
                     place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
-                    relative_years=relative_years(question), fraction=fraction,
+                    relative_years=relative_years(question), fraction=fraction, unit=_unit(question),
                     markets=markets(question))
         whether = _ASKS_WHETHER.search(question)
         if whether and not asked.asks:  # "花了多久检验它是否可靠" asks how long
@@ -454,7 +463,8 @@ class AnswerType:
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
-        another year, month or market only; no fraction for 几分之一; no comparison for a choice; no new figure (no currency
+        another year, month or market only; no fraction for 几分之一, no count in 份 for 多少份;
+        no comparison for a choice; no new figure (no currency
         for a sum), or no new date of the asked event; no company's name for 哪家; no place
         for where; no new name, or a person's without the role or act asked about; for a yes/no
         question, none of the rare words of what it asks about."""
@@ -471,6 +481,8 @@ class AnswerType:
         if self.markets and said_markets and not self.markets & said_markets:
             return False
         if self.fraction and not _FRACTION.search(text):
+            return False
+        if self.unit and not re.search(rf"[\d零一二两三四五六七八九十百千万亿]\s*[多余]?\s*[万亿]?\s*{self.unit}", text):
             return False
         if self.choice and not _COMPARES.search(text):
             return False

@@ -157,6 +157,8 @@ ASKED_KINDS = [
     ("Amazon Titan是否已经开源?", "魔音工坊是否支持方言?", "15 种方言"),
     # why: the fall is restated, then "人们对此的推测包括:" ends the paragraph and no list follows
     ("ChatGPT的月活为什么会下滑?", "为什么RPA被视为最容易被大模型颠覆的赛道?", "自然语言"),
+    # a count in its own measure word: the course's presale date is given, not how many copies sold
+    ("吴军主讲的ChatGPT课程一共卖出去多少份?", "「奇妙元」一共有多少款数字人?", "100 余款"),
     # the market: the corpus gives the capital flowing into generative AI overseas, not at home
     ("2019年到2021年期间,国内流向生成式AI业务的资本增长了多少?", "2019年到2021年期间,海外流向生成式AI业务的资本增长了多少?", "130%"),
     ("How much did capital flowing into generative AI grow domestically from 2019 to 2021?",
