@@ -86,6 +86,22 @@ _ASKS_CHOICE = re.compile(r"哪[一]?[家款个种位项部][^?？]*?(?:最|更)
 # "更好地响应" (to serve better) and "最终" (finally) compare nothing.
 _COMPARES = re.compile(r"最(?!终|后|近|初|早)|更(?!好地|加|是|多)|较|优于|好于|胜过|超过|超越|领先|强于|不如|首选|第一|"
                        r"\b(?:best|better|most|top|beats?|outperforms?)\b", re.I)
+# What a sum of money measures.  A question asking one (收入) is not answered by a
+# sentence that gives another (估值) and says nothing of the one asked.
+_METRICS = {
+    "revenue": re.compile(r"收入|营收|进账|赚|盈利|利润|\b(?:revenue|income|earn\w*|profit)\b", re.I),
+    "valuation": re.compile(r"估值|身价|市值|\b(?:valuation|valued|worth)\b", re.I),
+    "cost": re.compile(r"成本|花费|费用|开销|开支|投入|烧|亏|\b(?:cost|spen[dt]\w*|expense\w*|lose|loss)\b", re.I),
+    "funding": re.compile(r"融资|募集|领投|注资|投资|\b(?:funding|raised?|invest\w*)\b", re.I),
+    "price": re.compile(r"价格|售价|定价|收费|\bprice[ds]?\b", re.I),
+}
+
+
+def metrics(text: str) -> frozenset[str]:
+    """The kinds of sum ``text`` speaks of: revenue, valuation, cost, funding, price."""
+    return frozenset(name for name, pattern in _METRICS.items() if pattern.search(text))
+
+
 # "多少份/几轮" counts in a measure word of its own: a sentence without a figure in it (一份,
 # 6 轮) does not give the count.  个, 人 and the like are too loose to check ("27 万的模型").
 _ASKS_UNIT = re.compile(r"(?:多少|几)(份|倍|家|张|台|款|篇|座|条|项|部|届|轮)")
@@ -99,14 +115,35 @@ _MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?
             "global": re.compile(r"全球|全世界|\bworldwide\b|\bglobal(?:ly)?\b", re.I)}
 
 
+# What a number question counts, when it ends the question: 付费用户 in "有多少付费用户?".
+_COUNTED = re.compile(r"(?:多少|几)[个位种次倍家款条台张名项份篇座部届轮片]?([\u4e00-\u9fff]+)\s*呢?[?？]?\s*$")
+
+
+def counted_compound(question: str, bm25: BM25) -> str:
+    """A compound noun of two corpus words that the question counts (付费用户, 企业客户):
+    a sentence counting only 用户, or something else, does not answer it.  Single words
+    are not checked: paraphrases count 资金 for 门票, 权重 for 参数."""
+    m = _COUNTED.search(question)
+    noun = m.group(1) if m else ""
+    return noun if len(noun) == 4 and noun[:2] in bm25.vocab and noun[2:] in bm25.vocab else ""
+
+
 def _unit(question: str) -> str:
     m = _ASKS_UNIT.search(question)
     return m.group(1) if m else ""
 
 
-def markets(text: str) -> frozenset[str]:
-    """The markets ``text`` names: domestic (国内), overseas (海外), global (全球)."""
-    return frozenset(name for name, pattern in _MARKETS.items() if pattern.search(text))
+# A country names a market too ("中国生成式AI企业的估值"), unless a question describes one
+# company by it ("那家美国AI公司").
+_COUNTRIES = {"domestic": re.compile(r"中国|\bChina(?:'s)?\b|\bChinese\b"), "overseas": re.compile(r"美国|欧美|硅谷")}
+
+
+def markets(text: str, countries: bool = True) -> frozenset[str]:
+    """The markets ``text`` names: domestic (国内, 中国), overseas (海外, 美国), global (全球)."""
+    named = {name for name, pattern in _MARKETS.items() if pattern.search(text)}
+    if countries:
+        named |= {name for name, pattern in _COUNTRIES.items() if pattern.search(text)}
+    return frozenset(named)
 
 
 # A year the question names: a sentence about another year's figure is not its answer.
@@ -435,6 +472,7 @@ class AnswerType:
     relative_years: frozenset[int]  # … and years relative to the article's (去年: -1)
     fraction: bool = False  # 几分之一
     unit: str = ""  # the measure word it counts in (多少份: 份)
+    metrics: frozenset[str] = frozenset()  # for a sum of money, what it measures (收入: revenue)
     markets: frozenset[str] = frozenset()  # the markets it names (国内: domestic)
     whether: str = ""  # what a yes/no question asks about (是否支持中文: 支持中文), if it asks nothing else
 
@@ -450,7 +488,8 @@ class AnswerType:
                     choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
                     place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
                     relative_years=relative_years(question), fraction=fraction, unit=_unit(question),
-                    markets=markets(question))
+                    metrics=metrics(_asking_clause(question)) if number and money else frozenset(),
+                    markets=markets(question, countries=not _DESCRIBES.search(question)))
         whether = _ASKS_WHETHER.search(question)
         if whether and not asked.asks:  # "花了多久检验它是否可靠" asks how long
             return replace(asked, whether=whether.group(1))
@@ -489,6 +528,12 @@ class AnswerType:
         if self.number and not _new(_QUANTITY, text, question):
             return False
         if self.money and not _new(_MONEY, text, question):
+            return False
+        counted = counted_compound(question, bm25) if self.number else ""
+        if counted and not (counted[:2] in text and counted[2:] in text):
+            return False
+        said_metrics = metrics(text)
+        if self.metrics and said_metrics and not self.metrics & said_metrics:
             return False
         if self.date and not (_new(_DATE, text, question) and _names_event(text, question)):
             return False

@@ -163,6 +163,12 @@ ASKED_KINDS = [
     ("2019年到2021年期间,国内流向生成式AI业务的资本增长了多少?", "2019年到2021年期间,海外流向生成式AI业务的资本增长了多少?", "130%"),
     ("How much did capital flowing into generative AI grow domestically from 2019 to 2021?",
      "How much did capital flowing into generative AI grow overseas from 2019 to 2021?", "130%"),
+    # … or a country: Dealroom's total is global, not China's
+    ("Dealroom的报告中,中国生成式AI企业的估值总计多少?", "Dealroom的报告中,全球生成式AI企业的估值总计多少?", "480亿美元"),
+    # what a sum measures: OpenAI's daily cost is given, not what it earns
+    ("据估算OpenAI一天能赚多少钱?", "据估算OpenAI每天的成本有多少?", "1000 万美金"),
+    # a compound counted whole: 奇妙元's digital humans are counted, not its paying users
+    ("「奇妙元」拥有多少付费用户?", "出门问问的AIGC产品有多少付费用户?", "40 万"),
 ]
 
 
