@@ -105,9 +105,10 @@ def metrics(text: str) -> frozenset[str]:
 # "多少份/几轮" counts in a measure word of its own: a sentence without a figure in it (一份,
 # 6 轮) does not give the count.  个, 人 and the like are too loose to check ("27 万的模型").
 _ASKS_UNIT = re.compile(r"(?:多少|几)(份|倍|家|张|台|款|篇|座|条|项|部|届|轮)")
-# "几分之一" asks for a fraction: 30 分之一, not the 3 万 of another sentence.
-_ASKS_FRACTION = re.compile(r"几分之|\bwhat fraction\b", re.I)
-_FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d")
+# "几分之一" asks for a ratio: 30 分之一, not the 3 万 of another sentence.
+# So does "便宜到什么程度" (cheaper by how much, as a ratio): 30 分之一, 5 倍, 50%.
+_ASKS_FRACTION = re.compile(r"几分之|(?:便宜|贵|快|慢|省|高|低)了?(?:到|出)?(?:什么程度|多少倍|几倍)|\bwhat fraction\b", re.I)
+_FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d|倍")
 # The market a question asks about: a figure for 海外 does not answer a question about 国内.
 # Only words of scope: a country's name mostly describes a company ("那家美国AI公司").
 _MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?:ally)?\b|\bin China\b", re.I),

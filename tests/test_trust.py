@@ -262,6 +262,10 @@ def test_a_fraction_is_answered_by_a_ratio_not_by_another_sentences_sum(seeds_ha
     assert not asked.held_by("初期投入成本约为8亿美元,每日还需约5万美元的电费。", "几分之一?", seeds_handle.index.bm25)
     a = ask(seeds_handle, "在自家设备上部署企业模型,成本只有英伟达加微软云方案的几分之一?")
     assert not a.abstained and "30 分之一" in a.answer
+    # "cheaper to what degree" asks for a ratio too
+    assert AnswerType.of("比英伟达加微软云的方案便宜到什么程度?").fraction
+    a = ask(seeds_handle, "那家既做芯片又做模型的初创公司说,用它的设备跑企业模型,比英伟达加微软云的方案便宜到什么程度?")
+    assert not a.abstained and "30 分之一" in a.answer
 
 
 def test_an_english_question_around_a_chinese_name_is_english(seeds_handle):
