@@ -95,6 +95,22 @@ _METRICS = {
     "funding": re.compile(r"融资|募集|领投|注资|投资|\b(?:funding|raised?|invest\w*)\b", re.I),
     "price": re.compile(r"价格|售价|定价|收费|\bprice[ds]?\b", re.I),
 }
+# The market a question asks about: a figure for 海外 does not answer a question about 国内.
+_MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?:ally)?\b|\bin China\b", re.I),
+            "overseas": re.compile(r"海外|国外|境外|海内外|\boverseas\b|\babroad\b|\boutside (?:of )?China\b", re.I),
+            "global": re.compile(r"全球|全世界|\bworldwide\b|\bglobal(?:ly)?\b", re.I)}
+# A country names a market too ("中国生成式AI企业的估值"), unless a question describes one
+# company by it ("那家美国AI公司").
+_COUNTRIES = {"domestic": re.compile(r"中国|\bChina(?:'s)?\b|\bChinese\b"), "overseas": re.compile(r"美国|欧美|硅谷")}
+# "几分之一" asks for a ratio: 30 分之一, not the 3 万 of another sentence.  So does
+# "便宜到什么程度" (cheaper by how much, as a ratio): 30 分之一, 5 倍, 50%.
+_ASKS_FRACTION = re.compile(r"几分之|(?:便宜|贵|快|慢|省|高|低)了?(?:到|出)?(?:什么程度|多少倍|几倍)|\bwhat fraction\b", re.I)
+_FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d|倍")
+# "多少份/几轮" counts in a measure word of its own: a sentence without a figure in it (一份,
+# 6 轮) does not give the count.  个, 人 and the like are too loose to check ("27 万的模型").
+_ASKS_UNIT = re.compile(r"(?:多少|几)(份|倍|家|张|台|款|篇|座|条|项|部|届|轮)")
+# What a number question counts, when it ends the question: 付费用户 in "有多少付费用户?".
+_COUNTED = re.compile(r"(?:多少|几)[个位种次倍家款条台张名项份篇座部届轮片]?([\u4e00-\u9fff]+)\s*呢?[?？]?\s*$")
 
 
 def metrics(text: str) -> frozenset[str]:
@@ -102,22 +118,22 @@ def metrics(text: str) -> frozenset[str]:
     return frozenset(name for name, pattern in _METRICS.items() if pattern.search(text))
 
 
-# "多少份/几轮" counts in a measure word of its own: a sentence without a figure in it (一份,
-# 6 轮) does not give the count.  个, 人 and the like are too loose to check ("27 万的模型").
-_ASKS_UNIT = re.compile(r"(?:多少|几)(份|倍|家|张|台|款|篇|座|条|项|部|届|轮)")
-# "几分之一" asks for a ratio: 30 分之一, not the 3 万 of another sentence.
-# So does "便宜到什么程度" (cheaper by how much, as a ratio): 30 分之一, 5 倍, 50%.
-_ASKS_FRACTION = re.compile(r"几分之|(?:便宜|贵|快|慢|省|高|低)了?(?:到|出)?(?:什么程度|多少倍|几倍)|\bwhat fraction\b", re.I)
-_FRACTION = re.compile(r"分之|[%％]|\d\s*/\s*\d|倍")
-# The market a question asks about: a figure for 海外 does not answer a question about 国内.
-# Only words of scope: a country's name mostly describes a company ("那家美国AI公司").
-_MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?:ally)?\b|\bin China\b", re.I),
-            "overseas": re.compile(r"海外|国外|境外|海内外|\boverseas\b|\babroad\b|\boutside (?:of )?China\b", re.I),
-            "global": re.compile(r"全球|全世界|\bworldwide\b|\bglobal(?:ly)?\b", re.I)}
+def markets(text: str, countries: bool = True) -> frozenset[str]:
+    """The markets ``text`` names: domestic (国内, 中国), overseas (海外, 美国), global (全球)."""
+    named = {name for name, pattern in _MARKETS.items() if pattern.search(text)}
+    if countries:
+        named |= {name for name, pattern in _COUNTRIES.items() if pattern.search(text)}
+    return frozenset(named)
 
 
-# What a number question counts, when it ends the question: 付费用户 in "有多少付费用户?".
-_COUNTED = re.compile(r"(?:多少|几)[个位种次倍家款条台张名项份篇座部届轮片]?([\u4e00-\u9fff]+)\s*呢?[?？]?\s*$")
+def _unit(question: str) -> str:
+    m = _ASKS_UNIT.search(question)
+    return m.group(1) if m else ""
+
+
+def _counts_in(unit: str, text: str) -> bool:
+    """Does ``text`` give a figure in ``unit`` (6 轮, 三十多家, 100 余款)?"""
+    return re.search(rf"[\d零一二两三四五六七八九十百千万亿]\s*[多余]?\s*[万亿]?\s*{unit}", text) is not None
 
 
 def counted_compound(question: str, bm25: BM25) -> str:
@@ -127,24 +143,6 @@ def counted_compound(question: str, bm25: BM25) -> str:
     m = _COUNTED.search(question)
     noun = m.group(1) if m else ""
     return noun if len(noun) == 4 and noun[:2] in bm25.vocab and noun[2:] in bm25.vocab else ""
-
-
-def _unit(question: str) -> str:
-    m = _ASKS_UNIT.search(question)
-    return m.group(1) if m else ""
-
-
-# A country names a market too ("中国生成式AI企业的估值"), unless a question describes one
-# company by it ("那家美国AI公司").
-_COUNTRIES = {"domestic": re.compile(r"中国|\bChina(?:'s)?\b|\bChinese\b"), "overseas": re.compile(r"美国|欧美|硅谷")}
-
-
-def markets(text: str, countries: bool = True) -> frozenset[str]:
-    """The markets ``text`` names: domestic (国内, 中国), overseas (海外, 美国), global (全球)."""
-    named = {name for name, pattern in _MARKETS.items() if pattern.search(text)}
-    if countries:
-        named |= {name for name, pattern in _COUNTRIES.items() if pattern.search(text)}
-    return frozenset(named)
 
 
 # A year the question names: a sentence about another year's figure is not its answer.
@@ -481,8 +479,8 @@ class AnswerType:
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
         fraction = bool(_ASKS_FRACTION.search(question))  # "花费是几分之一" asks a ratio, not a sum
-        money = bool(_ASKS_MONEY.search(_asking_clause(question))) and not (_ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question)
-                                                            or fraction)
+        money = bool(_ASKS_MONEY.search(_asking_clause(question))) and not (
+            _ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question) or fraction)
         place = "city" if _ASKS_CITY.search(question) else "place" if _ASKS_PLACE.search(question) else ""
         asked = cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
                     name=bool(_ASKS_NAME.search(question)), person=asks_person(question),
@@ -503,11 +501,12 @@ class AnswerType:
 
     def held_by(self, text: str, question: str, bm25: BM25) -> bool:
         """Could ``text`` hold this kind of answer?  Each check is one reason it cannot:
-        another year, month or market only; no fraction for 几分之一, no count in 份 for 多少份;
-        no comparison for a choice; no new figure (no currency
-        for a sum), or no new date of the asked event; no company's name for 哪家; no place
-        for where; no new name, or a person's without the role or act asked about; for a yes/no
-        question, none of the rare words of what it asks about."""
+        another year, month or market only; no ratio for 几分之一, no count in 份 for 多少份;
+        no comparison for a choice; no new figure (no currency for a sum, or only another kind
+        of sum: 估值 for 收入; not the compound counted: 用户 for 付费用户), or no new date of the
+        asked event; no company's name for 哪家; no place for where; no new name, or a person's
+        without the role or act asked about; for a yes/no question, none of the rare words of
+        what it asks about."""
         said = set(_YEAR.findall(text))
         if self.years and said and not self.years & said:
             return False
@@ -522,7 +521,7 @@ class AnswerType:
             return False
         if self.fraction and not _FRACTION.search(text):
             return False
-        if self.unit and not re.search(rf"[\d零一二两三四五六七八九十百千万亿]\s*[多余]?\s*[万亿]?\s*{self.unit}", text):
+        if self.unit and not _counts_in(self.unit, text):
             return False
         if self.choice and not _COMPARES.search(text):
             return False
