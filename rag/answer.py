@@ -226,6 +226,7 @@ RESTATES_NOVELTY = 0.5
 # A sentence followed by a lead-in whose list never comes ("人们对此的推测包括:" ending the
 # paragraph, then another topic) announces reasons the corpus does not give.
 _LEAD_IN = re.compile(r"[:：]\s*$")
+_LEAD_IN_MAX = 12  # characters of a lead-in that says nothing itself
 # A list's first item, and the items that continue it.
 _OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一方面|\bfirst(?:ly)?\b)", re.I)
 _CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|最后|此外|另外|第[二三四五][,，、:：]|[二三四五]是|其[二三四五]|"
@@ -409,6 +410,12 @@ def _new(pattern: re.Pattern[str], text: str, question: str) -> bool:
         text, question = _DATE.sub(" ", text), _DATE.sub(" ", question)
     asked = {m.group() for m in pattern.finditer(question)}
     return any(m.group() not in asked for m in pattern.finditer(text))
+
+
+def _announces(text: str) -> bool:
+    """Is ``text`` only a short lead-in ("GGV有话说:", "推测包括:"), announcing what follows?
+    A longer one holds its own claim ("李涛认为,国内企业…可以奉行的是“拿来主义”…:")."""
+    return bool(_LEAD_IN.search(text)) and len(re.sub(r"\W", "", text)) <= _LEAD_IN_MAX
 
 
 def _lists_nothing(rest: str) -> bool:
@@ -614,7 +621,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Hit],
             type_match = False
         if not type_match:
             penalty *= tuning.type_mismatch
-        if _QUESTION_END.search(text):  # a question in the text is not its answer
+        if _QUESTION_END.search(text) or _announces(text):  # a question in the text is not its answer
             penalty *= tuning.type_mismatch
         support = _penalised(w_support * float(sim) + (1 - w_support) * coverage, penalty)
         if echo:

@@ -193,6 +193,14 @@ def test_a_lead_in_that_ends_its_paragraph_lists_nothing():
     assert not _lists_nothing("人们对此的推测包括:")  # the passage ends: what follows is unknown
 
 
+def test_a_short_lead_in_is_no_answer_but_a_claim_ending_in_a_colon_is():
+    from rag.answer import _announces
+
+    assert _announces("GGV有话说:") and _announces("人们对此的推测包括:")
+    assert not _announces("李涛认为,国内企业现阶段可以奉行的是“拿来主义”,基于海外的开源大模型,将中小模型打磨至顶尖水平:")
+    assert not _announces("GGV有话说")
+
+
 def test_months_are_read_in_either_language():
     from rag.answer import months
 
