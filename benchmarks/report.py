@@ -200,9 +200,23 @@ _SET_NOTES = {
     "blind11": ("Eleventh blind set: 40 questions", "benchmarks/data/blind11.jsonl: written by a helper from the "
                 "articles alone at the start of the seventh session and run once, after that session's changes. "
                 "First run: hit@5 0.926, MRR@10 0.882, cited 0.815, answered 0.926, near misses 11/13."),
+    "blind12": ("Twelfth blind set: 40 questions", "benchmarks/data/blind12.jsonl: written by a helper from the "
+                "articles alone at the start of the ninth session, 9 near misses. First run, before that session's "
+                "changes: hit@5 0.935, MRR@10 0.858, cited 0.839, answered 0.871, near misses 8/9. Studied: an "
+                "English question around a Chinese name, the market (国内 for 海外) and ratio (几分之一) checks, "
+                "'the engineers behind LaMDA' followed from it."),
+    "blind13": ("Thirteenth blind set: 40 questions", "benchmarks/data/blind13.jsonl: written by a second helper "
+                "mid-session (ninth), 11 near misses, run after the first changes blind12 prompted. First run: "
+                "hit@5 0.897, MRR@10 0.859, cited 0.793, answered 0.862, near misses 6/11. Studied: its answered "
+                "near misses prompted the country, kind-of-sum (收入 is not 估值) and counted-compound (付费用户) "
+                "checks (near misses 10/11)."),
+    "blind14": ("Fourteenth blind set: 40 questions", "benchmarks/data/blind14.jsonl: written by a third helper "
+                "after every change of the ninth session, 11 near misses, and run once with the system as shipped "
+                "but for one check that changed none of its figures — the truest estimate for new questions. "
+                "First run: hit@5 1.0, MRR@10 0.937, cited 0.931, answered 1.0, near misses 9/11."),
     "blind10": ("Tenth blind set: 40 questions", "benchmarks/data/blind10.jsonl: written by a third helper after "
-                "every change above and run once, with the system as shipped but for one check — the last set "
-                "here and the truest estimate for new questions. First run: hit@5 0.926, MRR@10 0.911, cited "
+                "every change of the sixth session and run once, with the system as then shipped but for one "
+                "check. First run: hit@5 0.926, MRR@10 0.911, cited "
                 "0.889, answered 0.889, near misses 7/13. Near misses answered: a why the corpus does not answer "
                 "(its sentence restates the claim), whether a company has raised money (yes/no is not checked), "
                 "last year's growth from this year's forecast, the day 360智脑 was released from the day its "
