@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -534,6 +535,8 @@ class AnswerType:
             return False
         if self.number and not _new(_QUANTITY, text, question):
             return False
+        if self.number and _figure_of_another(text, question, bm25):
+            return False
         if self.money and not _new(_MONEY, text, question):
             return False
         counted = counted_compound(question, bm25) if self.number else ""
@@ -735,6 +738,28 @@ def _subject_names(text: str, question: str, bm25: BM25) -> set[str]:
     names |= {m.group(1) for m in _QUOTED.finditer(text)}
     names |= {m.group(1).strip() for m in _DEFINED.finditer(text)}
     return {n for n in names if _squash(n) and not holds_name(_squash(n), question)}
+
+
+_SAME_NAME = 0.8  # similarity of two spellings of one name (difflib ratio)
+
+
+def _figure_of_another(text: str, question: str, bm25: BM25) -> bool:
+    """Does ``text`` name what the question asks about, but give its figures only in clauses
+    naming something else?  "开发了500亿参数的语言模型BloombergGPT、此外还有BenTsao中文医学模型"
+    gives BloombergGPT's parameters, not BenTsao's."""
+    from .answerability import _squash, holds_name, specific_names
+
+    asked = specific_names(question, bm25)
+    if not asked or not any(holds_name(n, text) for n in asked):
+        return False
+
+    def names_another(clause: str) -> bool:  # a misspelling of the asked name (Jsaper.AI) is no other
+        others = {_squash(n) for n in _subject_names(clause, question, bm25)}
+        return any(all(SequenceMatcher(None, o, n).ratio() < _SAME_NAME for n in asked) for o in others)
+
+    with_figure = [c for c in re.split(r"[,，、;；。]", text) if _new(_QUANTITY, c, question)]
+    return bool(with_figure) and all(not any(holds_name(n, c) for n in asked) and names_another(c)
+                                     for c in with_figure)
 
 
 def _through_its_name(question: str, candidates: list[Candidate], hits: list[Hit], bm25: BM25) -> list[Candidate]:

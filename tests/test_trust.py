@@ -159,6 +159,8 @@ ASKED_KINDS = [
     ("ChatGPT的月活为什么会下滑?", "为什么RPA被视为最容易被大模型颠覆的赛道?", "自然语言"),
     # a count in its own measure word: the course's presale date is given, not how many copies sold
     ("吴军主讲的ChatGPT课程一共卖出去多少份?", "「奇妙元」一共有多少款数字人?", "100 余款"),
+    # whose figure: the sentence names BenTsao but gives only BloombergGPT's parameters
+    ("BenTsao中文医学模型有多少参数?", "PaLM-E有多少参数?", "5620亿"),
     # the market: the corpus gives the capital flowing into generative AI overseas, not at home
     ("2019年到2021年期间,国内流向生成式AI业务的资本增长了多少?", "2019年到2021年期间,海外流向生成式AI业务的资本增长了多少?", "130%"),
     ("How much did capital flowing into generative AI grow domestically from 2019 to 2021?",
@@ -191,6 +193,19 @@ def test_a_lead_in_that_ends_its_paragraph_lists_nothing():
     assert not _lists_nothing("原因有三:\n1. 成本高;\n2. 数据少。")  # the list follows
     assert not _lists_nothing("原因是成本过高。人们对此的推测包括:\n更重要的是…")  # a reason came first
     assert not _lists_nothing("人们对此的推测包括:")  # the passage ends: what follows is unknown
+
+
+def test_a_figure_in_a_clause_about_another_name_is_not_the_asked_ones(seeds_handle):
+    from rag.answer import _figure_of_another
+
+    bm25 = seeds_handle.index.bm25
+    listed = "开发了500亿参数的语言模型BloombergGPT、此外还有BenTsao中文医学模型和LaWGPT中文法律知识模型。"
+    assert _figure_of_another(listed, "BenTsao有多少参数?", bm25)
+    assert not _figure_of_another("截止极客公园发稿前,Hugging Face 上拥有超过 27 万的模型。", "Hugging Face有多少模型?", bm25)
+    assert not _figure_of_another("Sambanova 已经募集了 6 轮共计 11 亿美元融资。", "Sambanova融资多少?", bm25)
+    # the corpus misspells Jasper.AI in the clause with the figure: still Jasper's
+    typo = "刚刚跻身独角兽的 Jasper.AI 就是其中最好的例子,通过接入 GPT3,Jsaper.AI 仅成立 18 个月就估值 15 亿美金。"
+    assert not _figure_of_another(typo, "Jasper.AI成立18个月时估值多少?", bm25)
 
 
 def test_a_short_lead_in_is_no_answer_but_a_claim_ending_in_a_colon_is():
