@@ -211,9 +211,10 @@ _SET_NOTES = {
                 "near misses prompted the country, kind-of-sum (收入 is not 估值) and counted-compound (付费用户) "
                 "checks (near misses 10/11)."),
     "blind14": ("Fourteenth blind set: 40 questions", "benchmarks/data/blind14.jsonl: written by a third helper "
-                "after every change of the ninth session, 11 near misses, and run once with the system as shipped "
-                "but for one check that changed none of its figures — the truest estimate for new questions. "
-                "First run: hit@5 1.0, MRR@10 0.937, cited 0.931, answered 1.0, near misses 9/11."),
+                "after every change of the ninth session, 11 near misses, and first run before the two checks it "
+                "prompted — the truest estimate for new questions. First run: hit@5 1.0, MRR@10 0.937, cited "
+                "0.931, answered 1.0, near misses 9/11. After it: a short lead-in is no answer (no figure "
+                "changed) and a figure in a clause about another name is not the asked one's (near misses 10/11)."),
     "blind10": ("Tenth blind set: 40 questions", "benchmarks/data/blind10.jsonl: written by a third helper after "
                 "every change of the sixth session and run once, with the system as then shipped but for one "
                 "check. First run: hit@5 0.926, MRR@10 0.911, cited "
