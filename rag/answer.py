@@ -103,6 +103,9 @@ _MARKETS = {"domestic": re.compile(r"国内|我国|境内|海内外|\bdomestic(?
 # A country names a market too ("中国生成式AI企业的估值"), unless a question describes one
 # company by it ("那家美国AI公司").
 _COUNTRIES = {"domestic": re.compile(r"中国|\bChina(?:'s)?\b|\bChinese\b"), "overseas": re.compile(r"美国|欧美|硅谷")}
+# A question that describes its subject instead of naming it: "那家搜索巨头", "被看作“GitHub”的那个社区".
+_DESCRIBES = re.compile(r"[那这某][家个位款部只]|被(?:看作|视为|称为|誉为)|号称|\bthe (?:company|firm|startup|platform|community) "
+                        r"(?:that|which|behind|known)\b", re.I)
 # "几分之一" asks for a ratio: 30 分之一, not the 3 万 of another sentence.  So does
 # "便宜到什么程度" (cheaper by how much, as a ratio): 30 分之一, 5 倍, 50%.
 _ASKS_FRACTION = re.compile(r"几分之|(?:便宜|贵|快|慢|省|高|低)了?(?:到|出)?(?:什么程度|多少倍|几倍)|\bwhat fraction\b", re.I)
@@ -487,7 +490,8 @@ class AnswerType:
     def of(cls, question: str) -> AnswerType:
         number = asks_number(question)
         fraction = bool(_ASKS_FRACTION.search(question))  # "花费是几分之一" asks a ratio, not a sum
-        money = bool(_ASKS_MONEY.search(_asking_clause(question))) and not (
+        asking = _asking_clause(question)
+        money = bool(_ASKS_MONEY.search(asking)) and not (
             _ASKS_CHANGE.search(question) or _ASKS_DURATION.search(question) or fraction)
         place = "city" if _ASKS_CITY.search(question) else "place" if _ASKS_PLACE.search(question) else ""
         asked = cls(number=number, money=number and money, date=bool(_ASKS_DATE.search(question)),
@@ -495,7 +499,7 @@ class AnswerType:
                     choice=bool(_ASKS_CHOICE.search(question)), organisation=bool(_ASKS_ORGANISATION.search(question)),
                     place=place, years=frozenset(_YEAR.findall(question)), months=months(question),
                     relative_years=relative_years(question), fraction=fraction, unit=_unit(question),
-                    metrics=metrics(_asking_clause(question)) if number and money else frozenset(),
+                    metrics=metrics(asking) if number and money else frozenset(),
                     markets=markets(question, countries=not _DESCRIBES.search(question)))
         whether = _ASKS_WHETHER.search(question)
         if whether and not asked.asks:  # "花了多久检验它是否可靠" asks how long
@@ -717,10 +721,6 @@ class Evidence:
     decision: Decision  # does the corpus answer the question (rag/answerability.py)
 
 
-# A question that describes its subject instead of naming it: "那家搜索巨头", "被看作“GitHub”的那个社区".
-_DESCRIBES = re.compile(r"[那这某][家个位款部只]|被(?:看作|视为|称为|誉为)|号称|\bthe (?:company|firm|startup|platform|community) "
-                        r"(?:that|which|behind|known)\b", re.I)
-_LATIN_NAMES = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ \-.][A-Za-z0-9]+)*")  # several words: Hugging Face
 
 
 # What a description defines: the clause's opening words before 是 / 被视为 ("出门问问是亚洲起步最早…").
@@ -731,13 +731,13 @@ _DEFINED = re.compile(r"(?:^|[,，。;；:：])\s*([\u4e00-\u9fffA-Za-z][\u4e00-
 def _subject_names(text: str, question: str, bm25: BM25) -> set[str]:
     """The names in ``text`` that the question does not use: its Latin names (not words as
     common as AI), quoted names, and what it defines ("出门问问" in "出门问问是…")."""
-    from .answerability import _squash, holds_name
+    from .answerability import LATIN_RUN, holds_name, squash
 
-    names = {m.group() for m in _LATIN_NAMES.finditer(text)
+    names = {m.group() for m in LATIN_RUN.finditer(text)
              if any(bm25.df(t) <= NAME_MAX_SHARE * bm25.n_docs for t in tokenize(m.group()))}
     names |= {m.group(1) for m in _QUOTED.finditer(text)}
     names |= {m.group(1).strip() for m in _DEFINED.finditer(text)}
-    return {n for n in names if _squash(n) and not holds_name(_squash(n), question)}
+    return {n for n in names if squash(n) and not holds_name(squash(n), question)}
 
 
 _SAME_NAME = 0.8  # similarity of two spellings of one name (difflib ratio)
@@ -747,14 +747,14 @@ def _figure_of_another(text: str, question: str, bm25: BM25) -> bool:
     """Does ``text`` name what the question asks about, but give its figures only in clauses
     naming something else?  "开发了500亿参数的语言模型BloombergGPT、此外还有BenTsao中文医学模型"
     gives BloombergGPT's parameters, not BenTsao's."""
-    from .answerability import _squash, holds_name, specific_names
+    from .answerability import holds_name, specific_names, squash
 
     asked = specific_names(question, bm25)
     if not asked or not any(holds_name(n, text) for n in asked):
         return False
 
     def names_another(clause: str) -> bool:  # a misspelling of the asked name (Jsaper.AI) is no other
-        others = {_squash(n) for n in _subject_names(clause, question, bm25)}
+        others = {squash(n) for n in _subject_names(clause, question, bm25)}
         return any(all(SequenceMatcher(None, o, n).ratio() < _SAME_NAME for n in asked) for o in others)
 
     with_figure = [c for c in re.split(r"[,，、;；。]", text) if _new(_QUANTITY, c, question)]

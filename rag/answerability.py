@@ -123,11 +123,11 @@ def looks_up(question: str, bm25: BM25) -> bool:
 
 
 # A Latin name, possibly of several words or with a version: GPT-4, Scale AI, PaLM 2.
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\s\-.]*[A-Za-z0-9]+)*")
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[\s\-.]*[A-Za-z0-9]+)*")
 _NOT_ALNUM = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
     """Lower case without spaces or punctuation, so "PaLM 2" finds "PaLM2"."""
     return _NOT_ALNUM.sub("", text.lower())
 
@@ -161,14 +161,14 @@ def specific_names(question: str, bm25: BM25) -> set[str]:
     from .answer import NAME_MAX_SHARE
 
     out = set()
-    for m in _LATIN_RUN.finditer(_unsourced(question)):
+    for m in LATIN_RUN.finditer(_unsourced(question)):
         if question[m.end() : m.end() + 1] == "轮":  # a funding round: B轮 is not A轮
-            out.add(_squash(m.group()) + "轮")
+            out.add(squash(m.group()) + "轮")
             continue
         words = tokenize(m.group())
         if len(words) == 1 and bm25.df(words[0]) > NAME_MAX_SHARE * bm25.n_docs:
             continue
-        out.add(_squash(m.group()))
+        out.add(squash(m.group()))
     return out
 
 
@@ -230,7 +230,7 @@ class EnglishNames:
             if spells(syllables, text):
                 found_names |= words
                 extra, found_extra = extra + (not words), found_extra + (not words)
-            elif words and len(run.split()) > 1 and _squash(run) not in _squash(text):
+            elif words and len(run.split()) > 1 and squash(run) not in squash(text):
                 found_names -= words  # "Wang Huiwen" is not found in "Alexandr Wang"
             elif not words and spells(syllables, self.passages):
                 extra += 1
@@ -242,7 +242,7 @@ class EnglishNames:
         """Does ``text`` name someone else who shares part of a name ("Alexandr Wang" for
         "Wang Huiwen"): a word of a pinyin name as written, but not the whole name?"""
         tokens = set(tokenize(text))
-        return any(words & tokens and len(run.split()) > 1 and _squash(run) not in _squash(text)
+        return any(words & tokens and len(run.split()) > 1 and squash(run) not in squash(text)
                    and not spells(syllables, text) for run, syllables, words in self.runs)
 
     def coverage(self, text: str) -> float:

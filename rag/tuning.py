@@ -39,7 +39,7 @@ class Tuning:
     cross_lingual_name_weight: float = 0.1
     # ... and its dense query vector is moved towards that of those Chinese words, by this
     # weight (0 … 1.2 measured on every question set: MRR@10 0.892 → 0.898 at 0.5–0.6;
-    # from 0.9 one more English question is cited, and the BERT question below falls to 2nd).
+    # from 0.9 one more English question is cited, and the tests' BERT question falls to 2nd).
     translation_weight: float = 0.6
     # The answerer reads the best passages only: more add candidates, not answers, and
     # `rag eval` (ten passages, for MRR@10) then answers exactly as `rag ask` does.
