@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from rag.config import load_settings
     from rag.embeddings import make_embedder
     from rag.evaluate import read_questions
-    from rag.handle import Handle
-    from rag.store import build_index, load_index
+    from rag.indexing.build import build_index
+    from rag.indexing.handle import Handle
+    from rag.stores.faiss import load_index
 
     questions_path = args.questions or dev_set()
     questions = read_questions(questions_path)

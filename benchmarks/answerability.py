@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answerability import ANSWER_FEATURES, FEATURES, TOPIC_FEATURES, Model, decide
+from rag.answering.judge import ANSWER_FEATURES, FEATURES, TOPIC_FEATURES, Model, decide
 
 OFF_TOPIC = Path(__file__).parent / "data" / "offtopic.jsonl"
 PROBE = Path(__file__).parent / "data" / "probe.jsonl"
@@ -157,13 +157,14 @@ def k_fold(x: np.ndarray, groups: np.ndarray, k: int = 5, repeats: int = 20, see
 
 def dev_features(embedding: str = "e5") -> tuple[list[str], np.ndarray, np.ndarray, list[dict[str, float]]]:
     """Features of every dev question's answer sentence, and whether it is answerable."""
-    from rag.answer import candidate_evidence
+    from rag.answering.extractive import candidate_evidence
     from rag.config import load_settings
     from rag.embeddings import embed_query
     from rag.evaluate import read_questions
-    from rag.handle import Handle
-    from rag.retriever import retrieve
-    from rag.store import build_index, load_index
+    from rag.indexing.build import build_index
+    from rag.indexing.handle import Handle
+    from rag.retrieve.retriever import retrieve
+    from rag.stores.faiss import load_index
 
     from .common import ROOT, dev_set
     from .embeddings_cache import cached_embedder

@@ -195,8 +195,8 @@ def overlaps(claim: str, inserted: list[str]) -> bool:
 def run(replies: list[Reply], policy: str, index: Path) -> list[dict[str, Any]]:
     from rag.config import load_settings
     from rag.evaluate import Question, contains_evidence
-    from rag.handle import open_handle, rebuild
-    from rag.qa import ask
+    from rag.indexing.handle import open_handle, rebuild
+    from rag.pipeline import ask
 
     rows = []
     with FakeLLMServer(piece_chars=64, piece_delay_s=0.0) as server:

@@ -19,15 +19,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag import retriever
 from rag.config import Settings
 from rag.evaluate import Question, contains_evidence
-from rag.handle import Handle
-from rag.retriever import retrieve
-from rag.store import build_index, load_index
+from rag.indexing.build import build_index
+from rag.indexing.handle import Handle
+from rag.records import Hit
+from rag.retrieve.retriever import retrieve
+from rag.stores.faiss import load_index
 
 
-def first_rank(q: Question, hits: list[retriever.Hit]) -> int | None:
+def first_rank(q: Question, hits: list[Hit]) -> int | None:
     for n, h in enumerate(hits, 1):
         if contains_evidence(q, h.chunk.source, h.chunk.text):
             return n

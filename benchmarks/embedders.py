@@ -34,9 +34,10 @@ def embedders(cache: Path, weights: list[float]) -> dict[str, Any]:
 def run(specs: list[str] | None = None, cache: Path | None = None, weights: list[float] | None = None,
         questions_path: Path | None = None) -> dict[str, Any]:
     from rag.config import load_settings
-    from rag.handle import Handle
-    from rag.qa import ask
-    from rag.store import build_index, load_index
+    from rag.indexing.build import build_index
+    from rag.indexing.handle import Handle
+    from rag.pipeline import ask
+    from rag.stores.faiss import load_index
 
     cache = cache or Path(tempfile.gettempdir()) / "rag-embedding-cache"
     all_embedders = embedders(cache, weights or [0.3, 0.5, 0.7])

@@ -82,7 +82,7 @@ mode, corpus, index = sys.argv[1:4]
 t = time.perf_counter()
 if mode == "model":
     import subprocess
-    r = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--corpus", corpus, "--index", index, "--json"],
+    r = subprocess.run([sys.executable, "-m", "rag.app.cli", "index", "--corpus", corpus, "--index", index, "--json"],
                        capture_output=True, text=True)
     if r.returncode:
         sys.exit(r.stderr[-2000:])
@@ -90,7 +90,7 @@ if mode == "model":
 else:
     import numpy as np, xxhash
     from rag.config import load_settings
-    from rag.store import build_index
+    from rag.indexing.build import build_index
 
     class HashEmbedder:
         name, dim = "bench-hash-512", 512
@@ -125,7 +125,7 @@ def build(code: Path, corpus: Path, index: Path, mode: str) -> dict[str, float]:
 
 def checksum_cost(index: Path, repeats: int = 5) -> dict[str, float]:
     """Seconds to verify the live index's files as a load does and as a build does (warm page cache)."""
-    from rag.index_format import live_version, read_manifest, verify_files
+    from rag.stores.faiss import live_version, read_manifest, verify_files
 
     manifest = read_manifest(index)
     version = live_version(index)
@@ -148,7 +148,7 @@ def synthetic_checksum_cost(reference: Path, chunks: int) -> dict[str, float]:
     import dataclasses
     import shutil
 
-    from rag.index_format import DATA_FILES, file_checksum, live_version, read_manifest
+    from rag.stores.faiss import DATA_FILES, file_checksum, live_version, read_manifest
 
     manifest = read_manifest(reference)
     version = live_version(reference)

@@ -10,7 +10,7 @@ scripts and a footer, and a Markdown file; a heading every 20 paragraphs.
   ignored, so it measures characters and their order), and the share of their sentences
   found on one line (the chunker ends a sentence at a line break, so a wrap left in the text
   cuts it); for HTML, how many of the page's boilerplate strings leaked into the text.
-* Speed: ``rag.loader.load_document`` per file, median of 3, in MB/s of extracted text
+* Speed: ``rag.ingest.loader.load_document`` per file, median of 3, in MB/s of extracted text
   (UTF-8 bytes of what is indexed).  Two cores shared with other work: timings are noisy.
 """
 
@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from rag.chunker import split_sentences
-from rag.loader import load_document
+from rag.ingest.chunker import split_sentences
+from rag.ingest.loader import load_document
 
 from .common import ROOT
 
@@ -208,7 +208,7 @@ a citation unit, so a paragraph running over a page is two) and before Latin wor
 generator (fpdf2) wraps at a space, leaving a short line. For HTML, trafilatura alone removes all
 of navigation, sidebar, scripts and footer.
 
-**Ingestion speed** (`rag.loader.load_document`, extracted text in MB/s of UTF-8):
+**Ingestion speed** (`rag.ingest.loader.load_document`, extracted text in MB/s of UTF-8):
 
 | format | file | characters | sections (pages / headings) | ms | MB/s | whole |
 |---|---|---|---|---|---|---|

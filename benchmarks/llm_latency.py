@@ -34,7 +34,7 @@ QUESTIONS = ["业界认为做大模型的入场门票是多少钱?", "Databricks
 def cli_once(question: str, llm: str, env: dict[str, str]) -> tuple[float, float]:
     """Seconds until the answer's first character reaches stdout, and until the process ends."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", question, "--llm", llm], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "rag.app.cli", "ask", question, "--llm", llm], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     first = proc.stdout.read(1)
@@ -46,7 +46,7 @@ def cli_once(question: str, llm: str, env: dict[str, str]) -> tuple[float, float
 
 
 def library_once(handle, question: str, llm: str) -> tuple[float, float]:
-    from rag.qa import Delta, stream
+    from rag.pipeline import Delta, stream
 
     start = time.perf_counter()
     first_at = None
@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--piece-delay", type=float, default=0.005)
     args = parser.parse_args()
     from rag.config import load_settings
-    from rag.handle import open_handle, rebuild
+    from rag.indexing.handle import open_handle, rebuild
 
     with FakeLLMServer(piece_delay_s=args.piece_delay) as server, tempfile.TemporaryDirectory() as tmp:
         for k in [k for k in os.environ if k.startswith("RAG_")]:
@@ -87,7 +87,7 @@ def main() -> None:
         handle = open_handle(settings)
         for llm in llms:  # warm-up: model load, LangChain import, connection
             library_once(handle, QUESTIONS[0], llm)
-        print(f"rag.qa.stream, warm handle ({args.runs} runs per question):")
+        print(f"rag.pipeline.stream, warm handle ({args.runs} runs per question):")
         for llm in llms:
             report(llm, [library_once(handle, q, llm) for _ in range(args.runs) for q in QUESTIONS])
 

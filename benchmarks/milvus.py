@@ -25,13 +25,13 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings, load_settings
-from rag.dense import HNSW_EF_CONSTRUCTION, HNSW_M, build_faiss, hnsw_ef_search
 from rag.embeddings import embed_query
 from rag.evaluate import contains_evidence, evaluate, read_questions
-from rag.handle import embedder_for, forget, rebuild
-from rag.lexical import BM25
-from rag.qa import ask
-from rag.retriever import retrieve
+from rag.indexing.handle import embedder_for, forget, rebuild
+from rag.pipeline import ask
+from rag.retrieve.retriever import retrieve
+from rag.stores.ann import HNSW_EF_CONSTRUCTION, HNSW_M, build_faiss, hnsw_ef_search
+from rag.text.lexical import BM25
 
 from .common import ROOT, dev_set, machine, percentile
 from .scale import Vectors, _recall
@@ -91,8 +91,8 @@ def milvus_bm25(base: Path) -> dict[str, Any]:
     """Lexical ranking only: rag's BM25 vs Milvus's BM25 function with the jieba analyzer."""
     from pymilvus import DataType, Function, FunctionType, MilvusClient
 
-    from rag.chunker import chunk_units
-    from rag.loader import load_corpus
+    from rag.ingest.chunker import chunk_units
+    from rag.ingest.loader import load_corpus
 
     docs, _ = load_corpus(ROOT / "seeds")
     chunks = [c for d in docs for c in chunk_units(d, 500, 150)[1]]
@@ -144,7 +144,7 @@ def scale(base: Path, n: int, skip_faiss: bool, n_queries: int = N_QUERIES) -> d
     """Milvus Lite and FAISS HNSW over the same ``n`` vectors and queries."""
     from pymilvus import DataType, MilvusClient
 
-    from rag.milvus_store import search_params
+    from rag.stores.milvus import search_params
 
     gen = Vectors("realistic", _real_vectors(base))
     data = gen.sample(n)
@@ -157,7 +157,7 @@ def scale(base: Path, n: int, skip_faiss: bool, n_queries: int = N_QUERIES) -> d
         t = time.perf_counter()
         index = build_faiss(data, "hnsw")
         row["faiss_build_s"] = time.perf_counter() - t
-        from rag.dense import search
+        from rag.stores.ann import search
 
         ms, found = [], []
         for q in queries:

@@ -15,12 +15,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag import lexical
 from rag.evaluate import Question, contains_evidence, evaluate
-from rag.handle import Handle
-from rag.loader import load_corpus
-from rag.qa import ask
-from rag.retriever import retrieve
+from rag.indexing.handle import Handle
+from rag.ingest.loader import load_corpus
+from rag.pipeline import ask
+from rag.retrieve.retriever import retrieve
+from rag.text import lexical
 
 from . import cv
 
@@ -68,7 +68,7 @@ class LangChainRecipe:
     """
 
     def __init__(self, embedder: Any) -> None:
-        from rag.lc_adapters import LangChainEmbeddings
+        from rag.retrieve.langchain import LangChainEmbeddings
 
         self.embeddings = LangChainEmbeddings(embedder)
         self.docs: list[tuple[str, str]] = []  # (source, text)

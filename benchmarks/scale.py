@@ -22,8 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag.dense import AUTO_HNSW_MIN, build_faiss
-from rag.lexical import BM25, top_k
+from rag.stores.ann import AUTO_HNSW_MIN, build_faiss
+from rag.text.lexical import BM25, top_k
 
 from .common import percentile, rss_mib
 

@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
-import rag.qa as qa_module
-import rag.retriever as retriever_module
+import rag.pipeline as qa_module
+import rag.retrieve.retriever as retriever_module
 from rag.api import evaluate_questions
 from rag.config import load_settings
 from rag.evaluate import read_questions
-from rag.handle import open_handle
-from rag.vectorstore import as_store
+from rag.indexing.handle import open_handle
+from rag.stores.base import as_store
 
 from .common import ROOT, dev_set
 from .quality import QUESTION_SETS

@@ -22,9 +22,9 @@ import numpy as np
 
 from rag.embeddings import embed_query, make_embedder
 from rag.evaluate import Question
-from rag.handle import Handle
-from rag.qa import ask
-from rag.retriever import retrieve
+from rag.indexing.handle import Handle
+from rag.pipeline import ask
+from rag.retrieve.retriever import retrieve
 
 from .common import ROOT, percentile
 
@@ -41,7 +41,7 @@ atexit.register(_peak)
 # Runs the CLI in-process and reports whether heavy modules were imported.
 _CLI_PROBE = _PEAK_PROBE + """
 import sys, json
-from rag.cli import main
+from rag.app.cli import main
 sys.argv = ["rag"] + sys.argv[1:]
 try:
     main()

@@ -23,19 +23,19 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "open_index": "rag.api",
     "evaluate_questions": "rag.api",
-    "ask": "rag.qa",
-    "stream": "rag.qa",
-    "Turn": "rag.qa",
-    "Retrieved": "rag.qa",
-    "Delta": "rag.qa",
-    "Done": "rag.qa",
-    "Event": "rag.qa",
-    "Reader": "rag.qa",
-    "Answer": "rag.types",
-    "Citation": "rag.types",
-    "Passage": "rag.types",
-    "Hit": "rag.retriever",
-    "Handle": "rag.handle",
+    "ask": "rag.pipeline",
+    "stream": "rag.pipeline",
+    "Turn": "rag.pipeline",
+    "Retrieved": "rag.pipeline",
+    "Delta": "rag.pipeline",
+    "Done": "rag.pipeline",
+    "Event": "rag.pipeline",
+    "Reader": "rag.pipeline",
+    "Answer": "rag.records",
+    "Citation": "rag.records",
+    "Passage": "rag.records",
+    "Hit": "rag.records",
+    "Handle": "rag.indexing.handle",
     "Settings": "rag.config",
     "load_settings": "rag.config",
     "RagError": "rag.errors",
@@ -47,13 +47,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import evaluate_questions, open_index
-    from .config import Settings, load_settings
-    from .errors import RagError
-    from .handle import Handle
-    from .qa import Delta, Done, Event, Reader, Retrieved, Turn, ask, stream
-    from .retriever import Hit
-    from .types import Answer, Citation, Passage
+    from rag.api import evaluate_questions, open_index
+    from rag.config import Settings, load_settings
+    from rag.errors import RagError
+    from rag.indexing.handle import Handle
+    from rag.pipeline import Delta, Done, Event, Reader, Retrieved, Turn, ask, stream
+    from rag.records import Answer, Citation, Hit, Passage
 
 
 def __getattr__(name: str) -> Any:

@@ -5,7 +5,7 @@
     answer = rag.ask(index, "入场门票是多少钱？")      # an Answer with Citations
     for event in rag.stream(index, "…"): …         # Retrieved, then Deltas, then Done
 
-These are thin: the work is in :mod:`rag.handle`, :mod:`rag.qa` and :mod:`rag.evaluate`,
+These are thin: the work is in :mod:`rag.indexing.handle`, :mod:`rag.pipeline` and :mod:`rag.evaluate`,
 which the CLI and the web app call too, so the library cannot answer differently.
 """
 
@@ -14,11 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from .config import load_settings
-from .evaluate import Question, evaluate, read_questions
-from .handle import Handle, open_handle
-from .qa import ask
-from .retriever import Mode
+from rag.config import load_settings
+from rag.evaluate import Question, evaluate, read_questions
+from rag.indexing.handle import Handle, open_handle
+from rag.pipeline import ask
+from rag.retrieve.retriever import Mode
 
 # MRR@10 needs ten ranked passages per question.
 EVAL_DEPTH = 10
@@ -30,7 +30,7 @@ def open_index(corpus: str | Path | None = None, index: str | Path | None = None
 
     Unset values come from ``rag.toml`` and ``RAG_*`` variables, as for the CLI.  With
     ``build`` (the default) a missing index is built first; an existing one is loaded as
-    it is (call :func:`rag.handle.rebuild` to update it).  The handle is cached per process.
+    it is (call :func:`rag.indexing.handle.rebuild` to update it).  The handle is cached per process.
     """
     paths = {"corpus": Path(corpus) if corpus is not None else None,
              "index": Path(index) if index is not None else None}

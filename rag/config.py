@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import RagError
-from .tuning import Tuning
+from rag.errors import RagError
+from rag.tuning import Tuning
 
 CONFIG_FILE = "rag.toml"
 
@@ -54,7 +54,7 @@ class Settings:
     llm_temperature: float = 0.1
     prompt_file: Path | None = None
     # What to do with an LLM answer whose figures, dates or names its passages do not
-    # hold (rag.claims): warn | abstain | extractive.
+    # hold (rag.answering.claims): warn | abstain | extractive.
     llm_unsupported: str = "warn"
     # Extra LLMs offered in the UI's backend switch, besides `llm`.
     llm_choices: tuple[str, ...] = field(default_factory=tuple)
@@ -274,7 +274,7 @@ def _validate(s: Settings) -> None:
 
 def check_url(name: str, url: str) -> None:
     """An http(s) URL with a host, or a one-line error (the URL shown without secrets)."""
-    from .redact import redact_url
+    from rag.redact import redact_url
 
     try:
         parts = urlsplit(url if "://" in url else f"http://{url}")

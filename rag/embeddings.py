@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .errors import RagError
+from rag.errors import RagError
 
 
 class Embedder(Protocol):

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import RagError
-from .types import Answer
+from rag.errors import RagError
+from rag.records import Answer
 
 
 @dataclass(frozen=True)

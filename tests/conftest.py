@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings, load_settings
-from rag.handle import Handle, open_handle, rebuild
+from rag.indexing.handle import Handle, open_handle, rebuild
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import extractive_answer
-from rag.chunker import Chunk
+from rag.answering.extractive import extractive_answer
 from rag.embeddings import embed_query
-from rag.lexical import BM25, tokenize
-from rag.retriever import Hit
+from rag.ingest.chunker import Chunk
+from rag.records import Hit
+from rag.text.lexical import BM25, tokenize
 
 
 def answer(question: str, passages: list[str], embedder, starts: list[int] | None = None):

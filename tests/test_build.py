@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.build import _ChunkMeans, chunk_vectors
-from rag.chunker import Span, pack
 from rag.config import RULES, Choice, Range, _convert
 from rag.errors import RagError
+from rag.indexing.build import _ChunkMeans, chunk_vectors
+from rag.ingest.chunker import Span, pack
 
 
 @pytest.mark.parametrize("block", [1, 7, 64, 10_000])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chunker import Chunk
-from rag.citations import CitationChecker, check_citations
+from rag.answering.citations import CitationChecker, check_citations
 from rag.errors import RagError
-from rag.prompt import ANSWER_PROMPT, answer_prompt, clean_condensed, condense_prompt, is_abstention, load_template
-from rag.retriever import Hit
+from rag.ingest.chunker import Chunk
+from rag.llm.prompt import ANSWER_PROMPT, answer_prompt, clean_condensed, condense_prompt, is_abstention, load_template
+from rag.records import Hit
 
 
 def hits(n: int = 4) -> list[Hit]:

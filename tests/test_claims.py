@@ -1,10 +1,10 @@
-"""What the claim check (rag.claims) calls a claim, and when a passage holds it."""
+"""What the claim check (rag.answering.claims) calls a claim, and when a passage holds it."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.claims import chinese_number, extract_claims, quantities, split_answer, supported_by, verify
+from rag.answering.claims import chinese_number, extract_claims, quantities, split_answer, supported_by, verify
 
 PASSAGE = ("业界普遍认为这个行业入场门票是10 亿元人民币。Hugging Face 上拥有超过 27 万的模型,超过四万八千个数据集。"
            "每 1 亿参数对应训练成本 1.5 到 3 万人民币。北京时间3月15日凌晨,OpenAI宣告了GPT-4的诞生。"

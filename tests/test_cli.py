@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag.cli import cli
+from rag.app.cli import cli
 
 from .conftest import DEV_SET, ROOT
 
@@ -28,7 +28,7 @@ def isolated_env(**extra: str) -> dict[str, str]:
 
 
 def run_rag(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rag.app.cli", *args], cwd=cwd, capture_output=True, text=True,
                           env=isolated_env(**env), timeout=300)
 
 
@@ -148,7 +148,7 @@ def test_corrupt_index_fails_with_one_line_naming_the_fix(runner, small_corpus, 
     assert runner.invoke(cli, ["index", "--corpus", str(small_corpus), "--index", str(idx)]).exit_code == 0
     version = idx / (idx / "CURRENT").read_text().strip()
     (version / "vectors.npy").write_bytes(b"\x93NUMPY broken")
-    from rag.handle import forget
+    from rag.indexing.handle import forget
 
     forget()
     result = runner.invoke(cli, ["ask", "亚马逊?", "--corpus", str(small_corpus), "--index", str(idx)])

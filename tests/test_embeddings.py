@@ -12,7 +12,8 @@ import pytest
 
 from rag.embeddings import SentenceTransformerEmbedder, make_embedder
 from rag.errors import RagError
-from rag.store import build_index, load_index
+from rag.indexing.build import build_index
+from rag.stores.faiss import load_index
 
 from .conftest import make_settings
 
@@ -63,7 +64,7 @@ def test_langchain_faces_of_embedder_and_retriever(seeds_handle):
     from langchain_core.embeddings import Embeddings
     from langchain_core.retrievers import BaseRetriever
 
-    from rag.lc_adapters import HybridRetriever, LangChainEmbeddings
+    from rag.retrieve.langchain import HybridRetriever, LangChainEmbeddings
 
     emb = LangChainEmbeddings(seeds_handle.embedder)
     assert isinstance(emb, Embeddings)
@@ -82,8 +83,8 @@ def test_asking_with_the_default_backends_imports_no_torch_langchain_or_gradio(s
     code = (
         "import sys\n"
         "from rag.config import load_settings\n"
-        "from rag.handle import open_handle\n"
-        "from rag.qa import ask\n"
+        "from rag.indexing.handle import open_handle\n"
+        "from rag.pipeline import ask\n"
         f"s = load_settings({{'corpus': r'{seeds_settings.corpus}', 'index': r'{seeds_settings.index}'}})\n"
         "ask(open_handle(s), '入场门票是多少钱?')\n"
         "heavy = [m for m in ('torch', 'gradio', 'langchain_core', 'langchain_openai', 'sentence_transformers')"

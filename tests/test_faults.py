@@ -1,4 +1,4 @@
-"""Faults a user can cause or suffer, run as a user would (``python -m rag.cli`` in a child
+"""Faults a user can cause or suffer, run as a user would (``python -m rag.app.cli`` in a child
 process): each ends in one line on stderr, no traceback, a non-zero exit, an index that
 still answers, and after any single-file corruption ``rag index`` alone repairs it."""
 
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.build import CACHE, CACHE_BLOCK, build_index
 from rag.errors import RagError
-from rag.handle import embedder_for
-from rag.index_format import DATA_FILES, live_version, load_index
+from rag.indexing.build import CACHE, CACHE_BLOCK, build_index
+from rag.indexing.handle import embedder_for
+from rag.stores.faiss import DATA_FILES, live_version, load_index
 
 from .conftest import ROOT, SEEDS, make_settings
 
@@ -37,7 +37,7 @@ def rag(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: bytes |
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_bytes, limit_file_bytes))
 
     argv = [os.fsencode(a) if isinstance(a, str) else a for a in args]
-    done = subprocess.run([sys.executable, "-m", "rag.cli", *argv], cwd=cwd, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "rag.app.cli", *argv], cwd=cwd, capture_output=True,
                           input=stdin, timeout=600, preexec_fn=limit,
                           env={**ENV, "PYTHONPATH": str(ROOT), **(env or {})})
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8", "replace"),
@@ -159,7 +159,7 @@ def test_a_question_that_is_not_utf8_is_one_line_in_ask_and_does_not_end_a_chat(
 
 
 def test_the_browser_chat_answers_a_non_utf8_question_with_a_one_line_error(seeds_settings):
-    from rag.webui import ChatEngine, Conversation
+    from rag.app.chat import ChatEngine, Conversation
 
     *_, last = ChatEngine(seeds_settings).respond("\udcff问题", Conversation())
     shown = last.messages[-1]["content"]
@@ -241,7 +241,7 @@ def test_a_killed_build_resumes_without_re_embedding_and_its_leftovers_are_clean
     corpus = generate(tmp_path / "docs", 0.25, seed=3, file_bytes=2**17)  # 2 files of varied seed text
     (corpus / ".complete").unlink()
     index = tmp_path / "index"
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", "--corpus", str(corpus), "--index",
+    proc = subprocess.Popen([sys.executable, "-m", "rag.app.cli", "index", "--corpus", str(corpus), "--index",
                              str(index)], cwd=tmp_path, env={**ENV, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cache = index / CACHE

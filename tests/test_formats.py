@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunker import chunk_document
-from rag.formats import extract_html, extract_markdown, fold_compat, unwrap_lines
-from rag.handle import open_handle, rebuild
-from rag.loader import load_corpus, load_document
-from rag.qa import ask
-from rag.ui_render import sources_html
+from rag.app.html import sources_html
+from rag.indexing.handle import open_handle, rebuild
+from rag.ingest.chunker import chunk_document
+from rag.ingest.formats import extract_html, extract_markdown, fold_compat, unwrap_lines
+from rag.ingest.loader import load_corpus, load_document
+from rag.pipeline import ask
 
 from . import doc_fixtures as fx
 from .conftest import SEEDS, make_settings
@@ -257,7 +257,7 @@ def test_questions_about_each_new_file_cite_its_page_or_heading_and_exact_offset
 def test_rag_ask_prints_the_page_and_json_carries_page_heading_and_location(mixed):
     from click.testing import CliRunner
 
-    from rag.cli import cli
+    from rag.app.cli import cli
 
     settings, _, _ = mixed
     common = ["--corpus", str(settings.corpus), "--index", str(settings.index)]
@@ -296,8 +296,8 @@ def test_a_changed_word_file_is_the_only_one_re_embedded(mixed, tmp_path: Path):
 
 
 def test_sources_without_a_page_or_heading_show_lines_only_for_plain_text(tmp_path: Path):
-    from rag.types import Passage
-    from rag.ui_render import where
+    from rag.app.html import where
+    from rag.records import Passage
 
     corpus = tmp_path / "docs"
     corpus.mkdir()
@@ -310,7 +310,7 @@ def test_sources_without_a_page_or_heading_show_lines_only_for_plain_text(tmp_pa
 
 
 def test_the_whole_file_view_shows_the_extracted_text_the_offsets_point_into(tmp_path: Path):
-    from rag.present import file_text
+    from rag.app.present import file_text
 
     corpus = tmp_path / "docs"
     corpus.mkdir()

@@ -16,11 +16,11 @@ import sys
 
 import pytest
 
-from rag import qa
+from rag import pipeline as qa
 from rag.errors import RagError
-from rag.handle import open_handle
-from rag.llm import OLLAMA_URL, PLACEHOLDER_KEY, make_llm, resolve_backend
-from rag.qa import Delta, Done, Retrieved, Turn
+from rag.indexing.handle import open_handle
+from rag.llm.backends import OLLAMA_URL, PLACEHOLDER_KEY, make_llm, resolve_backend
+from rag.pipeline import Delta, Done, Retrieved, Turn
 
 from .conftest import ROOT, make_settings
 from .fake_openai_server import snippet
@@ -224,13 +224,13 @@ def test_only_the_chosen_provider_is_imported(seeds_settings):
 import sys
 from pathlib import Path
 from rag.config import load_settings
-from rag.handle import open_handle
-from rag.qa import ask
+from rag.indexing.handle import open_handle
+from rag.pipeline import ask
 s = load_settings({{"corpus": {str(seeds_settings.corpus)!r}, "index": {str(seeds_settings.index)!r}}},
                   config_file=Path("/nonexistent"), environ={{}})
 ask(open_handle(s), "入场门票是多少钱?")
 print(sorted(m for m in sys.modules if m.split(".")[0] in ("langchain", "langchain_openai", "langchain_ollama", "openai")))
-from rag.llm import make_llm
+from rag.llm.backends import make_llm
 make_llm("ollama:qwen2.5", s)
 print("langchain_ollama" in sys.modules, "langchain_openai" in sys.modules)
 """

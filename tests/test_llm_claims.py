@@ -13,11 +13,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from rag import qa
-from rag.answer import ABSTAIN_ZH
-from rag.cli import cli
-from rag.handle import open_handle
-from rag.qa import Delta, Done, Retrieved
+from rag import pipeline as qa
+from rag.answering.extractive import ABSTAIN_ZH
+from rag.app.cli import cli
+from rag.indexing.handle import open_handle
+from rag.pipeline import Delta, Done, Retrieved
 
 from .fake_openai_server import PASSAGE, absent_figure, unique_sentence
 from .llm_fixtures import *  # noqa: F403 - fixtures

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from rag.answer import Answer, Citation
-from rag.chunker import Chunk
-from rag.cli import cli
-from rag.qa import Delta, Done, Event, Retrieved
-from rag.retriever import Hit
-from rag.terminal import show_stream
+from rag.answering.extractive import Answer, Citation
+from rag.app.cli import cli
+from rag.app.terminal import show_stream
+from rag.ingest.chunker import Chunk
+from rag.pipeline import Delta, Done, Event, Retrieved
+from rag.records import Hit
 
 from .conftest import make_settings
 from .llm_fixtures import *  # noqa: F403 - fixtures
@@ -133,7 +133,7 @@ def test_chat_survives_a_failing_llm(rag):
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rag.app.cli", *args], capture_output=True, text=True,
                           env={**clean, **env}, timeout=300)
 
 

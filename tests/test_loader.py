@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunker import chunk_corpus, chunk_document, split_sentences
 from rag.errors import RagError
-from rag.loader import load_corpus
+from rag.ingest.chunker import chunk_corpus, chunk_document, split_sentences
+from rag.ingest.loader import load_corpus
 
 from .conftest import SEEDS
 
@@ -29,7 +29,7 @@ def test_every_chunk_of_the_real_corpus_round_trips_to_the_file_text():
 def test_gb18030_and_bom_files_decode_and_say_which_encoding(tmp_path: Path, caplog):
     (tmp_path / "legacy.txt").write_bytes("大模型的入场门票是十亿元。".encode("gb18030"))
     (tmp_path / "bom.md").write_bytes(b"\xef\xbb\xbf" + "带BOM的文件。".encode())
-    with caplog.at_level(logging.INFO, logger="rag.loader"):
+    with caplog.at_level(logging.INFO, logger="rag.ingest.loader"):
         docs, _ = load_corpus(tmp_path)
     by_name = {d.source.rsplit("/", 1)[-1]: d for d in docs}
     assert by_name["legacy.txt"].text == "大模型的入场门票是十亿元。"
@@ -45,7 +45,7 @@ def test_binary_empty_and_unrelated_files_are_skipped_with_a_warning(tmp_path: P
     (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a document")
-    with caplog.at_level(logging.WARNING, logger="rag.loader"):
+    with caplog.at_level(logging.WARNING, logger="rag.ingest.loader"):
         docs, skipped = load_corpus(tmp_path)
     assert [d.source.rsplit("/", 1)[-1] for d in docs] == ["ok.txt"]
     reasons = {s.source.rsplit("/", 1)[-1]: s.reason for s in skipped}
@@ -77,7 +77,7 @@ def test_sentences_split_on_both_widths_but_not_inside_numbers():
 
 
 def test_chunks_respect_size_keep_whole_sentences_and_overlap(tmp_path: Path):
-    from rag.loader import Document
+    from rag.ingest.loader import Document
 
     text = "".join(f"这是第{i}句话，内容稍微长一点。" for i in range(40))
     doc = Document("d/x.txt", text, "utf-8", "0")
@@ -91,7 +91,7 @@ def test_chunks_respect_size_keep_whole_sentences_and_overlap(tmp_path: Path):
 
 
 def test_a_sentence_longer_than_a_chunk_is_cut_at_commas():
-    from rag.loader import Document
+    from rag.ingest.loader import Document
 
     text = "，".join(["很长的从句"] * 60) + "。"
     chunks = chunk_document(Document("d/x.txt", text, "utf-8", "0"), size=50, overlap=10)

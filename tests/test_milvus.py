@@ -15,12 +15,12 @@ import pytest
 pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 pytest.importorskip("milvus_lite", reason="the milvus extra is not installed")
 
-from rag import milvus_store  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.handle import forget, open_handle, rebuild  # noqa: E402
-from rag.qa import ask  # noqa: E402
-from rag.retriever import retrieve  # noqa: E402
-from rag.vectorstore import store_manifest  # noqa: E402
+from rag.indexing.handle import forget, open_handle, rebuild  # noqa: E402
+from rag.pipeline import ask  # noqa: E402
+from rag.retrieve.retriever import retrieve  # noqa: E402
+from rag.stores import milvus as milvus_store  # noqa: E402
+from rag.stores.base import store_manifest  # noqa: E402
 
 from .conftest import ROOT, SEEDS, make_settings  # noqa: E402
 from .test_cli import isolated_env  # noqa: E402
@@ -32,7 +32,7 @@ EMBEDDING = "use"
 
 def run_rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     forget()  # the test process must not hold the Milvus Lite folder the CLI opens
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rag.app.cli", *args], cwd=cwd, capture_output=True, text=True,
                           env=isolated_env(RAG_VECTOR_STORE="milvus", RAG_EMBEDDING=EMBEDDING, PYTHONPATH=str(ROOT)),
                           timeout=900)
 
@@ -167,7 +167,7 @@ def test_corrupt_milvus_file_is_one_line(small_corpus, tmp_path):
 
 
 def test_milvus_without_the_extra_is_one_line(small_corpus, tmp_path):
-    code = ("import sys; sys.modules['pymilvus'] = None; from rag.cli import main; "
+    code = ("import sys; sys.modules['pymilvus'] = None; from rag.app.cli import main; "
             f"sys.argv = ['rag', 'index', '--corpus', {str(small_corpus)!r}, '--index', 'idx']; main()")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                             env=isolated_env(RAG_VECTOR_STORE="milvus", RAG_EMBEDDING=EMBEDDING, PYTHONPATH=str(ROOT)),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from rag.evaluate import evaluate, read_questions
-from rag.handle import Handle
-from rag.qa import ask
+from rag.indexing.handle import Handle
+from rag.pipeline import ask
 
 from .conftest import DEV_SET
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import store
 from rag.errors import IndexMissing, RagError
-from rag.handle import embedder_for
-from rag.loader import load_document
-from rag.store import build_index, live_version, load_index
+from rag.indexing.build import build_index
+from rag.indexing.handle import embedder_for
+from rag.ingest.loader import load_document
+from rag.stores.faiss import live_version, load_index
+from rag.text import lexical
 
 from .conftest import make_settings
 
@@ -121,7 +122,7 @@ def test_a_build_that_fails_midway_leaves_the_old_index_loadable(small_corpus, t
     def explode(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(store.BM25, "from_postings", explode)  # fails after chunks and vectors are written
+    monkeypatch.setattr(lexical.BM25, "from_postings", explode)  # fails after chunks and vectors are written
     with pytest.raises(type(failure)):
         build_index(s, counting)
     monkeypatch.undo()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.answerability import ANSWER, TOPIC, decide
+from rag.answering.judge import ANSWER, TOPIC, decide
 from rag.embeddings import E5_PASSAGE, E5_QUERY, E5Embedder, SentenceTransformerEmbedder, make_embedder
-from rag.qa import ask
+from rag.pipeline import ask
 
 from .test_cli import run_rag
 
@@ -30,8 +30,8 @@ def test_a_figure_about_another_version_of_the_named_model_is_not_an_answer(seed
 
 def test_an_english_question_sharing_tokens_with_the_corpus_is_still_matched_across_languages(seeds_handle):
     # "the", "of", "GPT" are known to the corpus, yet the question is English and its passages Chinese.
-    from rag.answer import is_cross_lingual
-    from rag.retriever import retrieve
+    from rag.answering.extractive import is_cross_lingual
+    from rag.retrieve.retriever import retrieve
 
     q = "How much did it cost to train GPT-3 once?"
     hits = retrieve(seeds_handle.index, seeds_handle.embedder, q, seeds_handle.settings)
@@ -46,8 +46,8 @@ def test_a_who_question_is_answered_by_a_sentence_that_names_someone(seeds_handl
 
 
 def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
-    from rag.answer import _QUANTITY, _new, _new_name
-    from rag.answerability import named_terms, specific_names
+    from rag.answering.extractive import _QUANTITY, _new, _new_name
+    from rag.answering.judge import named_terms, specific_names
 
     bm25 = seeds_handle.index.bm25
     asked = "科大讯飞发布的大模型叫什么名字?"
@@ -67,7 +67,7 @@ def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
 
 
 def test_a_name_question_wants_the_kind_of_name_it_asks_for(seeds_handle):
-    from rag.answer import _QUANTITY, _names_role, _new, _new_name, asks_person
+    from rag.answering.extractive import _QUANTITY, _names_role, _new, _new_name, asks_person
 
     bm25 = seeds_handle.index.bm25
     model = "百川智能推出的第一款大模型叫什么名字?"
@@ -89,7 +89,7 @@ def test_a_name_question_wants_the_kind_of_name_it_asks_for(seeds_handle):
 
 
 def test_a_when_question_wants_the_date_of_the_event_it_asks_about():
-    from rag.answer import _ASKS_DATE, _names_event
+    from rag.answering.extractive import _ASKS_DATE, _names_event
 
     launch = "微软的「雅典娜」芯片是哪一年推出的?"
     assert not _names_event("微软从 2019 年开始研发代号为「雅典娜」的 AI 芯片。", launch)  # began, not launched
@@ -187,7 +187,7 @@ def test_a_why_question_gets_the_reason_that_follows_a_restated_claim(seeds_hand
 
 
 def test_a_lead_in_that_ends_its_paragraph_lists_nothing():
-    from rag.answer import _lists_nothing
+    from rag.answering.extractive import _lists_nothing
 
     assert _lists_nothing("人们对此的推测包括:\n更重要的是,巨头也将发力。")
     assert not _lists_nothing("原因有三:\n1. 成本高;\n2. 数据少。")  # the list follows
@@ -196,7 +196,7 @@ def test_a_lead_in_that_ends_its_paragraph_lists_nothing():
 
 
 def test_a_figure_in_a_clause_about_another_name_is_not_the_asked_ones(seeds_handle):
-    from rag.answer import _figure_of_another
+    from rag.answering.extractive import _figure_of_another
 
     bm25 = seeds_handle.index.bm25
     listed = "开发了500亿参数的语言模型BloombergGPT、此外还有BenTsao中文医学模型和LaWGPT中文法律知识模型。"
@@ -209,7 +209,7 @@ def test_a_figure_in_a_clause_about_another_name_is_not_the_asked_ones(seeds_han
 
 
 def test_a_short_lead_in_is_no_answer_but_a_claim_ending_in_a_colon_is():
-    from rag.answer import _announces
+    from rag.answering.extractive import _announces
 
     assert _announces("GGV有话说:") and _announces("人们对此的推测包括:")
     assert not _announces("李涛认为,国内企业现阶段可以奉行的是“拿来主义”,基于海外的开源大模型,将中小模型打磨至顶尖水平:")
@@ -217,14 +217,14 @@ def test_a_short_lead_in_is_no_answer_but_a_claim_ending_in_a_colon_is():
 
 
 def test_months_are_read_in_either_language():
-    from rag.answer import months
+    from rag.answering.extractive import months
 
     assert months("截至 6 月底,和 5 月末相比") == {5, 6} and months("at the end of March, in May") == {3, 5}
     assert months("Lei Jun may post") == frozenset()  # a name and a verb, not months
 
 
 def test_where_asks_for_a_place_only_when_it_asks_where_something_is():
-    from rag.answer import AnswerType
+    from rag.answering.extractive import AnswerType
 
     assert AnswerType.of("总部设在哪座城市?").place == "city" and AnswerType.of("在哪里举办?").place == "place"
     assert AnswerType.of("Where is Sambanova based?").place == "place"
@@ -253,7 +253,7 @@ def test_a_question_naming_what_the_corpus_names_is_about_it_even_when_meaning_m
 
 
 def test_figures_are_compared_by_value_across_languages():
-    from rag.figures import chinese_figures, english_figures, holds
+    from rag.text.figures import chinese_figures, english_figures, holds
 
     assert english_figures("1,000 H800 GPUs, RT-2, GPT-3.5 and 100 million users on March 2") == {
         "1,000": 1000.0, "100 million": 1e8, "2": 2.0}  # a numeral in a name is not a figure
@@ -263,7 +263,7 @@ def test_figures_are_compared_by_value_across_languages():
 
 
 def test_a_sum_of_money_is_answered_by_a_sentence_with_a_currency(seeds_handle):
-    from rag.answer import AnswerType
+    from rag.answering.extractive import AnswerType
 
     # The corpus says Hugging Face has not disclosed its revenue (its 2022 sentence counts
     # customers), and gives BloombergGPT's parameters, not its cost.
@@ -278,7 +278,7 @@ def test_a_sum_of_money_is_answered_by_a_sentence_with_a_currency(seeds_handle):
 
 
 def test_a_fraction_is_answered_by_a_ratio_not_by_another_sentences_sum(seeds_handle):
-    from rag.answer import AnswerType
+    from rag.answering.extractive import AnswerType
 
     asked = AnswerType.of("在自家设备上部署企业模型,花费只有英伟达加微软云方案的几分之一?")
     assert asked.fraction and not asked.money  # 花费 asks a ratio here
@@ -292,8 +292,8 @@ def test_a_fraction_is_answered_by_a_ratio_not_by_another_sentences_sum(seeds_ha
 
 
 def test_an_english_question_around_a_chinese_name_is_english(seeds_handle):
-    from rag.answer import ABSTAIN_EN, abstain_message
-    from rag.lexical import is_english
+    from rag.answering.extractive import ABSTAIN_EN, abstain_message
+    from rag.text.lexical import is_english
 
     assert is_english("What is the overseas version of 魔音工坊 called?") and not is_english("Character AI的创始人是谁?")
     # its names are found as written (魔音工坊), not read as one long Latin "name"
@@ -303,7 +303,7 @@ def test_an_english_question_around_a_chinese_name_is_english(seeds_handle):
 
 
 def test_a_name_is_found_whole_and_not_as_part_of_another_version():
-    from rag.answerability import holds_name
+    from rag.answering.judge import holds_name
 
     assert holds_name("gpt3", "2020 年 6 月,GPT-3 发布。") and holds_name("gpt3", "GPT 3 2020")
     assert not holds_name("gpt3", "去年末发布的Chat GPT-3.5") and not holds_name("gpt3", "GPT-35")
@@ -327,14 +327,14 @@ def test_a_subject_described_not_named_is_answered_by_the_sentence_that_names_it
 
 
 def test_a_money_word_outside_the_asking_clause_does_not_ask_for_money():
-    from rag.answer import AnswerType
+    from rag.answering.extractive import AnswerType
 
     assert not AnswerType.of("那家营收最高的企业,有多少付费用户?").money
     assert AnswerType.of("那家企业的营收是多少?").money
 
 
 def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
-    from rag.answerability import specific_names
+    from rag.answering.judge import specific_names
 
     # "which is best" is answered by a sentence that compares, not by one listing the candidates
     assert ask(seeds_handle, "金山办公接入的MiniMax、智谱、百度三家基础模型中,哪一家表现最好?").abstained
@@ -347,7 +347,7 @@ def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
 
 
 def test_figures_and_dates_are_read_as_a_reader_reads_them():
-    from rag.answer import _DATE, _QUANTITY, _new, asks_number
+    from rag.answering.extractive import _DATE, _QUANTITY, _new, asks_number
 
     assert _new(_QUANTITY, "三十多家大模型「百模齐放」。", "有多少家大模型?")  # 三十多家 is a number
     assert not _new(_DATE, "Google 选择在 2 月份仓促应战。", "谷歌是在2月几号发布Bard的?")  # 2 月 is the 2月 asked
@@ -430,7 +430,7 @@ def test_an_index_built_with_one_embedder_refuses_another_in_one_line(small_corp
 def test_an_english_question_over_chinese_passages_leans_on_meaning_not_on_stray_latin_words(seeds_handle):
     from dataclasses import replace
 
-    from rag.retriever import retrieve
+    from rag.retrieve.retriever import retrieve
 
     s = seeds_handle.settings
     no_bm25 = replace(s, tuning=replace(s.tuning, cross_lingual_lexical=0.0))

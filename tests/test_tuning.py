@@ -9,8 +9,8 @@ import pytest
 
 from rag.config import load_settings
 from rag.errors import RagError
-from rag.qa import ask
-from rag.retriever import retrieve
+from rag.pipeline import ask
+from rag.retrieve.retriever import retrieve
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 

@@ -18,10 +18,12 @@ from typing import Any, Iterator
 import pytest
 from gradio_client import Client
 
-from rag import handle, qa, webui
+from rag import pipeline as qa
+from rag.app import chat as webui
+from rag.app.chat import ChatEngine, prepare, supports_llm_switch
 from rag.config import Settings
-from rag.qa import Turn
-from rag.webui import ChatEngine, prepare, supports_llm_switch
+from rag.indexing import handle
+from rag.pipeline import Turn
 from tests.conftest import ROOT, make_settings
 from tests.uiapp import free_port, serving
 
@@ -148,7 +150,7 @@ def test_empty_and_huge_messages_get_an_error_and_the_chat_goes_on(url: str) -> 
     assert 'class="rag-cite"' in text(after[-2])
 
 
-@pytest.mark.skipif(not supports_llm_switch(), reason="rag.qa.stream has no llm= choice yet (issue 3)")
+@pytest.mark.skipif(not supports_llm_switch(), reason="rag.pipeline.stream has no llm= choice yet (issue 3)")
 def test_failing_llm_shows_a_short_error_with_the_passages(seeds_settings: Settings) -> None:
     settings = make_settings(seeds_settings.corpus, seeds_settings.index, llm_choices=("openai:ui-test",),
                              llm_base_url=f"http://127.0.0.1:{free_port()}/v1",  # nothing listens
@@ -289,7 +291,7 @@ def test_startup_builds_a_missing_index_and_says_so(small_corpus: Path, tmp_path
 def test_rag_serve_builds_the_missing_index_says_so_and_serves_on_loopback(small_corpus: Path,
                                                                            tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    command = [sys.executable, "-m", "rag.cli", "serve", "--corpus", str(small_corpus),
+    command = [sys.executable, "-m", "rag.app.cli", "serve", "--corpus", str(small_corpus),
                "--index", str(tmp_path / "index"), "--port", url.rsplit(":", 1)[1]]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "RAG_CONFIG": ""})  # no settings file
@@ -323,7 +325,7 @@ def test_malformed_auth_is_a_one_line_error_before_anything_starts() -> None:
     assert (run.returncode, run.stderr) == (1, "error: --auth must look like USER:PASSWORD\n")
     from click.testing import CliRunner
 
-    from rag.cli import cli
+    from rag.app.cli import cli
 
     result = CliRunner().invoke(cli, ["serve", "--auth", "alice", "--index", "/nonexistent/index"])
     assert result.exit_code == 1 and "--auth must look like USER:PASSWORD" in result.output

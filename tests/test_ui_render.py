@@ -1,4 +1,4 @@
-"""The browser chat's HTML and turn logic, without a server (rag.ui_render, rag.webui)."""
+"""The browser chat's HTML and turn logic, without a server (rag.app.html, rag.app.chat)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,10 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from rag import qa
-from rag.answer import Answer, Citation
-from rag.chunker import Chunk
-from rag.config import Settings
-from rag.errors import RagError
-from rag.handle import Handle
-from rag.qa import Delta, Done, Retrieved, Turn
-from rag.retriever import Hit
-from rag.store import BuildReport, read_manifest
-from rag.ui_render import (
+from rag import pipeline as qa
+from rag.answering.extractive import Answer, Citation
+from rag.app.chat import ChatEngine, Conversation, example_questions, llm_choices
+from rag.app.html import (
     answer_html,
     corpus_html,
     esc,
@@ -28,7 +22,14 @@ from rag.ui_render import (
     sources_title,
     user_html,
 )
-from rag.webui import ChatEngine, Conversation, example_questions, llm_choices
+from rag.config import Settings
+from rag.errors import RagError
+from rag.indexing.build import BuildReport
+from rag.indexing.handle import Handle
+from rag.ingest.chunker import Chunk
+from rag.pipeline import Delta, Done, Retrieved, Turn
+from rag.records import Hit
+from rag.stores.faiss import read_manifest
 from tests.conftest import ROOT, make_settings
 
 
@@ -148,7 +149,7 @@ def test_example_questions_are_answered_from_seeds(seeds_handle: Handle) -> None
 
 
 def test_examples_of_another_corpus_are_hidden(small_corpus: Path, tmp_path: Path) -> None:
-    from rag.handle import rebuild
+    from rag.indexing.handle import rebuild
 
     rebuild(make_settings(small_corpus, tmp_path / "index"))
     assert example_questions(read_manifest(tmp_path / "index")) == []
@@ -199,14 +200,14 @@ def test_done_adds_the_turn_with_the_plain_answer(seeds_settings: Settings) -> N
 
 
 def test_rag_ask_does_not_import_gradio() -> None:
-    code = "import sys, rag.cli, rag.qa, rag.webui, rag.ui_render; sys.exit('gradio' in sys.modules)"
+    code = "import sys, rag.app.cli, rag.pipeline, rag.app.chat, rag.app.html; sys.exit('gradio' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
 # ---------------------------------------------------------------- language
 
 def test_chinese_when_the_browser_ranks_chinese_first_english_otherwise() -> None:
-    from rag.ui_text import language
+    from rag.app.i18n import language
 
     assert language("zh-CN,zh;q=0.9,en;q=0.8") == "zh"
     assert language("en-US,en;q=0.9,zh-CN;q=0.8") == "en"
@@ -218,7 +219,7 @@ def test_chinese_when_the_browser_ranks_chinese_first_english_otherwise() -> Non
 def test_every_text_has_both_languages_and_the_same_fields() -> None:
     from string import Formatter
 
-    from rag.ui_text import PAGE_KEYS, TEXT, gradio_translations
+    from rag.app.i18n import PAGE_KEYS, TEXT, gradio_translations
 
     for key, (english, chinese) in TEXT.items():
         fields = [{f for _, f, _, _ in Formatter().parse(text) if f} for text in (english, chinese)]
@@ -240,8 +241,8 @@ def test_the_answer_and_its_sources_render_in_chinese(small_corpus: Path) -> Non
 # ---------------------------------------------------------------- the whole file
 
 def test_a_whole_file_link_round_trips_source_offsets_and_quotes() -> None:
-    from rag.types import Passage
-    from rag.ui_render import file_link, parse_file_link
+    from rag.app.html import file_link, parse_file_link
+    from rag.records import Passage
 
     link = file_link(Passage("docs/子目录/a b&c.txt", 10, 40, "…"), [(12, 20), (25, 30)])
     assert link.startswith("#rag-file?") and " " not in link
@@ -249,10 +250,10 @@ def test_a_whole_file_link_round_trips_source_offsets_and_quotes() -> None:
 
 
 def test_whole_file_shows_the_file_with_the_passage_marked(small_corpus: Path, tmp_path: Path) -> None:
-    from rag.handle import rebuild
-    from rag.types import Passage
-    from rag.ui_render import file_link
-    from rag.webui import IndexPanel
+    from rag.app.chat import IndexPanel
+    from rag.app.html import file_link
+    from rag.indexing.handle import rebuild
+    from rag.records import Passage
 
     settings = make_settings(small_corpus, tmp_path / "index")
     rebuild(settings)
@@ -267,10 +268,10 @@ def test_whole_file_shows_the_file_with_the_passage_marked(small_corpus: Path, t
 
 
 def test_whole_file_refuses_files_outside_the_index(small_corpus: Path, tmp_path: Path) -> None:
-    from rag.handle import rebuild
-    from rag.types import Passage
-    from rag.ui_render import file_link
-    from rag.webui import IndexPanel
+    from rag.app.chat import IndexPanel
+    from rag.app.html import file_link
+    from rag.indexing.handle import rebuild
+    from rag.records import Passage
 
     settings = make_settings(small_corpus, tmp_path / "index")
     rebuild(settings)
@@ -283,10 +284,10 @@ def test_whole_file_refuses_files_outside_the_index(small_corpus: Path, tmp_path
 
 
 def test_whole_file_says_so_when_the_file_changed_since_indexing(small_corpus: Path, tmp_path: Path) -> None:
-    from rag.handle import rebuild
-    from rag.types import Passage
-    from rag.ui_render import file_link
-    from rag.webui import IndexPanel
+    from rag.app.chat import IndexPanel
+    from rag.app.html import file_link
+    from rag.indexing.handle import rebuild
+    from rag.records import Passage
 
     settings = make_settings(small_corpus, tmp_path / "index")
     rebuild(settings)

@@ -64,7 +64,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_installed_rag_is_the_wheel_not_the_checkout(venv: Path, tmp_path: Path) -> None:
-    run = subprocess.run([str(venv / "python"), "-c", "import rag, rag.webapp; print(rag.__file__)"],
+    run = subprocess.run([str(venv / "python"), "-c", "import rag, rag.app.webapp; print(rag.__file__)"],
                          cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, timeout=120, check=True)
     installed = Path(run.stdout.strip())
     assert installed.is_relative_to(venv.parent), installed

@@ -1,4 +1,4 @@
-"""Run the real browser app (:mod:`rag.webapp`) in-process on a free loopback port, for the UI tests."""
+"""Run the real browser app (:mod:`rag.app.webapp`) in-process on a free loopback port, for the UI tests."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import socket
 from contextlib import contextmanager
 from typing import Iterator
 
-from rag import webapp
+from rag.app import webapp
+from rag.app.chat import ChatEngine, prepare
 from rag.config import Settings
-from rag.webui import ChatEngine, prepare
 
 
 def free_port() -> int:

@@ -1,0 +1,100 @@
+"""The one cached, explicit index handle that the CLI, UI and library share.
+
+Loading the embedding model and the index costs seconds; answering costs
+milliseconds.  :func:`open_handle` loads them once per (settings) and reuses them;
+:func:`rebuild` builds a new index version and swaps the handle only on success, so
+callers keep answering from the old index until then.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from rag.config import Settings
+from rag.embeddings import Embedder, make_embedder
+from rag.errors import IndexMissing, RagError
+from rag.indexing.build import BuildReport, Progress
+from rag.stores.base import VectorStore, build_store, open_store
+from rag.stores.faiss import Index
+
+
+@dataclass
+class Handle:
+    settings: Settings
+    embedder: Embedder
+    index: VectorStore | Index  # the loaded store (vectorstore.py); a bare FAISS Index also works
+
+
+_lock = threading.Lock()
+_embedders: dict[str, Embedder] = {}
+_handles: dict[tuple, Handle] = {}
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """One embedder per model per process: models are the expensive part."""
+    with _lock:
+        if settings.embedding not in _embedders:
+            _embedders[settings.embedding] = make_embedder(settings.embedding)
+        return _embedders[settings.embedding]
+
+
+def _key(settings: Settings) -> tuple:
+    return (str(settings.index), settings.embedding, settings.chunk_size, settings.chunk_overlap,
+            settings.vector_store, settings.milvus_uri, settings.milvus_collection)
+
+
+def open_handle(settings: Settings, build_if_missing: bool = False,
+                on_build: Callable[[], None] | None = None) -> Handle:
+    """The cached handle for ``settings``; build the index first if asked and missing.
+
+    ``on_build`` is called (with no arguments) before a missing index is built, so the
+    caller can tell the user why the first answer takes longer.
+    """
+    key = _key(settings)
+    with _lock:
+        cached = _handles.get(key)
+    if cached is not None:
+        return Handle(settings, cached.embedder, cached.index)
+    embedder = embedder_for(settings)
+    try:
+        index = open_store(settings, embedder)
+    except IndexMissing:
+        if not build_if_missing:
+            raise
+        if not settings.corpus.is_dir():  # say so before promising a build
+            raise RagError(f"no index at {settings.index}, and no corpus folder at {settings.corpus} "
+                           "to build it from") from None
+        if on_build:
+            on_build()
+        build_store(settings, embedder)
+        index = open_store(settings, embedder)
+    handle = Handle(settings, embedder, index)
+    with _lock:
+        _handles[key] = handle
+    return handle
+
+
+def rebuild(settings: Settings, progress: Progress | None = None) -> tuple[BuildReport, Handle]:
+    """Build or update the index, then swap the cached handle to the new version.
+
+    If the build fails, the exception propagates and the old handle stays cached.
+    """
+    embedder = embedder_for(settings)
+    report = build_store(settings, embedder, progress)
+    handle = Handle(settings, embedder, open_store(settings, embedder))
+    with _lock:
+        _handles[_key(settings)] = handle
+    return report, handle
+
+
+def forget() -> None:
+    """Drop cached handles (tests use this to simulate a fresh process), and close Milvus
+    connections (an open Milvus Lite folder is locked against other processes)."""
+    with _lock:
+        _handles.clear()
+    import sys
+
+    if "rag.stores.milvus" in sys.modules:
+        sys.modules["rag.stores.milvus"].release()

@@ -1,0 +1,221 @@
+"""The LLM backend: a LangChain chat model chosen by one setting, with failures made plain.
+
+``llm = "openai:MODEL"`` covers every OpenAI-compatible server (OpenAI, DeepSeek,
+DashScope, Moonshot, vLLM, llama.cpp, LM Studio) through ``langchain-openai``;
+``llm = "ollama:MODEL"`` talks to Ollama through ``langchain-ollama``.  Both are built
+with LangChain's ``init_chat_model`` and imported only when chosen, so the extractive
+default never loads them.
+
+Each provider fails in its own dialect (openai, httpx and ollama exception classes);
+:class:`ChatLLM` turns all of them into one :class:`RagError` line naming the backend
+and its URL, retries only what may pass on a second try (rate limits, 5xx, dropped
+connections, and only before the first token), and never lets the API key out.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from rag.config import Settings, check_url
+from rag.errors import RagError
+from rag.redact import redact_url
+
+log = logging.getLogger(__name__)
+
+# provider → (Python module, pip package)
+PROVIDERS = {"openai": ("langchain_openai", "langchain-openai"), "ollama": ("langchain_ollama", "langchain-ollama")}
+OPENAI_URL = "https://api.openai.com/v1"
+OLLAMA_URL = "http://127.0.0.1:11434"
+# Local OpenAI-compatible servers ignore the key, but the client insists on one.
+PLACEHOLDER_KEY = "not-needed"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF_S = 8.0
+MAX_RETRY_AFTER_S = 30.0
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where an LLM spec leads, resolved from settings and environment (no imports yet)."""
+
+    spec: str  # "openai:gpt-4o-mini", as the user wrote it
+    provider: str
+    model: str
+    url: str
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def where(self) -> str:
+        """``spec at URL`` for messages; any user:password or key parameter in the URL is masked."""
+        return f"{self.spec} at {redact_url(self.url)}"
+
+
+def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> Backend:
+    """Check the spec, the provider package and the key; fail before any work is done."""
+    env = os.environ if environ is None else environ
+    provider, _, model = spec.partition(":")
+    provider, model = provider.strip().lower(), model.strip()
+    if provider not in PROVIDERS or not model:
+        raise RagError(f"llm {spec!r}: use 'extractive', 'openai:MODEL' (any OpenAI-compatible server) "
+                       f"or 'ollama:MODEL'")
+    if settings.llm_timeout <= 0 or settings.llm_max_retries < 0:
+        raise RagError("llm_timeout must be positive and llm_max_retries at least 0")
+    module, package = PROVIDERS[provider]
+    if importlib.util.find_spec(module) is None:
+        raise RagError(f"llm {spec!r} needs the {package} package: pip install {package}")
+    if provider == "ollama":
+        host = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
+        check_url("llm_base_url" if settings.llm_base_url else "OLLAMA_HOST", host)
+        return Backend(spec, provider, model, _ollama_url(host))
+    url = settings.llm_base_url or env.get("OPENAI_BASE_URL")
+    if url:
+        check_url("llm_base_url" if settings.llm_base_url else "OPENAI_BASE_URL", url)
+    key = env.get("OPENAI_API_KEY")
+    if not key and not url:
+        raise RagError(f"llm {spec!r} needs an API key: set OPENAI_API_KEY, or set llm_base_url "
+                       f"for a local OpenAI-compatible server")
+    return Backend(spec, provider, model, url or OPENAI_URL, key or PLACEHOLDER_KEY)
+
+
+def _ollama_url(url: str) -> str:
+    """OLLAMA_HOST is often written ``host`` or ``host:port``; the client needs a full URL."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.port is None and parts.scheme == "http":
+        parts = parts._replace(netloc=f"{parts.netloc}:11434")
+    return urlunsplit(parts)
+
+
+def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> ChatLLM:
+    """The chat model for ``spec`` (``provider:model``), ready to stream."""
+    backend = resolve_backend(spec, settings, environ)
+    from langchain.chat_models import init_chat_model
+
+    kwargs: dict[str, Any] = {"temperature": settings.llm_temperature}
+    if backend.provider == "openai":
+        # Retries are ours (see ChatLLM), so the SDK must not retry underneath.
+        kwargs.update(base_url=backend.url, api_key=backend.api_key, timeout=settings.llm_timeout, max_retries=0)
+    else:
+        kwargs.update(base_url=backend.url, client_kwargs={"timeout": settings.llm_timeout})
+    try:
+        model = init_chat_model(backend.model, model_provider=backend.provider, **kwargs)
+    except ImportError:
+        package = PROVIDERS[backend.provider][1]
+        raise RagError(f"llm {spec!r} needs the {package} package: pip install {package}") from None
+    return ChatLLM(backend, model, settings.llm_timeout, settings.llm_max_retries)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one call, independent of the provider's exception classes."""
+
+    kind: str  # "status" | "timeout" | "connection" | "error" | "malformed"
+    status: int = 0
+    detail: str = ""
+    retry_after: float | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == "connection" or self.status in RETRY_STATUSES
+
+
+def classify(exc: BaseException) -> Failure:
+    """Sort an exception from openai, httpx or ollama by what the user should do about it."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    status = getattr(exc, "status_code", None)
+    detail = str(getattr(exc, "message", None) or getattr(exc, "error", None) or exc)
+    if isinstance(status, int) and status >= 100:
+        response = getattr(exc, "response", None)
+        after = getattr(response, "headers", {}).get("retry-after") if response is not None else None
+        try:
+            retry_after = float(after) if after is not None else None
+        except ValueError:
+            retry_after = None
+        return Failure("status", status, detail, retry_after)
+    if names & {"APITimeoutError", "TimeoutException", "TimeoutError"}:
+        return Failure("timeout")
+    if names & {"APIConnectionError", "TransportError", "ConnectionError"}:
+        return Failure("connection", detail=detail)
+    if "ResponseError" in names:  # ollama reports some errors inside a 200 stream
+        return Failure("error", detail=detail)
+    return Failure("malformed", detail=type(exc).__name__)
+
+
+class ChatLLM:
+    """A LangChain chat model plus our retry, timeout and error-message rules."""
+
+    def __init__(self, backend: Backend, model: Any, timeout: float, max_retries: int) -> None:
+        self.backend = backend
+        self.model = model
+        self.timeout = timeout
+        self.max_retries = max(0, max_retries)
+
+    @property
+    def spec(self) -> str:
+        return self.backend.spec
+
+    def stream(self, prompt: str) -> Iterator[str]:
+        """The reply, text piece by text piece as the server sends it."""
+        return self._attempts(lambda: (chunk.text for chunk in self.model.stream(prompt)))
+
+    def complete(self, prompt: str) -> str:
+        """The whole reply at once (one non-streaming request)."""
+        return "".join(self._attempts(lambda: [self.model.invoke(prompt).text]))
+
+    def _attempts(self, call: Callable[[], Iterable[str]]) -> Iterator[str]:
+        attempts = self.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            started = False
+            try:
+                for piece in call():
+                    if piece:
+                        started = True
+                        yield piece
+            except Exception as exc:  # noqa: BLE001 - every provider error becomes one RagError
+                failure = classify(exc)
+                if started or not failure.retryable or attempt == attempts:
+                    raise RagError(self.message(failure, attempt)) from None
+                delay = min(MAX_BACKOFF_S, 0.5 * 2 ** (attempt - 1))
+                if failure.retry_after is not None:
+                    delay = min(MAX_RETRY_AFTER_S, max(0.0, failure.retry_after))
+                log.info("LLM %s: attempt %d/%d failed (%s); retrying in %.1f s", self.backend.where, attempt,
+                         attempts, self.redact(failure.detail or failure.kind), delay)
+                time.sleep(delay)
+                continue
+            if not started:
+                raise RagError(f"LLM {self.backend.where} returned an empty reply")
+            return
+
+    def message(self, failure: Failure, attempts: int) -> str:
+        """One line a user can act on; never the key."""
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        detail = self.redact(" ".join(failure.detail.split()))[:160]
+        if failure.kind == "timeout":
+            what = f"no reply within {self.timeout:g} s (raise llm_timeout to wait longer)"
+        elif failure.kind == "connection":
+            what = f"cannot connect{tries}: is the server running at that address? (set llm_base_url)"
+        elif failure.kind == "malformed":
+            what = f"returned a malformed reply ({detail})"
+        elif failure.kind == "error":
+            what = f"reported an error: {detail}"
+        elif failure.status in (401, 403):
+            key = "OPENAI_API_KEY" if self.backend.provider == "openai" else "the server's credentials"
+            what = f"refused the credentials (HTTP {failure.status}): check {key}"
+        elif failure.status == 429:
+            what = f"is rate limiting requests (HTTP 429){tries}: wait, or raise llm_max_retries"
+        elif failure.status == 404:
+            what = f"does not know this model or path (HTTP 404): check the model name and the base URL ({detail})"
+        elif failure.status >= 500:
+            what = f"had a server error (HTTP {failure.status}){tries}"
+        else:
+            what = f"refused the request (HTTP {failure.status}): {detail}"
+        return f"LLM {self.backend.where} {what}"
+
+    def redact(self, text: str) -> str:
+        key = self.backend.api_key
+        return text.replace(key, "***") if key and key != PLACEHOLDER_KEY else text
