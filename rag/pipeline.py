@@ -35,7 +35,7 @@ from rag.retrieve.retriever import Mode, retrieve
 if TYPE_CHECKING:
     import numpy as np
 
-    from rag.llm.backends.backends import ChatLLM
+    from rag.llm.backends import ChatLLM
 
 EXTRACTIVE = "extractive"
 
@@ -135,8 +135,8 @@ def check_answerer(settings: Settings, llm: str | None = None) -> str:
     """
     spec = (llm or settings.llm).strip()
     if spec != EXTRACTIVE:
-        from rag.llm.backends.backends import resolve_backend
-        from rag.llm.backends.prompt import load_template
+        from rag.llm.backends import resolve_backend
+        from rag.llm.prompt import load_template
 
         resolve_backend(spec, settings)
         load_template(settings.prompt_file)
@@ -175,7 +175,7 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
 
 def condense(model: ChatLLM, question: str, history: Sequence[Turn]) -> str:
     """The follow-up ``question`` rewritten by the LLM so it stands alone (for retrieval)."""
-    from rag.llm.backends.prompt import clean_condensed, condense_prompt
+    from rag.llm.prompt import clean_condensed, condense_prompt
 
     if not history:
         return question
@@ -186,8 +186,8 @@ def condense(model: ChatLLM, question: str, history: Sequence[Turn]) -> str:
 def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: int | None,
                 mode: Mode, spec: str) -> Iterator[Event]:
     from rag.answering.citations import CitationChecker
-    from rag.llm.backends.backends import make_llm
-    from rag.llm.backends.prompt import answer_prompt, is_abstention, load_template
+    from rag.llm.backends import make_llm
+    from rag.llm.prompt import answer_prompt, is_abstention, load_template
 
     s = handle.settings
     template = load_template(s.prompt_file)
