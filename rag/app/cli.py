@@ -29,8 +29,9 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder [env RAG_CORPUS; default seeds/]."),
         click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [env RAG_INDEX; default index/]."),
-        click.option("--embedding", help="'e5' (offline default), 'use', 'use+e5' or 'st:MODEL' "
-                                          "(sentence-transformers id or path)."),
+        click.option("--embedding", help="'e5' (offline default), 'use', 'use+e5', 'st:MODEL' "
+                                          "(sentence-transformers id or path), or a server's: 'openai:MODEL', "
+                                          "'ollama:MODEL' (see embedding_base_url)."),
         click.option("-v", "--verbose", is_flag=True, help="Log details (file encodings, timings)."),
     ]
     for option in reversed(options):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from rag.config import Settings
-from rag.embeddings import Embedder, make_embedder
+from rag.embeddings import Embedder, embedder_key, make_embedder
 from rag.errors import IndexMissing, RagError
 from rag.indexing.build import BuildReport, Progress
 from rag.stores.base import VectorStore, build_store, open_store
@@ -28,20 +28,21 @@ class Handle:
 
 
 _lock = threading.Lock()
-_embedders: dict[str, Embedder] = {}
+_embedders: dict[tuple, Embedder] = {}
 _handles: dict[tuple, Handle] = {}
 
 
 def embedder_for(settings: Settings) -> Embedder:
     """One embedder per model per process: models are the expensive part."""
     with _lock:
-        if settings.embedding not in _embedders:
-            _embedders[settings.embedding] = make_embedder(settings.embedding)
-        return _embedders[settings.embedding]
+        key = embedder_key(settings)
+        if key not in _embedders:
+            _embedders[key] = make_embedder(settings.embedding, settings)
+        return _embedders[key]
 
 
 def _key(settings: Settings) -> tuple:
-    return (str(settings.index), settings.embedding, settings.chunk_size, settings.chunk_overlap,
+    return (str(settings.index), *embedder_key(settings), settings.chunk_size, settings.chunk_overlap,
             settings.vector_store, settings.milvus_uri, settings.milvus_collection)
 
 

