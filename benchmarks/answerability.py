@@ -186,7 +186,7 @@ def dev_features(embedding: str = "e5") -> tuple[list[str], np.ndarray, np.ndarr
         for q in questions:
             qv = embed_query(embedder, q.question)
             hits = retrieve(handle.index, embedder, q.question, settings, 10, query_vector=qv)
-            evidence = candidate_evidence(q.question, qv, hits, embedder, handle.index.bm25)
+            evidence = candidate_evidence(q.question, qv, hits, embedder, handle.index.stats)
             feats = evidence.features if evidence else dict.fromkeys(FEATURES, 0.0)
             rows.append(feats)
             ids.append(q.id)

@@ -30,7 +30,7 @@ from rag.evaluate import contains_evidence, evaluate, read_questions
 from rag.indexing.handle import embedder_for, forget, rebuild
 from rag.pipeline import ask
 from rag.retrieve.retriever import retrieve
-from rag.stores.ann import HNSW_EF_CONSTRUCTION, HNSW_M, build_faiss, hnsw_ef_search
+from rag.stores.vector_index import HNSW_EF_CONSTRUCTION, HNSW_M, build_faiss, hnsw_ef_search
 from rag.text.lexical import BM25
 
 from .common import ROOT, dev_set, machine, percentile
@@ -157,7 +157,7 @@ def scale(base: Path, n: int, skip_faiss: bool, n_queries: int = N_QUERIES) -> d
         t = time.perf_counter()
         index = build_faiss(data, "hnsw")
         row["faiss_build_s"] = time.perf_counter() - t
-        from rag.stores.ann import search
+        from rag.stores.vector_index import search
 
         ms, found = [], []
         for q in queries:

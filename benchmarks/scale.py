@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag.stores.ann import AUTO_HNSW_MIN, build_faiss
+from rag.stores.vector_index import AUTO_HNSW_MIN, build_faiss
 from rag.text.lexical import BM25, top_k
 
 from .common import percentile, rss_mib

@@ -29,7 +29,6 @@ from rag.api import evaluate_questions
 from rag.config import load_settings
 from rag.evaluate import read_questions
 from rag.indexing.handle import open_handle
-from rag.stores.base import as_store
 
 from .common import ROOT, dev_set
 from .quality import QUESTION_SETS
@@ -61,7 +60,7 @@ def main() -> None:
     started = time.perf_counter()
     handle = open_handle(settings, build_if_missing=True)
     build_s = time.perf_counter() - started
-    store = as_store(handle.index)
+    store = handle.index
     n = len(store)
     sentences = store.sentences(list(range(n)))
     chunks = store.fetch(list(range(n)))

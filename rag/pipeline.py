@@ -164,7 +164,7 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
     hits = retrieve(handle.index, handle.embedder, query, s, top_k, mode, query_vector)
     t2 = time.perf_counter()
     yield Retrieved(query, hits)
-    answer = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.bm25,
+    answer = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.stats,
                                s.abstain_threshold, s.tuning)
     answer.question = question
     t3 = time.perf_counter()
@@ -240,7 +240,7 @@ def check_claims(handle: Handle, answer: Answer, query: str, query_vector: np.nd
     s = handle.settings
     hits = answer.passages
     text, citations, attached = attach_citations(answer.answer, answer.citations, hits, handle.embedder,
-                                                 handle.index.bm25, query, s.tuning)
+                                                 handle.index.stats, query, s.tuning)
     found = verify(text, {c.n: c.text for c in citations}, [h.chunk.text for h in hits], query)
     answer.answer, answer.citations, answer.attached_citations = text, citations, attached
     answer.ungrounded = not citations
@@ -254,7 +254,7 @@ def check_claims(handle: Handle, answer: Answer, query: str, query_vector: np.nd
     if s.llm_unsupported == "abstain":
         replaced = Answer(answer.question, abstain_message(answer.question), True, [], hits, llm=answer.llm)
     else:
-        replaced = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.bm25,
+        replaced = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.stats,
                                      s.abstain_threshold, s.tuning)
         replaced.question, replaced.llm = answer.question, answer.llm
     replaced.unsupported_claims = found.unsupported

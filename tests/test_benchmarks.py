@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from benchmarks.scale import zipf_sampler
-from rag.stores.ann import AUTO_HNSW_MIN, build_faiss, choose_type, search
+from rag.stores.vector_index import AUTO_HNSW_MIN, build_faiss, choose_type, search
 from rag.text.lexical import BM25, top_k
 
 ROOT = Path(__file__).resolve().parents[1]

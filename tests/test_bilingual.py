@@ -57,7 +57,7 @@ def test_a_chinese_name_written_in_pinyin_is_found_in_characters(fresh_glossary)
 
 
 def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle):
-    bm25 = seeds_handle.index.bm25
+    bm25 = seeds_handle.index.stats
     terms = bilingual.chinese_terms("What valuation did Wang Huiwen's AI company reach in its angel round?", bm25)
     assert "估值" in terms and "天使" in terms
     assert all(bilingual._uses(bm25, t) for t in terms)  # nothing BM25 could not match
@@ -66,7 +66,7 @@ def test_an_english_question_gets_the_chinese_words_the_corpus_uses(seeds_handle
 
 @needs_dictionary
 def test_a_pinyin_name_is_looked_up_as_the_corpus_writes_it(seeds_handle):
-    bm25 = seeds_handle.index.bm25
+    bm25 = seeds_handle.index.stats
     assert bilingual.pinyin_terms("How much did Wang Huiwen put into his company?", bm25) == ["王慧文"]
     assert bilingual.pinyin_terms("What did Kai-Fu Lee found?", bm25) == ["开复"]  # Lee is no pinyin
     assert "王慧文" in bilingual.dictionary_terms("How much did Wang Huiwen put into his company?", bm25)
@@ -128,7 +128,7 @@ def test_without_the_dictionary_questions_go_to_bm25_as_asked(seeds_handle, fres
     monkeypatch.setattr(bilingual, "dictionary_file", lambda: None)
     question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
     assert bilingual.glossary() == {}
-    assert bilingual.dictionary_terms(question, seeds_handle.index.bm25) == []
+    assert bilingual.dictionary_terms(question, seeds_handle.index.stats) == []
 
 
 def test_an_unreadable_dictionary_costs_the_expansion_not_the_answer(seeds_handle, fresh_glossary, monkeypatch,
@@ -137,7 +137,7 @@ def test_an_unreadable_dictionary_costs_the_expansion_not_the_answer(seeds_handl
     broken.write_bytes(b"\xff\xfe not UTF-8")
     monkeypatch.setattr(bilingual, "dictionary_file", lambda: broken)
     question = "What valuation did Wang Huiwen's AI company reach in its angel round?"
-    assert bilingual.dictionary_terms(question, seeds_handle.index.bm25) == []
+    assert bilingual.dictionary_terms(question, seeds_handle.index.stats) == []
     assert "cannot read" in caplog.text
     # dense retrieval still answers what it can match without the dictionary (Wang Huiwen,
     # spelled 王慧文 in the corpus, needs the dictionary's pinyin)

@@ -16,11 +16,11 @@ pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 pytest.importorskip("milvus_lite", reason="the milvus extra is not installed")
 
 from rag.errors import RagError  # noqa: E402
+from rag.indexing.build import build_index  # noqa: E402
 from rag.indexing.handle import forget, open_handle, rebuild  # noqa: E402
 from rag.pipeline import ask  # noqa: E402
 from rag.retrieve.retriever import retrieve  # noqa: E402
-from rag.stores import milvus as milvus_store  # noqa: E402
-from rag.stores.base import store_manifest  # noqa: E402
+from rag.stores.registry import store_manifest  # noqa: E402
 
 from .conftest import ROOT, SEEDS, make_settings  # noqa: E402
 from .test_cli import isolated_env  # noqa: E402
@@ -114,7 +114,7 @@ def test_incremental_update_edit_and_delete_and_a_failed_build_changes_nothing(s
     # An edit whose build fails after the old rows were hidden: readers see the old index.
     (small_corpus / "c.txt").write_text("阿里云占有 33.1% 的市场份额。腾讯云紧随其后。", encoding="utf-8")
     with pytest.raises(RuntimeError):
-        milvus_store.build_milvus(settings, _Failing(handle.embedder))
+        build_index(settings, _Failing(handle.embedder))
     forget()
     handle = open_handle(settings)
     assert len(handle.index) == 3 and "48.9%" in ask(handle, "亚马逊占有多少市场份额?").answer

@@ -35,7 +35,7 @@ def test_an_english_question_sharing_tokens_with_the_corpus_is_still_matched_acr
 
     q = "How much did it cost to train GPT-3 once?"
     hits = retrieve(seeds_handle.index, seeds_handle.embedder, q, seeds_handle.settings)
-    assert is_cross_lingual(q, seeds_handle.index.bm25, hits)
+    assert is_cross_lingual(q, seeds_handle.index.stats, hits)
     a = ask(seeds_handle, q)
     assert not a.abstained and "140万美元" in a.answer
 
@@ -49,7 +49,7 @@ def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
     from rag.answering.extractive import _QUANTITY, _new, _new_name
     from rag.answering.judge import named_terms, specific_names
 
-    bm25 = seeds_handle.index.bm25
+    bm25 = seeds_handle.index.stats
     asked = "科大讯飞发布的大模型叫什么名字?"
     assert not _new_name("百度、阿里巴巴、科大讯飞相继发布了GPT大模型。", asked, bm25)
     assert _new_name("科大讯飞发布了「星火」大模型。", asked, bm25)  # a quoted name
@@ -69,7 +69,7 @@ def test_what_counts_as_a_new_name_a_latin_name_and_a_quantity(seeds_handle):
 def test_a_name_question_wants_the_kind_of_name_it_asks_for(seeds_handle):
     from rag.answering.extractive import _QUANTITY, _names_role, _new, _new_name, asks_person
 
-    bm25 = seeds_handle.index.bm25
+    bm25 = seeds_handle.index.stats
     model = "百川智能推出的第一款大模型叫什么名字?"
     assert not asks_person(model)
     # a person's name does not tell what a model is called; a quoted one does
@@ -198,7 +198,7 @@ def test_a_lead_in_that_ends_its_paragraph_lists_nothing():
 def test_a_figure_in_a_clause_about_another_name_is_not_the_asked_ones(seeds_handle):
     from rag.answering.extractive import _figure_of_another
 
-    bm25 = seeds_handle.index.bm25
+    bm25 = seeds_handle.index.stats
     listed = "开发了500亿参数的语言模型BloombergGPT、此外还有BenTsao中文医学模型和LaWGPT中文法律知识模型。"
     assert _figure_of_another(listed, "BenTsao有多少参数?", bm25)
     assert not _figure_of_another("截止极客公园发稿前,Hugging Face 上拥有超过 27 万的模型。", "Hugging Face有多少模型?", bm25)
@@ -282,7 +282,7 @@ def test_a_fraction_is_answered_by_a_ratio_not_by_another_sentences_sum(seeds_ha
 
     asked = AnswerType.of("在自家设备上部署企业模型,花费只有英伟达加微软云方案的几分之一?")
     assert asked.fraction and not asked.money  # 花费 asks a ratio here
-    assert not asked.held_by("初期投入成本约为8亿美元,每日还需约5万美元的电费。", "几分之一?", seeds_handle.index.bm25)
+    assert not asked.held_by("初期投入成本约为8亿美元,每日还需约5万美元的电费。", "几分之一?", seeds_handle.index.stats)
     a = ask(seeds_handle, "在自家设备上部署企业模型,成本只有英伟达加微软云方案的几分之一?")
     assert not a.abstained and "30 分之一" in a.answer
     # "cheaper to what degree" asks for a ratio too
@@ -343,7 +343,7 @@ def test_a_choice_a_year_and_a_funding_round_are_checked_too(seeds_handle):
     assert ask(seeds_handle, "Hugging Face在2021年拥有多少家客户?").abstained
     assert not ask(seeds_handle, "Hugging Face在2022年拥有多少家客户?").abstained
     # B轮 is not A轮
-    assert specific_names("Adept的B轮融资拿到了多少钱?", seeds_handle.index.bm25) >= {"b轮"}
+    assert specific_names("Adept的B轮融资拿到了多少钱?", seeds_handle.index.stats) >= {"b轮"}
 
 
 def test_figures_and_dates_are_read_as_a_reader_reads_them():

@@ -24,12 +24,12 @@ from rag.app.html import (
 )
 from rag.config import Settings
 from rag.errors import RagError
-from rag.indexing.build import BuildReport
 from rag.indexing.handle import Handle
 from rag.ingest.chunker import Chunk
 from rag.pipeline import Delta, Done, Retrieved, Turn
 from rag.records import Hit
 from rag.stores.faiss import read_manifest
+from rag.stores.manifest import BuildReport
 from tests.conftest import ROOT, make_settings
 
 

@@ -20,7 +20,7 @@ from rag.answering import extractive
 from rag.answering.claims import split_answer, supported_by
 from rag.embeddings import Embedder, embed_query
 from rag.records import Citation, Hit
-from rag.text.lexical import BM25
+from rag.text.lexical import CorpusStats
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 # Support (0.8 × similarity + 0.2 × coverage) a passage sentence needs to be cited for
@@ -36,7 +36,7 @@ MIN_SENTENCE_CHARS = 4  # "是的。" supports nothing
 
 
 def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hit], embedder: Embedder,
-                     bm25: BM25, question: str = "",
+                     stats: CorpusStats, question: str = "",
                      tuning: Tuning = DEFAULT_TUNING) -> tuple[str, list[Citation], list[int]]:
     """``text`` with markers added to the sentences it can support, the citations (the
     existing ones first, same numbers), and the numbers of the markers added."""
@@ -52,10 +52,10 @@ def attach_citations(text: str, citations: Sequence[Citation], hits: Sequence[Hi
     for sentence in todo:
         with_question = embed_query(embedder, f"{question} {sentence.plain}".strip())
         candidates = sorted(extractive.score_sentences(sentence.plain, with_question, list(hits),
-                                                       embedder, bm25, tuning),
+                                                       embedder, stats, tuning),
                             key=lambda c: -c.support)
         alone = {(c.hit_rank, c.start): c.support for c in extractive.score_sentences(
-            sentence.plain, embed_query(embedder, sentence.plain), list(hits), embedder, bm25, tuning)}
+            sentence.plain, embed_query(embedder, sentence.plain), list(hits), embedder, stats, tuning)}
         best = next((c for c in candidates if c.support >= ATTACH_SUPPORT
                      and alone.get((c.hit_rank, c.start), 0.0) >= ATTACH_OWN_SUPPORT
                      and supported_by(sentence.plain, hits[c.hit_rank].chunk.text, question)), None)

@@ -40,7 +40,8 @@ import numpy as np
 from rag.embeddings import Embedder
 from rag.ingest.chunker import split_sentences
 from rag.records import Answer, Citation, Hit, passage_dict  # noqa: F401 (also importable from here)
-from rag.text.lexical import BM25, across_scripts, is_english, tokenize
+from rag.text.lexical import CorpusStats as BM25  # the corpus statistics (issue 25 renames the parameters)
+from rag.text.lexical import across_scripts, is_english, tokenize
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 if TYPE_CHECKING:

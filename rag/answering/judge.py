@@ -53,7 +53,8 @@ from typing import TYPE_CHECKING
 
 from rag.text.bilingual import pinyin_names, spells, translations
 from rag.text.figures import chinese_figures, english_figures, holds
-from rag.text.lexical import BM25, is_english, tokenize
+from rag.text.lexical import CorpusStats as BM25  # the corpus statistics (issue 25 renames the parameters)
+from rag.text.lexical import is_english, tokenize
 
 if TYPE_CHECKING:
     from rag.answering.extractive import Candidate

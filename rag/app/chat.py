@@ -49,8 +49,8 @@ from rag.errors import RagError
 from rag.indexing.handle import Handle, open_handle, rebuild
 from rag.pipeline import Turn, check_question
 from rag.records import Hit
-from rag.stores.base import store_manifest
-from rag.stores.faiss import Manifest
+from rag.stores.manifest import Manifest
+from rag.stores.registry import store_manifest
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,8 @@ from urllib.parse import parse_qs, urlencode
 
 from rag.app.i18n import Lang, t
 from rag.app.present import line_range
-from rag.indexing.build import BuildReport
 from rag.records import Answer, Hit, Passage
-from rag.stores.faiss import Manifest
+from rag.stores.manifest import BuildReport, Manifest
 from rag.text.markers import MARKER, marker_numbers
 
 USER_ECHO_CHARS = 600  # a pasted essay is not echoed back in full

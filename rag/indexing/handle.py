@@ -15,16 +15,17 @@ from typing import Callable
 from rag.config import Settings
 from rag.embeddings import Embedder, embedder_key, make_embedder
 from rag.errors import IndexMissing, RagError
-from rag.indexing.build import BuildReport, Progress
-from rag.stores.base import VectorStore, build_store, open_store
-from rag.stores.faiss import Index
+from rag.indexing.build import build_index
+from rag.stores.base import VectorStore
+from rag.stores.manifest import BuildReport, Progress
+from rag.stores.registry import open_store
 
 
 @dataclass
 class Handle:
     settings: Settings
     embedder: Embedder
-    index: VectorStore | Index  # the loaded store (vectorstore.py); a bare FAISS Index also works
+    index: VectorStore  # the loaded index, in whichever store the settings name
 
 
 _lock = threading.Lock()
@@ -69,7 +70,7 @@ def open_handle(settings: Settings, build_if_missing: bool = False,
                            "to build it from") from None
         if on_build:
             on_build()
-        build_store(settings, embedder)
+        build_index(settings, embedder)
         index = open_store(settings, embedder)
     handle = Handle(settings, embedder, index)
     with _lock:
@@ -83,7 +84,7 @@ def rebuild(settings: Settings, progress: Progress | None = None) -> tuple[Build
     If the build fails, the exception propagates and the old handle stays cached.
     """
     embedder = embedder_for(settings)
-    report = build_store(settings, embedder, progress)
+    report = build_index(settings, embedder, progress)
     handle = Handle(settings, embedder, open_store(settings, embedder))
     with _lock:
         _handles[_key(settings)] = handle

@@ -74,7 +74,7 @@ def sentence_units(text: str, size: int, start: int = 0, end: int | None = None)
     """The sentences of ``text[start:end]``, over-long ones cut to at most ``size`` characters.
 
     These are the units chunks are packed from, and the units the index embeds: a
-    chunk's vector is derived from the vectors of its sentences (see ``store.py``).
+    chunk's vector is derived from the vectors of its sentences (see ``rag.indexing.build``).
     """
     units: list[Span] = []
     for span in split_sentences(text, start, end):

@@ -25,8 +25,7 @@ import numpy as np
 from rag.config import Settings
 from rag.embeddings import Embedder, embed_query
 from rag.records import Hit, Passage
-from rag.stores.base import VectorStore, as_store
-from rag.stores.faiss import Index
+from rag.stores.base import VectorStore
 from rag.text.bilingual import dictionary_terms
 from rag.text.lexical import across_scripts
 
@@ -48,11 +47,10 @@ def _is_duplicate(sa: np.ndarray, sb: np.ndarray) -> bool:
     return common / (len(sa) + len(sb) - common) >= _DUPLICATE_JACCARD
 
 
-def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, settings: Settings,
+def retrieve(store: VectorStore, embedder: Embedder, question: str, settings: Settings,
              k: int | None = None, mode: Mode = "hybrid",
              query_vector: np.ndarray | None = None) -> list[Hit]:
     """The ``k`` best distinct passages for ``question``, from either store."""
-    store = as_store(index)
     k = k or settings.top_k
     depth = max(50, 4 * k)
     if query_vector is None:
@@ -62,7 +60,7 @@ def retrieve(index: Index | VectorStore, embedder: Embedder, question: str, sett
     lexical_of: dict[int, float] = {}
     lex_ids = dense_ids = np.zeros(0, dtype=np.int64)
     lex_scores = dense_scores = np.zeros(0, dtype=np.float32)
-    terms = dictionary_terms(question, store.bm25) if settings.tuning.dictionary_expansion else []
+    terms = dictionary_terms(question, store.stats) if settings.tuning.dictionary_expansion else []
     lexical_text = f"{question} {' '.join(terms)}" if terms else question
     if terms and settings.tuning.translation_weight:
         query_vector = _towards(query_vector, embed_query(embedder, " ".join(terms)), settings.tuning.translation_weight)

@@ -1,10 +1,11 @@
-"""The storage interface retrieval runs on, and the choice of store by setting.
+"""What a store is: the interface retrieval reads through, and the one a build writes through.
 
-Two stores implement :class:`VectorStore`: :class:`FaissStore` over the FAISS index
-folder of ``store.py`` (the default, everything in one process), and
-``milvus_store.MilvusStore`` (Milvus Lite here, a Milvus cluster in production).  The
-retriever, the answerer and the citations only see this interface, so they cannot
-tell which store answered.
+Two stores implement both: ``rag.stores.faiss`` (files in the index folder, everything in
+one process; the default) and ``rag.stores.milvus`` (Milvus Lite here, a Milvus cluster in
+production); ``rag.stores.registry`` picks one by the ``vector_store`` setting.  The
+retriever, the answerer and the citations only see :class:`VectorStore`, so they cannot
+tell which store answered; the build (``rag.indexing.build``) loads, diffs, chunks and
+embeds once for both and hands the result to an :class:`IndexWriter`.
 
 Chunk ids are opaque integers chosen by the store (row numbers in FAISS, primary keys
 in Milvus); a passage is always fetched back by its id, with the offsets it was built
@@ -14,16 +15,14 @@ with, so citations round-trip ``text == file_text[start:end]`` on either store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 import numpy as np
 
-from rag.config import Settings
-from rag.embeddings import Embedder
-from rag.indexing.build import BuildReport, Progress, build_index
-from rag.ingest.chunker import Chunk
-from rag.stores.faiss import Index, Manifest, load_index, read_manifest
-from rag.text.lexical import BM25
+from rag.ingest.chunker import Chunk, Span
+from rag.ingest.loader import Document
+from rag.stores.manifest import Manifest
+from rag.text.lexical import CorpusStats
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 
@@ -39,7 +38,11 @@ class VectorStore(Protocol):
     """What retrieval needs from an index, whichever engine holds it."""
 
     manifest: Manifest  # settings the index was built with, and its files
-    bm25: BM25  # term statistics (IDF) for the answerer; lexical ranking goes through lexical_top
+
+    @property
+    def stats(self) -> CorpusStats:
+        """Term statistics for the answerers; lexical ranking goes through :meth:`lexical_top`."""
+        ...
 
     def __len__(self) -> int: ...
 
@@ -87,113 +90,49 @@ def best_first(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray,
     return ids[top], scores[top]
 
 
-# ---------------------------------------------------------------- FAISS
+# ---------------------------------------------------------------- writing
 
-def _sentence_rows(ranges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All sentence rows of the chunks with these [first, last) ranges, and segment starts."""
-    lengths = ranges[:, 1] - ranges[:, 0]
-    starts = np.zeros(len(ranges), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    rows = np.repeat(ranges[:, 0] - starts, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
-    return rows, starts
+@dataclass(frozen=True)
+class ChunkedFile:
+    """A new or changed file, chunked: its sentence units (the embedded texts), its chunks,
+    and each chunk's ``[first, last)`` range of units (neighbouring chunks overlap)."""
 
-
-class FaissStore:
-    """The FAISS index folder (``store.Index``, held in memory) behind the interface;
-    ids are row numbers."""
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
-        self.manifest = index.manifest
-        self.bm25 = index.bm25
-
-    def __getattr__(self, name: str):  # chunks, vectors, faiss, …: for code that reads the Index itself
-        return getattr(self.__dict__["index"], name)
-
-    def __len__(self) -> int:
-        return len(self.index.chunks)
-
-    def fetch(self, ids: Sequence[int]) -> dict[int, Chunk]:
-        return {int(i): self.index.chunks[int(i)] for i in ids}
-
-    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray,
-                     tuning: Tuning = DEFAULT_TUNING) -> np.ndarray:
-        index = self.index
-        ids = np.asarray(ids, dtype=np.int64)
-        chunk_cos = index.vectors[ids] @ query_vector
-        if index.sentence_vectors is None or index.chunk_sentences is None or len(ids) == 0:
-            return chunk_cos.astype(np.float32)
-        rows, starts = _sentence_rows(index.chunk_sentences[ids])
-        if len(ids) == len(index.chunks):  # every sentence once, then gather
-            sims = (np.asarray(index.sentence_vectors) @ query_vector)[rows]
-        else:
-            unique, inverse = np.unique(rows, return_inverse=True)
-            sims = (np.asarray(index.sentence_vectors[unique]) @ query_vector)[inverse]
-        return combine(chunk_cos, np.maximum.reduceat(sims, starts), tuning)
-
-    def dense_top(self, query_vector: np.ndarray, depth: int, extra: np.ndarray | None = None,
-                  tuning: Tuning = DEFAULT_TUNING) -> tuple[np.ndarray, np.ndarray]:
-        """Exact for small indexes; for large ones FAISS proposes candidates (plus
-        ``extra``) that are then rescored with their sentences."""
-        from rag.stores.ann import search
-
-        n = len(self)
-        if n <= tuning.exact_dense_max:
-            ids = np.arange(n, dtype=np.int64)
-        else:
-            found, _ = search(self.index.faiss, query_vector, 4 * depth)
-            ids = np.unique(np.concatenate([found.astype(np.int64),
-                                            np.zeros(0, np.int64) if extra is None else extra.astype(np.int64)]))
-        return best_first(ids, self.dense_scores(ids, query_vector, tuning), depth)
-
-    def lexical_top(self, question: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.bm25.top(question, depth)
-
-    def lexical_scores(self, question: str, ids: np.ndarray) -> np.ndarray:
-        return self.bm25.score_docs(question, np.asarray(ids, dtype=np.int64))
-
-    def sentences(self, ids: Sequence[int]) -> dict[int, Sentences]:
-        index = self.index
-        out = {}
-        for i in ids:
-            if index.chunk_sentences is None or index.sentence_spans is None or index.sentence_vectors is None:
-                out[int(i)] = Sentences((), np.zeros((0, index.manifest.dim), np.float32))
-                continue
-            a, b = (int(x) for x in index.chunk_sentences[int(i)])
-            out[int(i)] = Sentences(tuple((int(s), int(e)) for s, e in index.sentence_spans[a:b]),
-                                    np.asarray(index.sentence_vectors[a:b], dtype=np.float32))
-        return out
+    doc: Document
+    units: list[Span]
+    chunks: list[Chunk]
+    ranges: np.ndarray  # (chunks, 2) int64, rows of ``units``
 
 
-def as_store(index: Index | VectorStore) -> VectorStore:
-    """Accept a loaded FAISS ``Index`` wherever a store is expected (older callers)."""
-    return FaissStore(index) if isinstance(index, Index) else index
+@dataclass(frozen=True)
+class VectorBlock:
+    """The next embedded units of a file, in order, and the chunks they completed, in order."""
+
+    sentence_vectors: np.ndarray  # (units, dim) float32
+    chunk_vectors: np.ndarray  # (completed chunks, dim) float32
 
 
-# ---------------------------------------------------------------- choice by setting
+class IndexWriter(Protocol):
+    """One build's writes into a store, made under the index folder's build lock.
 
-def open_store(settings: Settings, embedder: Embedder) -> VectorStore:
-    """Load the index of ``settings`` from the configured store (raises ``IndexMissing``)."""
-    if settings.vector_store == "milvus":
-        from rag.stores.milvus import load_milvus
+    The build calls :meth:`plan` once, then :meth:`keep` or :meth:`write` for every file in
+    corpus order, then :meth:`commit`; until the commit, readers keep seeing the previous
+    index, and a build that stops midway leaves it as it was."""
 
-        return load_milvus(settings, embedder)
-    return FaissStore(load_index(settings, embedder))
+    previous: Manifest | None  # the live index this build updates; None: a full build
+    repaired: str  # why the live index was set aside as damaged ("" if it was not)
 
+    def keeps(self, source: str) -> bool:
+        """Whether an unchanged file's chunks and vectors can be kept as they are."""
+        ...
 
-def build_store(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
-    """Build or update the index of ``settings.corpus`` in the configured store."""
-    if settings.vector_store == "milvus":
-        from rag.stores.milvus import build_milvus
+    def plan(self, kept: Sequence[str], fresh: Sequence[ChunkedFile]) -> None:
+        """What the new index will hold, before anything is written."""
+        ...
 
-        return build_milvus(settings, embedder, progress)
-    return build_index(settings, embedder, progress)
+    def keep(self, source: str) -> None: ...
 
+    def write(self, file: ChunkedFile, blocks: Iterable[VectorBlock]) -> None: ...
 
-def store_manifest(settings: Settings) -> Manifest | None:
-    """The live manifest of the configured store, or ``None`` without an index."""
-    if settings.vector_store == "milvus":
-        from rag.stores.milvus import read_milvus_manifest
-
-        return read_milvus_manifest(settings.index)
-    return read_manifest(settings.index)
+    def commit(self, docs: Sequence[Document]) -> int:
+        """Make the new index the live one; the number of chunks it holds."""
+        ...

@@ -1,4 +1,5 @@
-"""The index on disk: its layout, its manifest, its verification, and loading it (no pickle).
+"""The FAISS store: the index folder's layout, its verification, loading it (no pickle) and
+searching it.  Writing a new version is ``rag.stores.faiss_writer``.
 
 Layout of an index folder::
 
@@ -30,9 +31,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -40,9 +41,11 @@ from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import IndexMissing, RagError
 from rag.ingest.chunker import Chunk
-from rag.text.lexical import BM25
+from rag.stores.base import Sentences, best_first, combine
+from rag.stores.manifest import FORMAT_VERSION, Manifest, check_compatible
+from rag.text.lexical import BM25, CorpusStats
+from rag.tuning import DEFAULT_TUNING, Tuning
 
-FORMAT_VERSION = 3  # 2: sentence vectors; 3: a checksum per data file, page/heading per chunk
 POINTER = "CURRENT"
 DATA_FILES = ("chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz", "bm25_vocab.json",
               "sentence_vectors.npy", "sentences.npz")
@@ -53,36 +56,10 @@ _HASH_BLOCK = 8 * 2**20
 _LOAD_ATTEMPTS = 3  # a reader retries when CURRENT moved on while it was opening files
 
 
-@dataclass(frozen=True)
-class FileEntry:
-    sha256: str
-    encoding: str
-    chunks: int
-
-
-@dataclass(frozen=True)
-class Manifest:
-    format: int
-    embedding: str
-    dim: int
-    chunk_size: int
-    chunk_overlap: int
-    index_type: str
-    files: dict[str, FileEntry]
-    built_at: str
-    sizes: dict[str, int] = field(default_factory=dict)  # bytes per data file, to catch truncation
-    resolved_index_type: str = "flat"  # what "auto" chose
-    checksums: dict[str, str] = field(default_factory=dict)  # xxh3-64 hex per data file
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Manifest:
-        files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
-        return cls(files=files, **data)
-
-
 @dataclass
-class Index:
-    """A loaded index: everything retrieval needs, held in memory."""
+class FaissStore:
+    """A loaded FAISS index folder, held in memory (sentence vectors may stay memory-mapped);
+    chunk ids are row numbers."""
 
     path: Path
     manifest: Manifest
@@ -93,6 +70,71 @@ class Index:
     sentence_spans: np.ndarray | None = None  # (sentences, 2) int64 [start, end) in the chunk's source
     sentence_vectors: np.ndarray | None = None  # (sentences, dim) float32 unit vectors
     chunk_sentences: np.ndarray | None = None  # (chunks, 2) int64 [first, last) sentence rows
+
+    @property
+    def stats(self) -> CorpusStats:
+        return self.bm25
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def fetch(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        return {int(i): self.chunks[int(i)] for i in ids}
+
+    def dense_scores(self, ids: np.ndarray, query_vector: np.ndarray,
+                     tuning: Tuning = DEFAULT_TUNING) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        chunk_cos = self.vectors[ids] @ query_vector
+        if self.sentence_vectors is None or self.chunk_sentences is None or len(ids) == 0:
+            return chunk_cos.astype(np.float32)
+        rows, starts = _sentence_rows(self.chunk_sentences[ids])
+        if len(ids) == len(self.chunks):  # every sentence once, then gather
+            sims = (np.asarray(self.sentence_vectors) @ query_vector)[rows]
+        else:
+            unique, inverse = np.unique(rows, return_inverse=True)
+            sims = (np.asarray(self.sentence_vectors[unique]) @ query_vector)[inverse]
+        return combine(chunk_cos, np.maximum.reduceat(sims, starts), tuning)
+
+    def dense_top(self, query_vector: np.ndarray, depth: int, extra: np.ndarray | None = None,
+                  tuning: Tuning = DEFAULT_TUNING) -> tuple[np.ndarray, np.ndarray]:
+        """Exact for small indexes; for large ones FAISS proposes candidates (plus
+        ``extra``) that are then rescored with their sentences."""
+        from rag.stores.vector_index import search
+
+        n = len(self)
+        if n <= tuning.exact_dense_max:
+            ids = np.arange(n, dtype=np.int64)
+        else:
+            found, _ = search(self.faiss, query_vector, 4 * depth)
+            ids = np.unique(np.concatenate([found.astype(np.int64),
+                                            np.zeros(0, np.int64) if extra is None else extra.astype(np.int64)]))
+        return best_first(ids, self.dense_scores(ids, query_vector, tuning), depth)
+
+    def lexical_top(self, question: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.bm25.top(question, depth)
+
+    def lexical_scores(self, question: str, ids: np.ndarray) -> np.ndarray:
+        return self.bm25.score_docs(question, np.asarray(ids, dtype=np.int64))
+
+    def sentences(self, ids: Sequence[int]) -> dict[int, Sentences]:
+        out = {}
+        for i in ids:
+            if self.chunk_sentences is None or self.sentence_spans is None or self.sentence_vectors is None:
+                out[int(i)] = Sentences((), np.zeros((0, self.manifest.dim), np.float32))
+                continue
+            a, b = (int(x) for x in self.chunk_sentences[int(i)])
+            out[int(i)] = Sentences(tuple((int(s), int(e)) for s, e in self.sentence_spans[a:b]),
+                                    np.asarray(self.sentence_vectors[a:b], dtype=np.float32))
+        return out
+
+
+def _sentence_rows(ranges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All sentence rows of the chunks with these [first, last) ranges, and segment starts."""
+    lengths = ranges[:, 1] - ranges[:, 0]
+    starts = np.zeros(len(ranges), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    rows = np.repeat(ranges[:, 0] - starts, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    return rows, starts
 
 
 class IndexDamaged(RagError):
@@ -149,21 +191,6 @@ def read_manifest(root: Path, version: Path | None = None) -> Manifest | None:
     return manifest
 
 
-def check_compatible(manifest: Manifest, settings: Settings, embedder: Embedder, root: Path) -> None:
-    """Refuse an index whose vectors or chunks would not match what queries assume."""
-    if manifest.embedding != embedder.name:
-        raise RagError(f"index at {root} was built with embedding {manifest.embedding!r} but settings "
-                       f"use {embedder.name!r}: run `rag index` to rebuild it")
-    if manifest.dim != embedder.dim:  # one name, another model behind it (a server's, say)
-        source = f" from {embedder.where}" if hasattr(embedder, "where") else ""
-        raise RagError(f"index at {root} was built with {manifest.dim}-dimensional vectors but embedding "
-                       f"{embedder.name!r}{source} now gives {embedder.dim}: run `rag index` to rebuild it")
-    if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
-        raise RagError(f"index at {root} was built with chunk size {manifest.chunk_size}/"
-                       f"{manifest.chunk_overlap} but settings use {settings.chunk_size}/"
-                       f"{settings.chunk_overlap}: run `rag index` to rebuild it")
-
-
 # ---------------------------------------------------------------- verification
 
 def file_checksum(path: Path) -> str:
@@ -200,7 +227,7 @@ def verify_files(root: Path, version: Path, manifest: Manifest, full: bool = Tru
 
 # ---------------------------------------------------------------- loading
 
-def load_index(settings: Settings, embedder: Embedder) -> Index:
+def load_index(settings: Settings, embedder: Embedder) -> FaissStore:
     """Load the live index and verify it against the settings; never unpickles.
 
     If the version vanished while it was being opened (two rebuilds finished in the
@@ -219,7 +246,7 @@ def load_index(settings: Settings, embedder: Embedder) -> Index:
     raise AssertionError("unreachable")
 
 
-def _load_version(settings: Settings, embedder: Embedder, version: Path) -> Index:
+def _load_version(settings: Settings, embedder: Embedder, version: Path) -> FaissStore:
     import faiss
 
     root = settings.index
@@ -242,7 +269,7 @@ def _load_version(settings: Settings, embedder: Embedder, version: Path) -> Inde
     if vectors.shape != (n, manifest.dim) or index.ntotal != n or bm25.n_docs != n:
         raise corrupt(root, "chunk, vector and index counts disagree")
     check_sentences(root, manifest, n, spans, ranges, sent_vectors)
-    return Index(root, manifest, chunks, vectors, index, bm25, spans, sent_vectors, ranges)
+    return FaissStore(root, manifest, chunks, vectors, index, bm25, spans, sent_vectors, ranges)
 
 
 def check_sentences(root: Path, manifest: Manifest, n_chunks: int, spans: np.ndarray, ranges: np.ndarray,

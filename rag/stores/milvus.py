@@ -12,6 +12,9 @@ What lives where:
   the manifest (file hashes, settings), the live generation, and rag's BM25 arrays
   with the Milvus id of each BM25 row.
 
+This module reads (connection, version folder, :class:`MilvusStore`); writing a new
+generation is ``rag.stores.milvus_writer``.
+
 Lexical search stays rag's BM25 (CJK unigrams + bigrams) rather than Milvus's BM25
 function: Milvus Lite here does have BM25 with a jieba analyzer, but on the dev set it
 found the evidence passage in the top 5 for 0.82 of the questions against 0.92 for
@@ -34,12 +37,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import shutil
-import tempfile
-import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -48,22 +47,18 @@ import numpy as np
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import IndexMissing, RagError
-from rag.indexing.build import BuildReport, Progress, chunk_vectors, corpus_diff
-from rag.ingest.chunker import Chunk, chunk_units
-from rag.ingest.loader import load_corpus
-from rag.stores.ann import choose_type, hnsw_ef_search
+from rag.ingest.chunker import Chunk
 from rag.stores.base import Sentences, best_first, combine
-from rag.stores.faiss import FORMAT_VERSION, FileEntry, Manifest, check_compatible
-from rag.text.lexical import BM25
+from rag.stores.manifest import FORMAT_VERSION, Manifest, check_compatible
+from rag.stores.vector_index import hnsw_ef_search
+from rag.text.lexical import BM25, CorpusStats
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 log = logging.getLogger(__name__)
 
 POINTER = "MILVUS"
-LOCK = ".build.lock"  # the same lock file as FAISS builds: one builder per index folder
 LITE_FILE = "milvus.db"
 ALIVE = 2**62  # ``died`` of a live row
-EMBED_BATCH = 64
 INSERT_BATCH = 1000
 TEXT_BYTES = 65535  # Milvus VARCHAR limit
 _FILES = ("manifest.json", "milvus.json", "bm25.npz", "bm25_vocab.json", "chunk_ids.npy")
@@ -72,7 +67,7 @@ LEXICAL_NOTE = ("lexical search on Milvus uses rag's own BM25 (CJK unigrams and 
                 "the dev set (lexical hit@5 0.82 vs 0.92)")
 
 
-def _pymilvus() -> Any:
+def pymilvus_module() -> Any:
     try:
         import pymilvus
     except ImportError:
@@ -117,7 +112,7 @@ def connect(settings: Settings, create: bool = False) -> Any:
         # gRPC's C core logs keepalive renegotiations ("too_many_pings") on stderr; failures
         # reach us as exceptions and are reported in one line.  Read when grpc is imported.
         os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    pymilvus = _pymilvus()
+    pymilvus = pymilvus_module()
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         # pymilvus, gRPC and Milvus Lite log tracebacks for failures that we report in one
         # line (and for Lite's unimplemented timestamp RPC, which pymilvus works around).
@@ -155,7 +150,7 @@ def release() -> None:
 
 
 @contextmanager
-def _milvus_errors(settings: Settings) -> Iterator[None]:
+def milvus_errors(settings: Settings) -> Iterator[None]:
     """Turn Milvus failures mid-operation into one line naming the server."""
     try:
         yield
@@ -214,14 +209,14 @@ def read_milvus_manifest(root: Path) -> Manifest | None:
 
 
 @dataclass
-class _Live:
+class Live:
     manifest: Manifest
     meta: Meta
     bm25: BM25
     chunk_ids: np.ndarray  # Milvus id of each BM25 row
 
 
-def _read_live(settings: Settings) -> _Live | None:
+def read_live(settings: Settings) -> Live | None:
     root = settings.index
     manifest = read_milvus_manifest(root)
     if manifest is None:
@@ -242,76 +237,21 @@ def _read_live(settings: Settings) -> _Live | None:
         raise _corrupt(root, type(err).__name__) from None
     if bm25.n_docs != len(ids) or sum(f.chunks for f in manifest.files.values()) != len(ids):
         raise _corrupt(root, "chunk counts disagree")
-    return _Live(manifest, meta, bm25, ids)
-
-
-def _write_version(root: Path, manifest: Manifest, meta: Meta, bm25: BM25, ids: np.ndarray) -> None:
-    """Write a complete version folder, then switch ``MILVUS`` to it (the commit point)."""
-    tmp = Path(tempfile.mkdtemp(prefix=".building-m-", dir=root))
-    try:
-        np.savez(tmp / "bm25.npz", **bm25.arrays())  # type: ignore[arg-type]  # numpy's stub reads ** as allow_pickle
-        terms = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
-        (tmp / "bm25_vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
-        np.save(tmp / "chunk_ids.npy", ids.astype(np.int64), allow_pickle=False)
-        (tmp / "milvus.json").write_text(json.dumps(asdict(meta), indent=1), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1),
-                                           encoding="utf-8")
-        for path in tmp.iterdir():
-            with path.open("rb") as fh:
-                os.fsync(fh.fileno())
-        version = root / f"m-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-        tmp.rename(version)
-        pointer_tmp = root / f".{POINTER}.tmp"
-        pointer_tmp.write_text(version.name + "\n", encoding="utf-8")
-        os.replace(pointer_tmp, root / POINTER)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for path in root.iterdir():
-        if path.is_dir() and path.name != version.name and path.name.startswith(("m-", ".building-m-")):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-@contextmanager
-def _build_lock(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    import fcntl
-
-    with (root / LOCK).open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return Live(manifest, meta, bm25, ids)
 
 
 # ---------------------------------------------------------------- collections
 
-def _visible(generation: int) -> str:
+def visible_at(generation: int) -> str:
     return f"born <= {generation} and died > {generation}"
 
 
-def _ids_expr(field: str, ids: Sequence[int] | np.ndarray) -> str:
+def ids_expr(field: str, ids: Sequence[int] | np.ndarray) -> str:
     return f"{field} in [{', '.join(str(int(i)) for i in ids)}]"
 
 
-def _index_params(client: Any, kind: str, n: int) -> Any:
-    params = client.prepare_index_params()
-    if kind == "hnsw":
-        from rag.stores.ann import HNSW_EF_CONSTRUCTION, HNSW_M
-
-        params.add_index(field_name="vector", index_type="HNSW", metric_type="IP",
-                         params={"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION})
-    elif kind == "ivf":
-        params.add_index(field_name="vector", index_type="IVF_FLAT", metric_type="IP",
-                         params={"nlist": max(1, int(n ** 0.5))})
-    else:
-        params.add_index(field_name="vector", index_type="FLAT", metric_type="IP")
-    return params
-
-
 def search_params(kind: str, n: int, limit: int) -> dict[str, Any]:
-    """Search breadth as for FAISS (dense.py): HNSW's ef grows with the collection."""
+    """Search breadth as for FAISS (``rag.stores.vector_index``): HNSW's ef grows with the collection."""
     if kind == "hnsw":
         return {"metric_type": "IP", "params": {"ef": max(hnsw_ef_search(n), limit)}}
     if kind == "ivf":
@@ -319,36 +259,7 @@ def search_params(kind: str, n: int, limit: int) -> dict[str, Any]:
     return {"metric_type": "IP"}
 
 
-def create_chunk_collection(client: Any, name: str, dim: int, kind: str, n: int) -> None:
-    DataType = _pymilvus().DataType
-    schema = client.create_schema(auto_id=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("source", DataType.VARCHAR, max_length=4096)
-    schema.add_field("span_start", DataType.INT64)
-    schema.add_field("span_end", DataType.INT64)
-    schema.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
-    schema.add_field("page", DataType.INT64)  # PDF page, -1: none
-    schema.add_field("heading", DataType.VARCHAR, max_length=TEXT_BYTES)  # "": none
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("born", DataType.INT64)
-    schema.add_field("died", DataType.INT64)
-    client.create_collection(name, schema=schema, index_params=_index_params(client, kind, n),
-                             consistency_level="Strong")
-
-
-def _create_sentence_collection(client: Any, name: str, dim: int, kind: str, n: int) -> None:
-    DataType = _pymilvus().DataType
-    schema = client.create_schema(auto_id=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("chunk_id", DataType.INT64)
-    schema.add_field("span_start", DataType.INT64)
-    schema.add_field("span_end", DataType.INT64)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    client.create_collection(name, schema=schema, index_params=_index_params(client, kind, n),
-                             consistency_level="Strong")
-
-
-def _query_all(client: Any, name: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
+def query_all(client: Any, name: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
     """Every row matching ``expr`` (through an iterator: servers cap plain queries)."""
     it = client.query_iterator(name, batch_size=INSERT_BATCH, filter=expr, output_fields=fields)
     rows: list[dict[str, Any]] = []
@@ -358,11 +269,6 @@ def _query_all(client: Any, name: str, expr: str, fields: list[str]) -> list[dic
     finally:
         it.close()
     return rows
-
-
-def _insert(client: Any, name: str, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), INSERT_BATCH):
-        client.insert(name, rows[i : i + INSERT_BATCH])
 
 
 # ---------------------------------------------------------------- reading
@@ -375,7 +281,7 @@ class MilvusStore:
     # filter on every search costs Milvus Lite more than the extra hits.
     FILTER_LOCALLY_MAX = 1000
 
-    def __init__(self, settings: Settings, client: Any, live: _Live, invisible: int = 0) -> None:
+    def __init__(self, settings: Settings, client: Any, live: Live, invisible: int = 0) -> None:
         self.settings = settings
         self.client = client
         self.manifest = live.manifest
@@ -383,9 +289,13 @@ class MilvusStore:
         self.bm25 = live.bm25
         self.chunk_ids = live.chunk_ids
         self._row_of = {int(i): r for r, i in enumerate(live.chunk_ids.tolist())}
-        self._visible = _visible(live.meta.generation)
+        self._visible = visible_at(live.meta.generation)
         self._kind = live.manifest.resolved_index_type
         self._invisible = invisible
+
+    @property
+    def stats(self) -> CorpusStats:
+        return self.bm25
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -394,7 +304,7 @@ class MilvusStore:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        with _milvus_errors(self.settings):
+        with milvus_errors(self.settings):
             rows = self.client.get(self.meta.chunks, ids=ids,
                                    output_fields=["source", "span_start", "span_end", "text", "page", "heading"])
         out = {int(r["id"]): Chunk(r["source"], int(r["span_start"]), int(r["span_end"]), r["text"],
@@ -410,7 +320,7 @@ class MilvusStore:
         """{id: inner product} of the ``limit`` best rows matching ``expr``."""
         if limit <= 0:
             return {}
-        with _milvus_errors(self.settings):
+        with milvus_errors(self.settings):
             result = self.client.search(name, data=[vector.astype(np.float32).tolist()], anns_field="vector",
                                         limit=limit, filter=expr, output_fields=extra.pop("output_fields", []),
                                         search_params=search_params(self._kind, n, limit), **extra)
@@ -424,10 +334,10 @@ class MilvusStore:
         if len(ids) == 0:
             return np.zeros(0, np.float32)
         qv = np.asarray(query_vector, dtype=np.float32)
-        chunk_cos = self._search(self.meta.chunks, qv, len(ids), _ids_expr("id", ids), len(self))
-        with _milvus_errors(self.settings):
+        chunk_cos = self._search(self.meta.chunks, qv, len(ids), ids_expr("id", ids), len(self))
+        with milvus_errors(self.settings):
             result = self.client.search(self.meta.sentences, data=[qv.tolist()], anns_field="vector",
-                                        limit=len(ids), filter=_ids_expr("chunk_id", ids),
+                                        limit=len(ids), filter=ids_expr("chunk_id", ids),
                                         output_fields=["chunk_id"], group_by_field="chunk_id",
                                         search_params=search_params("flat", 0, len(ids)))
         best = {int(hit["entity"]["chunk_id"]): float(hit["distance"]) for hit in result[0]}
@@ -435,7 +345,7 @@ class MilvusStore:
         # those from their vectors instead, so the scores stay exact.
         missing = [int(i) for i in ids if int(i) not in chunk_cos]
         if missing:
-            with _milvus_errors(self.settings):
+            with milvus_errors(self.settings):
                 rows = self.client.get(self.meta.chunks, ids=missing, output_fields=["vector"])
             chunk_cos.update({int(r["id"]): float(np.asarray(r["vector"], np.float32) @ qv) for r in rows})
         missing = [int(i) for i in ids if int(i) not in best]
@@ -477,8 +387,8 @@ class MilvusStore:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        with _milvus_errors(self.settings):
-            rows = self.client.query(self.meta.sentences, filter=_ids_expr("chunk_id", ids),
+        with milvus_errors(self.settings):
+            rows = self.client.query(self.meta.sentences, filter=ids_expr("chunk_id", ids),
                                      output_fields=["chunk_id", "span_start", "span_end", "vector"])
         by_chunk: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
         for r in rows:
@@ -494,7 +404,7 @@ class MilvusStore:
 
 def load_milvus(settings: Settings, embedder: Embedder) -> MilvusStore:
     """Load the live Milvus index and check that Milvus holds what the version folder says."""
-    live = _read_live(settings)
+    live = read_live(settings)
     if live is None:
         raise IndexMissing(f"no Milvus index at {settings.index}: run `rag index` to build it")
     check_compatible(live.manifest, settings, embedder, settings.index)
@@ -504,14 +414,14 @@ def load_milvus(settings: Settings, embedder: Embedder) -> MilvusStore:
     except IndexMissing:  # the version folder is there, the Milvus Lite file is not
         raise RagError(f"{where} is missing (the index at {settings.index} needs it): "
                        "run `rag index` to rebuild it") from None
-    with _milvus_errors(settings):
+    with milvus_errors(settings):
         names = set(client.list_collections())
         for name in (live.meta.chunks, live.meta.sentences):
             if name not in names:
                 raise RagError(f"{where} has no collection {name}: run `rag index` to rebuild it")
         client.load_collection(live.meta.chunks)
         client.load_collection(live.meta.sentences)
-        count = client.query(live.meta.chunks, filter=_visible(live.meta.generation),
+        count = client.query(live.meta.chunks, filter=visible_at(live.meta.generation),
                              output_fields=["count(*)"])[0]["count(*)"]
         total = client.query(live.meta.chunks, filter="", output_fields=["count(*)"])[0]["count(*)"]
     if int(count) != len(live.chunk_ids):
@@ -520,195 +430,3 @@ def load_milvus(settings: Settings, embedder: Embedder) -> MilvusStore:
     return MilvusStore(settings, client, live, invisible=int(total) - int(count))
 
 
-# ---------------------------------------------------------------- building
-
-def build_milvus(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
-    """Build or update the Milvus index for ``settings.corpus``; only changed files are embedded."""
-    started = time.perf_counter()
-    docs, skipped = load_corpus(settings.corpus)
-    try:
-        with _build_lock(settings.index):
-            client = connect(settings, create=True)
-            with _milvus_errors(settings):
-                return _update(settings, embedder, client, docs, skipped, started, progress)
-    except OSError as e:
-        raise RagError(f"cannot write the index at {settings.index}: {e.strerror or e}") from e
-
-
-def _usable_previous(settings: Settings, embedder: Embedder, client: Any) -> _Live | None:
-    """The live index when this build can update it in place, else ``None`` (full rebuild)."""
-    try:
-        live = _read_live(settings)
-        if live is None:
-            return None
-        check_compatible(live.manifest, settings, embedder, settings.index)
-    except RagError:
-        return None
-    if live.manifest.index_type != settings.index_type:
-        return None
-    names = set(client.list_collections())
-    if live.meta.chunks not in names or live.meta.sentences not in names:
-        return None
-    return live
-
-
-def _rollback_failed(client: Any, meta: Meta) -> None:
-    """Undo what a failed build after generation ``meta.generation`` left: its rows, its marks."""
-    g = meta.generation
-    orphans = [r["id"] for r in _query_all(client, meta.chunks, f"born > {g}", ["id"])]
-    for i in range(0, len(orphans), INSERT_BATCH):
-        part = orphans[i : i + INSERT_BATCH]
-        client.delete(meta.sentences, filter=_ids_expr("chunk_id", part))
-        client.delete(meta.chunks, ids=part)
-    client.delete(meta.sentences, filter=f"id >= {meta.next_sentence_id}")
-    marked = [r["id"] for r in _query_all(client, meta.chunks, f"died > {g} and died < {ALIVE}", ["id"])]
-    for i in range(0, len(marked), INSERT_BATCH):
-        client.upsert(meta.chunks, [{"id": j, "died": ALIVE} for j in marked[i : i + INSERT_BATCH]],
-                      partial_update=True)
-
-
-def _update(settings: Settings, embedder: Embedder, client: Any, docs: list, skipped: list,
-            started: float, progress: Progress | None) -> BuildReport:
-    live = _usable_previous(settings, embedder, client)
-    if live:
-        _rollback_failed(client, live.meta)
-        _collect_garbage(client, live.meta)
-    old_files = live.manifest.files if live else {}
-    added, changed, removed, unchanged = corpus_diff(old_files, docs)
-    if live and not (added or changed or removed):
-        return BuildReport(len(docs), len(live.chunk_ids), time.perf_counter() - started, [], [], [],
-                           unchanged, skipped, 0, up_to_date=True)
-    log.info(LEXICAL_NOTE)  # and `rag index` prints it
-
-    fresh = [d for d in docs if d.source not in unchanged]
-    units = {d.source: chunk_units(d, settings.chunk_size, settings.chunk_overlap) for d in fresh}
-    n_new = sum(len(units[d.source][1]) for d in fresh)
-    n_total = n_new + sum(old_files[s].chunks for s in unchanged)
-    kind = live.manifest.resolved_index_type if live else choose_type(settings.index_type, n_total)
-    dim = embedder.dim
-    if live:
-        meta = Meta(live.meta.chunks, live.meta.sentences, live.meta.generation + 1,
-                    live.meta.next_id, live.meta.next_sentence_id)
-    else:
-        epoch = f"{settings.milvus_collection}_{time.strftime('%Y%m%d%H%M%S')}_{os.getpid()}"
-        meta = Meta(f"{epoch}_chunks", f"{epoch}_sentences", 1, 0, 0)
-        n_sentences = sum(len(units[d.source][0]) for d in fresh)
-        create_chunk_collection(client, meta.chunks, dim, kind, n_total)
-        _create_sentence_collection(client, meta.sentences, dim, choose_type(settings.index_type, n_sentences),
-                                    n_sentences)
-    g = meta.generation
-
-    # 1. hide what goes away (from generation g on), 2. insert what comes (visible from g)
-    if live and (changed or removed):
-        _hide(client, meta.chunks, changed + removed, g)
-
-    texts = [d.text[u.start : u.end] for d in fresh for u in units[d.source][0]]
-
-    def in_chunks(done: int, total: int) -> None:
-        if progress:
-            progress(n_new if done >= total else n_new * done // max(total, 1), n_new)
-
-    vectors = _embed(embedder, texts, in_chunks)
-    chunk_rows, sentence_rows = _rows(fresh, units, vectors, meta)
-    _insert(client, meta.sentences, sentence_rows)
-    _insert(client, meta.chunks, chunk_rows)
-
-    # 3. rag's BM25 over every chunk visible at g
-    bm25, ids, counts = _lexical(client, meta.chunks, g, docs)
-    manifest = Manifest(
-        format=FORMAT_VERSION, embedding=embedder.name, dim=dim, chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap, index_type=settings.index_type,
-        files={d.source: FileEntry(d.sha256, d.encoding, counts.get(d.source, 0)) for d in docs},
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), resolved_index_type=kind)
-    meta = Meta(meta.chunks, meta.sentences, g, meta.next_id + len(chunk_rows),
-                meta.next_sentence_id + len(sentence_rows))
-    _write_version(settings.index, manifest, meta, bm25, ids)  # the commit point
-
-    # Rows hidden at g stay until the next build (_collect_garbage), so a process still
-    # answering from generation g - 1 keeps working until then.
-    _drop_other_epochs(client, settings.milvus_collection, keep=(meta.chunks, meta.sentences))
-    return BuildReport(len(docs), len(ids), time.perf_counter() - started, added, changed, removed,
-                       unchanged, skipped, len(chunk_rows), embedded_sentences=len(texts))
-
-
-def _hide(client: Any, chunks: str, sources: list[str], g: int) -> None:
-    """Mark the live chunks of ``sources`` dead from generation ``g`` on (readers of g - 1 still see them)."""
-    dead: list[int] = []
-    for i in range(0, len(sources), 100):
-        names = json.dumps(sources[i : i + 100], ensure_ascii=False)
-        dead += [r["id"] for r in _query_all(client, chunks, f"source in {names} and {_visible(g - 1)}", ["id"])]
-    for i in range(0, len(dead), INSERT_BATCH):
-        client.upsert(chunks, [{"id": j, "died": g} for j in dead[i : i + INSERT_BATCH]], partial_update=True)
-
-
-def _rows(fresh: list, units: dict[str, Any], vectors: np.ndarray,
-          meta: Meta) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Milvus rows of the new chunks (born at ``meta.generation``) and of their sentences."""
-    next_id, next_sid, row = meta.next_id, meta.next_sentence_id, 0
-    chunk_rows: list[dict[str, Any]] = []
-    sentence_rows: list[dict[str, Any]] = []
-    for d in fresh:
-        doc_units, doc_chunks, ranges = units[d.source]
-        svec = vectors[row : row + len(doc_units)]
-        row += len(doc_units)
-        r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
-        lengths = np.sqrt(np.asarray([u.end - u.start for u in doc_units], dtype=np.float32))
-        for c, v, (a, b) in zip(doc_chunks, chunk_vectors(svec, lengths, r), r.tolist()):
-            if max(len(c.text.encode("utf-8")), len((c.heading or "").encode("utf-8"))) > TEXT_BYTES:
-                raise RagError(f"{c.source}: a chunk of {len(c.text)} characters does not fit Milvus's "
-                               f"text field ({TEXT_BYTES} bytes): lower chunk_size")
-            chunk_rows.append({"id": next_id, "source": c.source, "span_start": c.start, "span_end": c.end,
-                               "text": c.text, "page": -1 if c.page is None else c.page,
-                               "heading": c.heading or "", "vector": v.tolist(),
-                               "born": meta.generation, "died": ALIVE})
-            for u, sv in zip(doc_units[a:b], svec[a:b]):
-                sentence_rows.append({"id": next_sid, "chunk_id": next_id, "span_start": u.start,
-                                      "span_end": u.end, "vector": sv.tolist()})
-                next_sid += 1
-            next_id += 1
-    return chunk_rows, sentence_rows
-
-
-def _lexical(client: Any, chunks: str, g: int, docs: list) -> tuple[BM25, np.ndarray, dict[str, int]]:
-    """rag's BM25 over the chunks visible at ``g`` in corpus order (as the FAISS index), the
-    Milvus id of each BM25 row, and the chunk count per source."""
-    rows = _query_all(client, chunks, _visible(g), ["id", "source", "span_start", "text"])
-    order = {d.source: n for n, d in enumerate(docs)}
-    rows.sort(key=lambda r: (order.get(r["source"], len(order)), int(r["span_start"])))
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["source"]] = counts.get(r["source"], 0) + 1
-    ids = np.asarray([int(r["id"]) for r in rows], dtype=np.int64)
-    return BM25.build([r["text"] for r in rows]), ids, counts
-
-
-def _drop_other_epochs(client: Any, prefix: str, keep: tuple[str, ...]) -> None:
-    """Drop this index's collections of earlier full builds (and of failed ones)."""
-    pattern = re.compile(rf"{re.escape(prefix)}_\d{{14}}_\d+_(chunks|sentences)")
-    for name in client.list_collections():
-        if name not in keep and pattern.fullmatch(name):
-            client.drop_collection(name)
-
-
-def _collect_garbage(client: Any, meta: Meta) -> None:
-    """Delete the rows that died at or before the live generation (no reader of it sees them)."""
-    dead = [r["id"] for r in _query_all(client, meta.chunks, f"died <= {meta.generation}", ["id"])]
-    _delete_dead(client, meta, dead)
-
-
-def _delete_dead(client: Any, meta: Meta, dead: list[int]) -> None:
-    for i in range(0, len(dead), INSERT_BATCH):
-        part = dead[i : i + INSERT_BATCH]
-        client.delete(meta.sentences, filter=_ids_expr("chunk_id", part))
-        client.delete(meta.chunks, ids=part)
-
-
-def _embed(embedder: Embedder, texts: list[str], progress: Progress | None) -> np.ndarray:
-    parts = []
-    for i in range(0, len(texts), EMBED_BATCH):
-        parts.append(embedder.embed(texts[i : i + EMBED_BATCH]))
-        if progress:
-            progress(min(i + EMBED_BATCH, len(texts)), len(texts))
-    if progress and not texts:
-        progress(0, 0)
-    return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, embedder.dim), np.float32)

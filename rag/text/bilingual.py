@@ -29,7 +29,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-from rag.text.lexical import BM25, has_cjk, is_english
+from rag.text.lexical import CorpusStats, has_cjk, is_english
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +172,9 @@ def _table(kind: str) -> dict[str, str]:
     return data
 
 
-def _uses(bm25: BM25, word: str) -> bool:
+def _uses(stats: CorpusStats, word: str) -> bool:
     """Does the corpus use ``word``?  (Every character bigram of it is a BM25 term.)"""
-    return all(word[i : i + 2] in bm25.vocab for i in range(len(word) - 1))
+    return all(word[i : i + 2] in stats.vocab for i in range(len(word) - 1))
 
 
 def _lookup(words: dict[str, str], phrase: str) -> list[str]:
@@ -185,10 +185,10 @@ def _lookup(words: dict[str, str], phrase: str) -> list[str]:
     return []
 
 
-def translations(word: str, bm25: BM25) -> list[str]:
+def translations(word: str, stats: CorpusStats) -> list[str]:
     """The Chinese words the corpus uses for one English word or name (Google → 谷歌)."""
     words = glossary() if not has_cjk(word) else {}
-    return [w for w in _lookup(words, word.lower()) if _uses(bm25, w)] if words else []
+    return [w for w in _lookup(words, word.lower()) if _uses(stats, w)] if words else []
 
 
 # Capitalised words, with hyphenated parts (Kai-Fu): a Chinese name in pinyin is a run of them.
@@ -252,17 +252,17 @@ def _characters() -> dict[str, tuple[str, ...]]:
 _MAX_WRITINGS = 3
 
 
-def _writings(syllables: tuple[str, ...], bm25: BM25) -> list[str]:
+def _writings(syllables: tuple[str, ...], stats: CorpusStats) -> list[str]:
     """The ways the corpus may write ``syllables``: characters read so, each pair of
     neighbours a bigram the corpus uses (wang hui wen → 王慧文)."""
     chars = _characters()
-    written = [c for c in chars.get(syllables[0], ()) if c in bm25.vocab]
+    written = [c for c in chars.get(syllables[0], ()) if c in stats.vocab]
     for syllable in syllables[1:]:
-        written = [w + c for w in written for c in chars.get(syllable, ()) if w[-1] + c in bm25.vocab]
+        written = [w + c for w in written for c in chars.get(syllable, ()) if w[-1] + c in stats.vocab]
     return written
 
 
-def pinyin_terms(question: str, bm25: BM25) -> list[str]:
+def pinyin_terms(question: str, stats: CorpusStats) -> list[str]:
     """The Chinese names the corpus writes for the pinyin names of an English question
     ("Wang Huiwen" → 王慧文; "Kai-Fu Lee" → 开复, as Lee is no pinyin); none for a question
     in Chinese, or for a name the corpus could write in too many ways."""
@@ -271,16 +271,16 @@ def pinyin_terms(question: str, bm25: BM25) -> list[str]:
     known = frozenset(_characters())
     out: list[str] = []
     for run, syllables in pinyin_names(question):
-        written = _writings(syllables, bm25)
+        written = _writings(syllables, stats)
         if not written:  # part of the run may be English ("Lee") or the name written in part
             parts = (_syllables(word, known) for word in run.split())
-            written = [w for p in parts if p and len(p) >= _MIN_NAME_SYLLABLES for w in _writings(p, bm25)]
+            written = [w for p in parts if p and len(p) >= _MIN_NAME_SYLLABLES for w in _writings(p, stats)]
         if len(written) <= _MAX_WRITINGS:
             out.extend(w for w in written if w not in out)
     return out
 
 
-def chinese_terms(question: str, bm25: BM25) -> list[str]:
+def chinese_terms(question: str, stats: CorpusStats) -> list[str]:
     """The Chinese words the corpus uses for the English words and phrases (up to three
     words) of ``question``; none for a question in Chinese."""
     if not is_english(question):
@@ -291,13 +291,13 @@ def chinese_terms(question: str, bm25: BM25) -> list[str]:
     tokens = [w.lower() for w in _ENGLISH.findall(question)]
     phrases = [" ".join(tokens[i : i + n]) for n in range(_MAX_GLOSS_WORDS, 0, -1) for i in range(len(tokens) - n + 1)]
     # A name the corpus itself writes (Google) is matched as it is; its translation would count it twice.
-    names = {w.lower() for w in _ENGLISH.findall(question) if w[0].isupper() and w.lower() in bm25.vocab}
+    names = {w.lower() for w in _ENGLISH.findall(question) if w[0].isupper() and w.lower() in stats.vocab}
     found = {w for p in phrases if p not in _STOP and p not in names for w in _lookup(words, p)}
-    return sorted(w for w in found if _uses(bm25, w))
+    return sorted(w for w in found if _uses(stats, w))
 
 
-def dictionary_terms(question: str, bm25: BM25) -> list[str]:
+def dictionary_terms(question: str, stats: CorpusStats) -> list[str]:
     """An English question's words as the corpus writes them in Chinese, and the Chinese
     names it spells in pinyin (none for a question in Chinese)."""
-    terms = chinese_terms(question, bm25)
-    return terms + [w for w in pinyin_terms(question, bm25) if w not in terms]
+    terms = chinese_terms(question, stats)
+    return terms + [w for w in pinyin_terms(question, stats) if w not in terms]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Container, Iterable, Protocol
 
 import numpy as np
 
@@ -87,6 +87,23 @@ def _kth_largest(values: np.ndarray, k: int) -> float:
     return float(np.partition(values, len(values) - k)[len(values) - k])
 
 
+class CorpusStats(Protocol):
+    """Term statistics of the indexed passages: which words the corpus uses, and how rarely.
+    The answerers and the dictionary expansion read them; every store provides them."""
+
+    @property
+    def vocab(self) -> Container[str]: ...
+
+    @property
+    def n_docs(self) -> int: ...
+
+    def df(self, term: str) -> int: ...
+
+    def idf(self, term: str) -> float: ...
+
+    def max_idf(self) -> float: ...
+
+
 @dataclass
 class BM25:
     """A BM25 index: ``vocab[term] -> id`` and per-term postings (doc ids, weights)."""
@@ -104,8 +121,36 @@ class BM25:
 
     # ------------------------------------------------------------ building
     @classmethod
-    def build(cls, texts: list[str], k1: float = 1.2, b: float = 0.75) -> BM25:
-        return cls.from_token_lists([tokenize(t) for t in texts], k1=k1, b=b)
+    def build(cls, texts: Iterable[str], k1: float = 1.2, b: float = 0.75) -> BM25:
+        """BM25 over the texts, counting terms text by text into compact arrays: a flat
+        stream of every token would need gigabytes at 50 MB of text."""
+        from array import array
+
+        vocab: dict[str, int] = {}
+        terms, docs, tfs, lengths = array("i"), array("i"), array("i"), array("q")
+        for doc, text in enumerate(texts):
+            tokens = tokenize(text)
+            lengths.append(len(tokens))
+            for term, tf in Counter(vocab.setdefault(t, len(vocab)) for t in tokens).items():
+                terms.append(term)
+                docs.append(doc)
+                tfs.append(tf)
+
+        def take(values: array, order: np.ndarray) -> np.ndarray:
+            return np.frombuffer(values, dtype=np.int32)[order] if len(values) else np.zeros(0, np.int32)
+
+        # Sort the postings by term (documents stay ascending within a term), freeing each
+        # input as soon as its sorted copy exists: these arrays are as long as the postings.
+        order = (np.argsort(np.frombuffer(terms, dtype=np.int32), kind="stable") if len(terms)
+                 else np.zeros(0, np.int64))
+        doc_arr = take(docs, order)
+        del docs
+        tf_arr = take(tfs, order)
+        del tfs
+        term_arr = take(terms, order)
+        del terms, order
+        return cls.from_postings(vocab, np.frombuffer(lengths, dtype=np.int64) if lengths else np.zeros(0, np.int64),
+                                 term_arr, doc_arr, tf_arr, k1=k1, b=b)
 
     @classmethod
     def from_token_lists(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:

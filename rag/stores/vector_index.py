@@ -1,4 +1,5 @@
-"""FAISS vector search over unit vectors (inner product == cosine).
+"""The vector index types (flat, HNSW, IVF): which one by corpus size, their parameters
+(Milvus uses them too), and FAISS's build and search over unit vectors (inner product == cosine).
 
 The index type is a setting: ``flat`` is exact and fastest to build; ``hnsw`` and
 ``ivf`` trade a little recall for sub-linear search on large corpora; ``auto``

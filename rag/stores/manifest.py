@@ -1,0 +1,112 @@
+"""What every store records about an index, and what a build reports.
+
+A store's manifest names the settings the index was built with and each source file's
+content hash; the next build diffs the corpus against it (:func:`corpus_diff`), so only
+new and changed files are embedded again, whichever store holds the vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from rag.config import Settings
+from rag.embeddings import Embedder
+from rag.errors import RagError
+from rag.ingest.loader import Document, Skipped
+
+FORMAT_VERSION = 3  # 2: sentence vectors; 3: a checksum per data file, page/heading per chunk
+
+Progress = Callable[[int, int], None]  # (chunks done, chunks to do)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str
+    encoding: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    embedding: str
+    dim: int
+    chunk_size: int
+    chunk_overlap: int
+    index_type: str
+    files: dict[str, FileEntry]
+    built_at: str
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes per data file, to catch truncation
+    resolved_index_type: str = "flat"  # what "auto" chose
+    checksums: dict[str, str] = field(default_factory=dict)  # xxh3-64 hex per data file
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
+        return cls(files=files, **data)
+
+    @property
+    def chunks(self) -> int:
+        return sum(f.chunks for f in self.files.values())
+
+
+def check_compatible(manifest: Manifest, settings: Settings, embedder: Embedder, root: Path) -> None:
+    """Refuse an index whose vectors or chunks would not match what queries assume."""
+    if manifest.embedding != embedder.name:
+        raise RagError(f"index at {root} was built with embedding {manifest.embedding!r} but settings "
+                       f"use {embedder.name!r}: run `rag index` to rebuild it")
+    if manifest.dim != embedder.dim:  # one name, another model behind it (a server's, say)
+        source = f" from {embedder.where}" if hasattr(embedder, "where") else ""
+        raise RagError(f"index at {root} was built with {manifest.dim}-dimensional vectors but embedding "
+                       f"{embedder.name!r}{source} now gives {embedder.dim}: run `rag index` to rebuild it")
+    if (manifest.chunk_size, manifest.chunk_overlap) != (settings.chunk_size, settings.chunk_overlap):
+        raise RagError(f"index at {root} was built with chunk size {manifest.chunk_size}/"
+                       f"{manifest.chunk_overlap} but settings use {settings.chunk_size}/"
+                       f"{settings.chunk_overlap}: run `rag index` to rebuild it")
+
+
+@dataclass(frozen=True)
+class CorpusDiff:
+    """The corpus against the live index's files, by content hash; each list sorted."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def corpus_diff(old_files: dict[str, FileEntry], docs: list[Document]) -> CorpusDiff:
+    current = {d.source: d.sha256 for d in docs}
+    changed = sorted(s for s in current if s in old_files and old_files[s].sha256 != current[s])
+    return CorpusDiff(added=sorted(s for s in current if s not in old_files),
+                      changed=changed,
+                      removed=sorted(s for s in old_files if s not in current),
+                      unchanged=sorted(s for s in current if s in old_files and s not in changed))
+
+
+@dataclass
+class BuildReport:
+    files: int
+    chunks: int
+    seconds: float
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    skipped: list[Skipped]
+    embedded_chunks: int
+    up_to_date: bool = False
+    embedded_sentences: int = 0
+    cached_sentences: int = 0  # vectors taken from the block cache (an interrupted build, or repeated text)
+    repaired: str = ""  # why the live index was rebuilt from scratch (it failed verification)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["skipped"] = [asdict(s) for s in self.skipped]
+        return data
