@@ -176,6 +176,10 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
             "models": [m.__dict__ for m in fitted["models"]]}
         log("quality: embedders (use, e5, fused) …")
         out["embedders"] = {name: r["metrics"] for name, r in embedders.run().items()}
+        from . import short_answers
+
+        log("quality: short answers, trained and scored leave-one-corpus-out and cross-validated …")
+        out["short_answers"] = short_answers.run(log)
     return out
 
 

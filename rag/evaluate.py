@@ -1,7 +1,9 @@
 """Retrieval and answer quality on a question file (the format of eval/dev.jsonl).
 
-Each line: ``{"id", "question", "doc", "evidence", "type"}``; ``type ==
-"unanswerable"`` items have no doc/evidence.  A passage is a hit when it comes from
+Each line: ``{"id", "question", "doc", "evidence", "type"}``, optionally ``"golds"`` (every
+annotated answer span); ``type == "unanswerable"`` items have no doc/evidence.  With golds,
+the short answers are scored as CMRC 2018 scores spans (``short_em``, ``short_f1``: what is
+shown first, the short answer or else the answer, against the best gold).  A passage is a hit when it comes from
 ``doc`` and contains ``evidence`` (compared without whitespace, since the corpus mixes
 "10 亿" and "10亿").
 
@@ -13,6 +15,7 @@ With an LLM, each result also says what the claim check found (``unsupported_cla
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import Any, Callable
 
 from rag.errors import RagError
 from rag.records import Answer
+from rag.text.markers import MARKER
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class Question:
     type: str
     doc: str | None
     evidence: str | None
+    golds: tuple[str, ...] = ()  # every annotated answer span, when the file has them
 
     @property
     def answerable(self) -> bool:
@@ -44,7 +49,11 @@ def read_questions(path: Path) -> list[Question]:
             continue
         try:
             d = json.loads(line)
-            out.append(Question(str(d["id"]), d["question"], d.get("type", "fact"), d.get("doc"), d.get("evidence")))
+            golds = d.get("golds") or ()
+            if not isinstance(golds, list) or not all(isinstance(g, str) for g in golds):
+                raise TypeError
+            out.append(Question(str(d["id"]), d["question"], d.get("type", "fact"), d.get("doc"), d.get("evidence"),
+                                tuple(g for g in golds if g.strip())))
         except (ValueError, KeyError, TypeError):
             raise RagError(f"{path}:{n}: not a question record (need id, question)") from None
     if not out:
@@ -70,6 +79,49 @@ def first_hit_rank(q: Question, passages: list[dict[str, Any]]) -> int | None:
     return None
 
 
+# CMRC 2018's scoring of a span: Chinese characters one by one, runs of other characters as
+# words, punctuation dropped; F1 from the longest common substring; best over the golds.
+_SCORE_PUNCT = set("-:_*^/\\~`+=，。：？！“”；’‘《》…·、「」（）－～『』,.;?!\"'()[]【】<>〈〉|")
+_SCORE_TOKEN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]|[^\s\u4e00-\u9fff\u3400-\u4dbf]+")
+
+
+def _score_tokens(text: str) -> list[str]:
+    kept = "".join(" " if c in _SCORE_PUNCT else c for c in text.lower().strip())
+    return _SCORE_TOKEN.findall(kept)
+
+
+def _longest_common_run(a: list[str], b: list[str]) -> int:
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+def span_f1(prediction: str, golds: list[str]) -> float:
+    """CMRC 2018's F1 of ``prediction`` against the best of ``golds``."""
+    pred = _score_tokens(prediction)
+    best = 0.0
+    for gold in golds:
+        ref = _score_tokens(gold)
+        common = _longest_common_run(ref, pred) if pred and ref else 0
+        if common:
+            p, r = common / len(pred), common / len(ref)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def span_em(prediction: str, golds: list[str]) -> float:
+    """1.0 if ``prediction`` equals a gold answer with punctuation and spaces removed."""
+    pred = "".join(_score_tokens(prediction))
+    return float(any(pred == "".join(_score_tokens(g)) for g in golds))
+
+
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
@@ -85,6 +137,11 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     if unanswerable:
         out["unanswerable"] = len(unanswerable)
         out["abstained_unanswerable"] = round(sum(r["abstained"] for r in unanswerable) / len(unanswerable), 4)
+    scored = [r for r in answerable if "short_f1" in r]
+    if scored:  # CMRC-style, on what is shown first: the short answer, else the answer (0 if abstained)
+        out["short_em"] = round(sum(r["short_em"] for r in scored) / len(scored), 4)
+        out["short_f1"] = round(sum(r["short_f1"] for r in scored) / len(scored), 4)
+        out["short_answered"] = round(sum(r["short_answer"] is not None for r in scored) / len(scored), 4)
     checked = [r for r in rows if r.get("claim_check")]
     if checked:  # an LLM answered: what the claim check found, and what the policy did
         out["flagged"] = round(sum(bool(r["unsupported_claims"]) for r in checked) / len(checked), 4)
@@ -104,11 +161,15 @@ def evaluate(questions: list[Question], answer_fn: Callable[[str], Answer]) -> d
         results.append({
             "id": q.id, "type": q.type, "question": q.question, "answerable": q.answerable,
             "rank": rank, "cited_evidence": cited, "abstained": answer.abstained,
-            "answer": answer.answer, "support": data["support"],
+            "short_answer": data["short_answer"], "answer": answer.answer, "support": data["support"],
             "citations": data["citations"], "passages": data["passages"],
             "unsupported_claims": answer.unsupported_claims, "attached_citations": answer.attached_citations,
             "claim_check": answer.claim_check, "llm_answer": answer.llm_answer,
         })
+        if q.answerable and q.golds:
+            shown = "" if answer.abstained else (answer.short_answer or MARKER.sub("", answer.answer))
+            results[-1]["short_em"] = span_em(shown, list(q.golds))
+            results[-1]["short_f1"] = round(span_f1(shown, list(q.golds)), 4)
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
         by_type[r["type"]].append(r)

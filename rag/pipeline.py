@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
+from rag.answering import short_answer
 from rag.answering.extractive import abstain_message, extractive_answer
 from rag.config import Settings
 from rag.embeddings import embed_query
@@ -60,11 +61,18 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class Short:
+    """The short answer, sent before the answer text it leads."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Done:
     answer: Answer
 
 
-Event = Retrieved | Delta | Done
+Event = Retrieved | Short | Delta | Done
 
 
 @dataclass
@@ -78,6 +86,7 @@ class Reader:
     passages: list[Hit] = field(default_factory=list)
     text: str = ""  # the answer text streamed so far
     delta: str = ""  # what the latest event added to it
+    short: str | None = None  # the short answer, once sent
     answer: Answer | None = None
 
     def read(self, events: Iterable[Event]) -> Iterator[Reader]:
@@ -89,6 +98,8 @@ class Reader:
             self.delta = ""
             if isinstance(event, Retrieved):
                 self.passages = event.passages
+            elif isinstance(event, Short):
+                self.short = event.text
             elif isinstance(event, Delta):
                 self.delta = event.text
                 self.text += event.text
@@ -164,13 +175,24 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
     hits = retrieve(handle.index, handle.embedder, query, s, top_k, mode, query_vector)
     t2 = time.perf_counter()
     yield Retrieved(query, hits)
+    answer = extractive(handle, question, query, query_vector, hits)
+    t3 = time.perf_counter()
+    answer.timings = {"embed_s": t1 - t0, "retrieve_s": t2 - t1, "answer_s": t3 - t2, "total_s": t3 - t0}
+    if answer.short_answer:
+        yield Short(answer.short_answer)
+    yield Delta(answer.answer)
+    yield Done(answer)
+
+
+def extractive(handle: Handle, question: str, query: str, query_vector: np.ndarray, hits: list[Hit]) -> Answer:
+    """The extractive answer to ``query`` (``question`` plus what it follows), led by the
+    short answer to ``question`` when it asks for a name, a figure, a date or a place."""
+    s = handle.settings
     answer = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.stats,
                                s.abstain_threshold, s.tuning)
     answer.question = question
-    t3 = time.perf_counter()
-    answer.timings = {"embed_s": t1 - t0, "retrieve_s": t2 - t1, "answer_s": t3 - t2, "total_s": t3 - t0}
-    yield Delta(answer.answer)
-    yield Done(answer)
+    answer.short_answer = short_answer.of_answer(question, answer)
+    return answer
 
 
 def condense(model: ChatLLM, question: str, history: Sequence[Turn]) -> str:
@@ -187,7 +209,7 @@ def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: i
                 mode: Mode, spec: str) -> Iterator[Event]:
     from rag.answering.citations import CitationChecker
     from rag.llm.backends import make_llm
-    from rag.llm.prompt import answer_prompt, is_abstention, load_template
+    from rag.llm.prompt import answer_prompt, is_abstention, load_template, split_short_answer
 
     s = handle.settings
     template = load_template(s.prompt_file)
@@ -218,14 +240,18 @@ def _stream_llm(handle: Handle, question: str, history: Sequence[Turn], top_k: i
         yield Delta(tail)
     checked = checker.finish()
     t3 = time.perf_counter()
-    abstained = not checked.citations and is_abstention(checked.text)
-    answer = Answer(question, checked.text, abstained, checked.citations, hits, llm=spec,
-                    ungrounded=checked.ungrounded and not abstained, dropped_markers=checked.dropped_markers)
+    short, text = split_short_answer(checked.text)
+    abstained = not checked.citations and is_abstention(text)
+    answer = Answer(question, text, abstained, checked.citations, hits, llm=spec,
+                    ungrounded=checked.ungrounded and not abstained, dropped_markers=checked.dropped_markers,
+                    short_answer=None if abstained else short)
     if not abstained:
         answer = check_claims(handle, answer, query, query_vector)
     t4 = time.perf_counter()
     answer.timings = {"condense_s": t1 - t0, "retrieve_s": t2 - t1, "first_token_s": (first_token or t3) - t0,
                       "answer_s": t3 - t2, "claims_s": t4 - t3, "total_s": t4 - t0}
+    if hold and answer.short_answer and not answer.abstained:
+        yield Short(answer.short_answer)
     if hold and answer.answer:
         yield Delta(answer.answer)
     yield Done(answer)
@@ -241,7 +267,8 @@ def check_claims(handle: Handle, answer: Answer, query: str, query_vector: np.nd
     hits = answer.passages
     text, citations, attached = attach_citations(answer.answer, answer.citations, hits, handle.embedder,
                                                  handle.index.stats, query, s.tuning)
-    found = verify(text, {c.n: c.text for c in citations}, [h.chunk.text for h in hits], query)
+    found = verify(text, {c.n: c.text for c in citations}, [h.chunk.text for h in hits], query,
+                   lead=answer.short_answer or "")
     answer.answer, answer.citations, answer.attached_citations = text, citations, attached
     answer.ungrounded = not citations
     answer.unsupported_claims = found.unsupported
@@ -254,9 +281,8 @@ def check_claims(handle: Handle, answer: Answer, query: str, query_vector: np.nd
     if s.llm_unsupported == "abstain":
         replaced = Answer(answer.question, abstain_message(answer.question), True, [], hits, llm=answer.llm)
     else:
-        replaced = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.stats,
-                                     s.abstain_threshold, s.tuning)
-        replaced.question, replaced.llm = answer.question, answer.llm
+        replaced = extractive(handle, answer.question, query, query_vector, hits)
+        replaced.llm = answer.llm
     replaced.unsupported_claims = found.unsupported
     replaced.claim_check = "abstained" if s.llm_unsupported == "abstain" else "extractive"
     replaced.llm_answer = answer.answer

@@ -128,11 +128,15 @@ class Answer:
     attached_citations: list[int] = field(default_factory=list)
     claim_check: str | None = None
     llm_answer: str | None = None
+    # The words that answer a factoid question (a name, a figure, a date, a place), shown
+    # before the cited sentences; None for a reason or an explanation, and when abstaining.
+    short_answer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape documented in the README."""
         return {
             "question": self.question,
+            "short_answer": None if self.abstained else self.short_answer,
             "answer": self.answer,
             "abstained": self.abstained,
             "ungrounded": self.ungrounded,

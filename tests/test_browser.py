@@ -123,6 +123,29 @@ def test_typed_question_streams_a_cited_answer_and_an_example_gets_one_too(page)
     screenshot(page, "chat-example.png")
 
 
+def test_a_factoid_answer_leads_with_its_short_answer_and_keeps_the_cited_sentence(page) -> None:
+    from playwright.sync_api import expect
+
+    box = page.locator("#rag-question textarea")
+    box.fill(EXAMPLE)
+    box.press("Enter")
+    wait_for_answer(page, 1)
+    answer = page.locator("#rag-chat .rag-answer").last
+    short = answer.locator(".rag-short")
+    expect(short).to_contain_text("37")
+    first_line = answer.evaluate("a => a.firstElementChild && a.firstElementChild.className")
+    assert first_line == "rag-short", "the short answer is the answer's first line"
+    expect(answer).to_contain_text("37 种语言")  # the cited sentence follows it
+    expect(answer.locator("mark.rag-span")).to_contain_text("37")
+    expect(answer.locator("a.rag-cite").first).to_have_attribute("href", "#rag-t1-s1")
+    expect(page.locator("#rag-t1-s1 mark.rag-quote")).to_contain_text("37 种语言")
+    top = short.bounding_box()
+    sentence = answer.locator("mark.rag-span").bounding_box()
+    assert top and sentence and top["y"] < sentence["y"], "shown above the sentence"
+    shot = screenshot(page, "chat-short-answer.png")
+    assert shot.stat().st_size > 20_000
+
+
 def test_corpus_view_and_rebuild_in_the_side_panel(page) -> None:
     from playwright.sync_api import expect
 

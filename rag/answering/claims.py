@@ -282,21 +282,25 @@ class Evidence:
         return False
 
 
-def verify(answer: str, cited_texts: dict[int, str], all_texts: Sequence[str], question: str = "") -> Verification:
+def verify(answer: str, cited_texts: dict[int, str], all_texts: Sequence[str], question: str = "",
+           lead: str = "") -> Verification:
     """The claims of ``answer`` that its passages do not hold.
 
     ``cited_texts`` maps citation numbers to the cited passages' text; a sentence is
     checked against the passages its markers name, a sentence without a valid marker
-    against ``all_texts`` (every retrieved passage).  Claims the question contains are
-    skipped.
+    against ``all_texts`` (every retrieved passage).  ``lead`` is the short answer stated
+    before the answer, uncited: it is checked against every cited passage (every
+    retrieved one when nothing is cited).  Claims the question contains are skipped.
     """
     asked = Evidence.of([question]) if question else None
     everything = Evidence.of(all_texts)
     result = Verification()
-    for sentence in split_answer(answer):
-        cited = [cited_texts[n] for n in sentence.cites if n in cited_texts]
+    checks = [(s.plain, [cited_texts[n] for n in s.cites if n in cited_texts]) for s in split_answer(answer)]
+    if lead.strip():
+        checks.insert(0, (lead, list(cited_texts.values())))
+    for plain, cited in checks:
         evidence = Evidence.of(cited) if cited else everything
-        for claim in extract_claims(sentence.plain):
+        for claim in extract_claims(plain):
             if asked is not None and asked.supports(claim):
                 continue
             result.checked += 1

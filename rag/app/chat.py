@@ -159,7 +159,8 @@ class ChatEngine:
             handle = open_handle(self.settings)
             for step in reader.read(self.stream(handle, question, history=list(conv.turns), **options)):
                 if step.answer is None:
-                    body = streaming_html(step.text) if step.text else pending_html(t("writing", lang))
+                    body = (streaming_html(step.text, step.short) if step.text or step.short
+                            else pending_html(t("writing", lang)))
                     yield Conversation([*asked, bot_message(body), self._retrieved(step.passages, lang)],
                                        conv.turns)
             answer = reader.answer

@@ -281,11 +281,14 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
         return
     # Short headers so the table fits 80 columns; the line under it says what they mean.
     columns = {"hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr@10": "MRR@10", "cited_evidence": "cited",
-               "answered": "answered", "abstained_unanswerable": "abstained", "flagged": "flagged"}
+               "answered": "answered", "abstained_unanswerable": "abstained", "flagged": "flagged",
+               "short_em": "EM", "short_f1": "F1"}
     table = Table(title=f"{file} ({mode})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
     if "flagged" not in report["metrics"]["overall"]:  # the extractive answerer: no claim check
         del columns["flagged"]
+    if "short_f1" not in report["metrics"]["overall"]:  # no gold answer spans in the file
+        del columns["short_em"], columns["short_f1"]
     table.add_column("type", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     for header in columns.values():
@@ -297,6 +300,8 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     out.print("[dim]cited: the cited passages hold the evidence · answered: answerable questions not abstained "
               "on · abstained: unanswerable questions abstained on"
               + (" · flagged: LLM answers with claims the passages do not hold" if "flagged" in columns else "")
+              + (" · EM/F1: the short answer (else the answer) against the gold spans, CMRC-style"
+                 if "short_f1" in columns else "")
               + "[/dim]")
     decisions = report["metrics"]["overall"].get("claim_check")
     if decisions:

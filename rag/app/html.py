@@ -75,9 +75,26 @@ def pending_html(what: str) -> str:
     return f'<div class="rag-answer rag-pending">{esc(what)}</div>'
 
 
-def streaming_html(text: str) -> str:
+def streaming_html(text: str, short: str | None = None) -> str:
     """The answer while it streams in: markers shown, linked only once the answer is final."""
-    return f'<div class="rag-answer rag-streaming">{link_markers(text, 0, ())}</div>'
+    return f'<div class="rag-answer rag-streaming">{short_html(short)}{link_markers(text, 0, ())}</div>'
+
+
+def short_html(short: str | None) -> str:
+    """The short answer, the answer's first line ("" when there is none)."""
+    return f'<div class="rag-short">{esc(short)}</div>' if short else ""
+
+
+def _marked_body(answer: Answer, turn: int, lang: Lang) -> str:
+    """The answer with linked markers, and the short answer marked where the sentence says it."""
+    valid = {c.n for c in answer.citations}
+    short = answer.short_answer
+    at = answer.answer.find(short) if short else -1
+    if not short or at < 0:
+        return link_markers(answer.answer, turn, valid, lang)
+    end = at + len(short)
+    return (link_markers(answer.answer[:at], turn, valid, lang) + f'<mark class="rag-span">{esc(short)}</mark>'
+            + link_markers(answer.answer[end:], turn, valid, lang))
 
 
 def error_html(message: str, lang: Lang = "en") -> str:
@@ -93,7 +110,7 @@ def answer_html(answer: Answer, turn: int, lang: Lang = "en") -> str:
     if answer.abstained:
         return (f'<div class="rag-answer rag-abstained"><span class="rag-label">{esc(t("not_in_corpus", lang))}'
                 f'</span>{esc(answer.answer)}</div>{withheld}')
-    body = link_markers(answer.answer, turn, {c.n for c in answer.citations}, lang)
+    body = short_html(answer.short_answer) + _marked_body(answer, turn, lang)
     notes = []
     if answer.unsupported_claims and not withheld:
         notes.append("The cited passages do not hold: " + "、".join(answer.unsupported_claims)
@@ -334,6 +351,8 @@ CSS = """
 #rag-chat .message-content { font-size: 1rem; line-height: 1.75; }
 .rag-question { white-space: normal; }
 .rag-answer { font-size: 1.02rem; }
+.rag-short { font-size: 1.3rem; font-weight: 700; line-height: 1.5; margin-bottom: .2em; }
+mark.rag-span { background: var(--primary-100); color: inherit; padding: 0 .1em; border-radius: 3px; }
 a.rag-cite {
   display: inline-block; margin: 0 .08em; padding: 0 .38em; border-radius: .7em;
   background: var(--primary-100); color: var(--primary-700) !important; font-size: .78em;

@@ -1,6 +1,7 @@
 """Show :func:`rag.pipeline.stream` events in a terminal, as they arrive.
 
-``rag ask`` and ``rag chat`` share this: the answer is printed token by token, then
+``rag ask`` and ``rag chat`` share this: the short answer in bold when there is one, the
+answer printed token by token, then
 what the citation and claim checks found (figures or names the passages do not hold,
 citations rag added, ungrounded answer, dropped markers), then the cited
 sources with file and line range.  If the answerer fails after retrieval, the
@@ -25,10 +26,14 @@ from rag.records import Answer, Citation, Hit, Passage, passage_dict
 def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
     """Print the answer as it streams, then its sources; return it."""
     reader = Reader()
+    led = False
     try:
         for step in reader.read(events):
+            if step.short and not led:  # the words that answer, in bold, before the cited sentence
+                out.print(step.short, style="bold", markup=False, highlight=False)
+                led = True
             if step.delta:
-                out.print(step.delta, end="", style="bold", markup=False, highlight=False)
+                out.print(step.delta, end="", style=None if led else "bold", markup=False, highlight=False)
     except RagError:
         if reader.text:
             out.print()

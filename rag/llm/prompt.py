@@ -23,6 +23,12 @@ from rag.text.markers import MARKER
 # hold the answer; :func:`is_abstention` recognises them.
 NO_ANSWER_ZH = "语料中没有这个问题的答案。"
 NO_ANSWER_EN = "The corpus does not contain the answer."
+# The line the model is asked to lead with for a factoid question; :func:`split_short_answer` reads it.
+SHORT_LABEL_ZH = "简答："
+SHORT_LABEL_EN = "Short answer:"
+SHORT_MAX_CHARS = 60  # a longer "short answer" is an answer, left in the text
+_SHORT_LINE = re.compile(r"^\s*(?:\*\*)?(?:简答|简短回答|short answer)(?:\*\*)?\s*[:：]\s*(?:\*\*)?(.*?)(?:\*\*)?\s*$",
+                         re.I)
 
 ANSWER_PROMPT = f"""你是一个严谨的问答助手，只根据下面编号的资料段落回答问题。
 
@@ -31,6 +37,9 @@ ANSWER_PROMPT = f"""你是一个严谨的问答助手，只根据下面编号的
 2. 每一句陈述后面用方括号标注它依据的段落编号，例如 [1]；依据多个段落时写 [1][3]。
 3. 如果资料段落不足以回答问题，只回答这一句：{NO_ANSWER_ZH}（英文问题则回答：{NO_ANSWER_EN}）
 4. 用问题所用的语言回答（中文问题用中文，英文问题用英文），简洁，不要重复问题。
+5. 如果问题问的是人名、名称、数量、日期或地点这类事实，第一行先写“{SHORT_LABEL_ZH}”
+   和回答问题的那几个词（只写答案本身，不加引用），再另起一行写带引用的完整回答
+   （英文问题的第一行写“{SHORT_LABEL_EN} ”）。问原因、方法或解释的问题不写这一行。
 
 资料段落：
 {{passages}}
@@ -106,3 +115,19 @@ def is_abstention(answer: str) -> bool:
     """Whether the model said the corpus does not hold the answer (in our words)."""
     flat = " ".join(answer.split()).lower()
     return NO_ANSWER_ZH.rstrip("。") in flat or NO_ANSWER_EN.rstrip(".").lower() in flat
+
+
+def split_short_answer(text: str) -> tuple[str | None, str]:
+    """The short answer the model led with (our label's line), and the rest of the answer.
+
+    Without that line, or with one too long to be a short answer, the text is returned whole.
+    """
+    lines = text.strip().split("\n")
+    match = _SHORT_LINE.match(lines[0]) if lines else None
+    if not match:
+        return None, text
+    short = MARKER.sub("", match.group(1)).strip().rstrip("。.").strip()
+    rest = "\n".join(lines[1:]).strip()
+    if not short or len(short) > SHORT_MAX_CHARS or not rest:
+        return None, text
+    return short, rest

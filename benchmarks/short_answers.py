@@ -1,0 +1,610 @@
+"""Short answers: train the span model and its keep-or-drop decision, and score them.
+
+``python -m benchmarks.short_answers`` trains on the span-labelled raw files of
+``../shared/eval/ext/raw/`` (CMRC 2018 trial, simplified; DRCD dev, traditional), writes
+``rag/answering/short_answer.npz`` (trained on both), and writes
+``benchmarks/sections/short_answers.md`` with EM and F1 (CMRC 2018's scoring: characters,
+punctuation removed, best over the gold answers):
+
+* leave one corpus out (train on one, test on the other), and k-fold cross-validation
+  within each corpus, folds grouped by article so that no passage is on both sides;
+* with the gold sentence given, and end to end: through retrieval and the sentence the
+  product cites (``--end-to-end``; needs the ext corpora indexed, cached under
+  ``$RAG_SHORT_CACHE``, default ``/work/cache/short``), scored with the model that did not
+  see that corpus.
+
+Today's answer without a short answer is the whole sentence: the baseline row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from rag.answering import short_answer as sa
+from rag.evaluate import span_em, span_f1
+from rag.ingest.chunker import split_sentences
+
+from .common import ROOT
+
+EXT = ROOT.parent / "shared" / "eval" / "ext"
+RAW = {"cmrc": EXT / "raw" / "cmrc2018_trial.json", "drcd": EXT / "raw" / "DRCD_dev.json"}
+OPEN = {"cmrc": EXT / "cmrc_trial", "drcd": EXT / "drcd_dev"}
+SECTION = ROOT / "benchmarks" / "sections" / "short_answers.md"
+RESULTS = ROOT / "benchmarks" / "data" / "short_answers_results.json"
+L2 = 1.0  # on every weight
+FOLDS = 3
+EPOCHS = 4
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Example:
+    id: str
+    corpus: str
+    group: str  # the article: folds never split one
+    question: str
+    sentence: str  # the gold sentence (the sentences covering the first gold answer)
+    golds: list[str]
+    gold_spans: list[tuple[int, int]]  # offsets of the gold answers inside ``sentence``
+
+
+def ts_table() -> dict[int, int]:
+    """OpenCC's traditional → simplified table, single characters, first reading."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2 and len(parts[0]) == 1:
+            target = parts[1].split(" ")[0]
+            if len(target) == 1 and target != parts[0]:
+                table[ord(parts[0])] = ord(target)
+    return table
+
+
+PAIR_EDGES = (0.01, 0.05, 0.2, 0.5, 0.8)  # boundary odds → buckets 1..6
+
+
+def pair_odds() -> tuple[np.ndarray, np.ndarray]:
+    """How likely a word boundary falls between two characters, from jieba's dictionary
+    (MIT; used here only, never on the ask path): a pair seen inside words of total
+    frequency f, against the odds f_end(a)·f_start(b)/F of one word ending in a and the
+    next starting with b (a unigram model of words).  Only pairs seen inside words."""
+    import jieba
+
+    inside: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    total = 0
+    path = Path(jieba.__file__).parent / "dict.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        word, freq = parts[0].lower(), int(parts[1])
+        total += freq
+        ends[word[-1]] = ends.get(word[-1], 0) + freq
+        starts[word[0]] = starts.get(word[0], 0) + freq
+        for k in range(len(word) - 1):
+            inside[word[k : k + 2]] = inside.get(word[k : k + 2], 0) + freq
+    keys, odds = [], []
+    for pair, count in inside.items():
+        across = ends.get(pair[0], 0) * starts.get(pair[1], 0) / total
+        p = across / (across + count)
+        keys.append((ord(pair[0]) << 21) | ord(pair[1]))
+        odds.append(1 + sum(p > e for e in PAIR_EDGES))
+    order = np.argsort(keys)
+    return np.asarray(keys, dtype=np.int64)[order], np.asarray(odds, dtype=np.uint8)[order]
+
+
+def make_tables() -> sa.Tables:
+    keys, odds = pair_odds()
+    return sa.Tables.of(ts_table(), keys, odds)
+
+
+def load_examples(corpus: str) -> list[Example]:
+    data = json.loads(RAW[corpus].read_text(encoding="utf-8"))["data"]
+    out: list[Example] = []
+    for article in data:
+        for para in article["paragraphs"]:
+            ctx = para["context"]
+            sents = split_sentences(ctx)
+            for qa in para["qas"]:
+                offsets = []
+                for a in qa["answers"]:
+                    text, start = a["text"], int(a["answer_start"])
+                    if ctx[start : start + len(text)] != text:  # a few offsets are off: nearest occurrence
+                        found = [k for k in range(len(ctx)) if ctx.startswith(text, k)]
+                        if not found:
+                            continue
+                        start = min(found, key=lambda k: abs(k - start))
+                    offsets.append((start, start + len(text)))
+                if not offsets:
+                    continue
+                a0, b0 = offsets[0]
+                cover = [s for s in sents if s.start < b0 and s.end > a0]
+                if not cover:
+                    continue
+                lo, hi = cover[0].start, cover[-1].end
+                spans = sorted({_trimmed(ctx, a, b, lo) for a, b in offsets if a >= lo and b <= hi})
+                out.append(Example(str(qa["id"]), corpus, str(article.get("title") or article.get("id")),
+                                   qa["question"], ctx[lo:hi], [a["text"] for a in qa["answers"]], spans))
+    return out
+
+
+def _trimmed(ctx: str, a: int, b: int, lo: int) -> tuple[int, int]:
+    """A gold span without the punctuation or spaces at its edges (no candidate has them),
+    relative to ``lo``."""
+    while a < b - 1 and (ctx[a] in sa.BAD_START or ctx[a].isspace()):
+        a += 1
+    while b > a + 1 and (ctx[b - 1] in sa.BAD_END or ctx[b - 1].isspace()):
+        b -= 1
+    return a - lo, b - lo
+
+
+# ---------------------------------------------------------------- the span model
+
+
+@dataclass
+class Encoded:
+    examples: list[Example]
+    encs: list[sa.Encoded]
+    questions: list[sa.Question]
+    targets: list[np.ndarray]  # per example: indices of the target spans (best overlap with a gold)
+
+
+def position_f1(enc: sa.Encoded, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    best = np.zeros(len(enc.starts))
+    for a, b in spans:
+        overlap = np.maximum(0, np.minimum(enc.ends, b) - np.maximum(enc.starts, a))
+        f1 = np.where(overlap > 0, 2 * overlap / ((enc.ends - enc.starts) + (b - a)), 0.0)
+        best = np.maximum(best, f1)
+    return best
+
+
+def encode_all(examples: list[Example], table: sa.Tables) -> Encoded:
+    encs, questions, targets = [], [], []
+    for ex in examples:
+        q = sa.read_question(ex.question, table)
+        enc = sa.encode(q, ex.sentence, table)
+        # The span model learns from answers a span can give: a gold answer that is a
+        # clause (longer than any candidate) teaches the decision to keep the sentence.
+        f1 = position_f1(enc, ex.gold_spans) if len(enc.starts) else np.zeros(0)
+        exact = len(f1) and f1.max() >= 1.0 - 1e-9
+        targets.append(np.flatnonzero(f1 >= 1.0 - 1e-9) if exact else np.zeros(0, dtype=np.int64))
+        encs.append(enc)
+        questions.append(q)
+    return Encoded(examples, encs, questions, targets)
+
+
+@dataclass
+class Design:
+    """The training set as sparse matrices, spans of one example contiguous."""
+
+    starts_csr: Any  # boundaries × HASH_DIM
+    ends_csr: Any
+    span_start: np.ndarray  # per span: global boundary row of its start
+    span_end: np.ndarray
+    span_ids: np.ndarray  # (S, templates)
+    bounds: np.ndarray  # per example: first span index (plus the total at the end)
+    target: np.ndarray  # per span: 1 if a target
+
+
+def design(data: Encoded, rows: Sequence[int]) -> Design:
+    from scipy import sparse
+
+    sb, eb, ss, se, ids, bounds, tgt = [], [], [], [], [], [0], []
+    boundary_base = 0
+    for r in rows:
+        enc, target = data.encs[r], data.targets[r]
+        if len(target) == 0:
+            continue
+        sb.extend(enc.boundary_start)
+        eb.extend(enc.boundary_end)
+        ss.append(enc.starts + boundary_base)
+        se.append(enc.ends + boundary_base)
+        boundary_base += len(enc.boundary_start)
+        ids.append(enc.span_ids)
+        t = np.zeros(len(enc.starts))
+        t[target] = 1
+        tgt.append(t)
+        bounds.append(bounds[-1] + len(enc.starts))
+
+    def csr(lists: list[list[int]]) -> Any:
+        indptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])])
+        indices = np.concatenate([np.asarray(x, dtype=np.int32) for x in lists])
+        m = sparse.csr_matrix((np.ones(len(indices), dtype=np.float64), indices, indptr),
+                              shape=(len(lists), sa.HASH_DIM))
+        m.sum_duplicates()
+        return m
+
+    return Design(csr(sb), csr(eb), np.concatenate(ss), np.concatenate(se), np.concatenate(ids),
+                  np.asarray(bounds), np.concatenate(tgt))
+
+
+def _objective(d: Design, wh: np.ndarray, ws: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Loss of a batch and the gradients: start rows of the hashed weights, end rows, span weights."""
+    seg = np.repeat(np.arange(len(d.bounds) - 1), np.diff(d.bounds))
+    heads = d.bounds[:-1]
+    s = (d.starts_csr @ wh)[d.span_start] + (d.ends_csr @ wh)[d.span_end] + ws[d.span_ids].sum(axis=1)
+    top = np.maximum.reduceat(s, heads)
+    e = np.exp(s - top[seg])
+    z = np.add.reduceat(e, heads)
+    et = e * d.target
+    zt = np.add.reduceat(et, heads)
+    loss = float(np.sum(np.log(z) - np.log(zt)))
+    r = e / z[seg] - et / zt[seg]
+    g_start = np.bincount(d.span_start, r, minlength=d.starts_csr.shape[0])
+    g_end = np.bincount(d.span_end, r, minlength=d.ends_csr.shape[0])
+    gh = d.starts_csr.T @ g_start + d.ends_csr.T @ g_end
+    gs = np.bincount(d.span_ids.ravel(), np.repeat(r, d.span_ids.shape[1]), minlength=sa.SPAN_DIM)
+    return loss, gh, gs, r
+
+
+def fit_spans(data: Encoded, rows: Sequence[int], l2: float = L2, epochs: int = EPOCHS, batch: int = 32,
+              rate: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise the likelihood of the target spans (a softmax over each example's spans)
+    by AdaGrad over mini-batches of examples, with an L2 penalty."""
+    rng = np.random.default_rng(seed)
+    rows = [r for r in rows if len(data.targets[r])]
+    order = np.asarray(rows)
+    batches = [design(data, order[k : k + batch].tolist()) for k in range(0, len(order), batch)]
+    w = np.zeros(sa.HASH_DIM + sa.SPAN_DIM)
+    g2 = np.full_like(w, 1e-8)
+    share = batch / max(len(rows), 1)
+    for epoch in range(epochs):
+        total = 0.0
+        for b in rng.permutation(len(batches)):
+            d = batches[b]
+            loss, gh, gs, _ = _objective(d, w[: sa.HASH_DIM], w[sa.HASH_DIM :])
+            total += loss
+            g = np.concatenate([gh, gs]) + l2 * share * w
+            g2 += g * g
+            w -= rate * g / np.sqrt(g2)
+        log(f"  epoch {epoch + 1}: loss {total / max(len(rows), 1):.3f}")
+    return w[: sa.HASH_DIM].astype(np.float32), w[sa.HASH_DIM :].astype(np.float32)
+
+
+def predict_spans(data: Encoded, rows: Sequence[int], hashed: np.ndarray, span: np.ndarray
+                  ) -> dict[int, tuple[int, np.ndarray, np.ndarray]]:
+    """Per row: the best span's index, the decision's features, and the probabilities."""
+    out = {}
+    for r in rows:
+        enc = data.encs[r]
+        if len(enc.starts) == 0:
+            continue
+        scores = sa.span_scores(enc, hashed, span)
+        p = np.exp(scores - scores.max())
+        p /= p.sum()
+        i = int(np.argmax(p))
+        out[r] = (i, sa.decision_features(data.questions[r], enc.sentence, p, i, enc), p)
+    return out
+
+
+def span_text(data: Encoded, r: int, i: int) -> str:
+    enc = data.encs[r]
+    return enc.sentence[int(enc.starts[i]) : int(enc.ends[i])]
+
+
+# ---------------------------------------------------------------- the decision
+
+
+@dataclass
+class Model:
+    hashed: np.ndarray
+    span: np.ndarray
+    decision: np.ndarray
+    decision_bias: float
+
+
+def fit_decision(feats: list[np.ndarray], labels: list[int], weights: list[float]) -> tuple[np.ndarray, float]:
+    """Keep the span when it is expected to score better than its sentence: a logistic
+    model weighted by how much better or worse it was (ties teach nothing)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, y, w = np.vstack(feats), np.asarray(labels), np.asarray(weights)
+    if len(set(labels)) < 2:
+        return np.zeros(x.shape[1]), (5.0 if labels and labels[0] else -5.0)
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(x, y, sample_weight=w + 1e-6)
+    return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
+
+
+def group_folds(data: Encoded, rows: Sequence[int], k: int, seed: int = 0) -> list[list[int]]:
+    groups = sorted({data.examples[r].group for r in rows})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(groups)
+    fold_of = {g: n % k for n, g in enumerate(groups)}
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for r in rows:
+        folds[fold_of[data.examples[r].group]].append(r)
+    return folds
+
+
+def train(data: Encoded, rows: Sequence[int], inner_folds: int = 2) -> Model:
+    """The span model on ``rows``; the decision on the span model's held-out predictions
+    (``inner_folds``-fold within ``rows``), so it learns how good an unseen span is."""
+    feats, labels, weights = [], [], []
+    for held in group_folds(data, rows, inner_folds, seed=1):
+        held_set = set(held)
+        hashed, span = fit_spans(data, [r for r in rows if r not in held_set])
+        for r, (i, f, _) in predict_spans(data, held, hashed, span).items():
+            ex = data.examples[r]
+            gain = span_f1(span_text(data, r, i), ex.golds) - span_f1(ex.sentence, ex.golds)
+            feats.append(f)
+            labels.append(int(gain > 0))
+            weights.append(abs(gain))
+    hashed, span = fit_spans(data, rows)
+    coef, bias = fit_decision(feats, labels, weights)
+    return Model(hashed, span, coef, bias)
+
+
+def keep_probability(model: Model, feats: np.ndarray) -> float:
+    return 1.0 / (1.0 + math.exp(-float(feats @ model.decision + model.decision_bias)))
+
+
+def score(data: Encoded, rows: Sequence[int], model: Model) -> dict[str, float]:
+    """EM/F1 of the span alone, of the product's answer (span if kept, else the sentence),
+    and of the whole sentence; and how often a span is kept."""
+    preds = predict_spans(data, rows, model.hashed, model.span)
+    span_em_s = span_f1_s = prod_em = prod_f1 = sent_em = sent_f1 = kept = 0.0
+    kept_f1 = 0.0
+    for r in rows:
+        ex = data.examples[r]
+        sent_em += span_em(ex.sentence, ex.golds)
+        sent_f1 += span_f1(ex.sentence, ex.golds)
+        if r not in preds:
+            prod_em += span_em(ex.sentence, ex.golds)
+            prod_f1 += span_f1(ex.sentence, ex.golds)
+            continue
+        i, f, _ = preds[r]
+        text = span_text(data, r, i)
+        em, f1 = span_em(text, ex.golds), span_f1(text, ex.golds)
+        span_em_s += em
+        span_f1_s += f1
+        keep = keep_probability(model, f) >= 0.5 and data.questions[r].kind != "why"
+        if keep:
+            kept += 1
+            kept_f1 += f1
+            prod_em += em
+            prod_f1 += f1
+        else:
+            prod_em += span_em(ex.sentence, ex.golds)
+            prod_f1 += span_f1(ex.sentence, ex.golds)
+    n = max(len(rows), 1)
+    return {"n": len(rows), "span_em": span_em_s / n, "span_f1": span_f1_s / n, "em": prod_em / n,
+            "f1": prod_f1 / n, "sentence_em": sent_em / n, "sentence_f1": sent_f1 / n, "kept": kept / n,
+            "kept_f1": kept_f1 / max(kept, 1)}
+
+
+def save(model: Model, tables: sa.Tables, path: Path, meta: dict[str, Any]) -> None:
+    script = {a: b for a, b in tables.script.items() if not 0xFF01 <= a < 0xFF5F}
+    src = np.asarray(sorted(script), dtype=np.int32)
+    np.savez_compressed(path, hashed=model.hashed.astype(np.float16), span=model.span.astype(np.float32),
+                        decision=model.decision.astype(np.float64),
+                        decision_bias=np.asarray([model.decision_bias]),
+                        ts_from=src, ts_to=np.asarray([script[c] for c in src.tolist()], dtype=np.int32),
+                        pair_keys=tables.pair_keys, pair_odds=tables.pair_odds,
+                        meta=np.asarray(json.dumps(meta, ensure_ascii=False)))
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.short_answers", description=__doc__)
+    p.add_argument("--folds", type=int, default=FOLDS)
+    p.add_argument("--no-save", action="store_true", help="do not overwrite the shipped weights")
+    p.add_argument("--end-to-end", action="store_true", help="also score through retrieval (builds indexes)")
+    p.add_argument("--limit", type=int, default=0, help="questions per corpus end to end (0: all)")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    table = make_tables()
+    data = {c: encode_all(load_examples(c), table) for c in RAW}
+    log(f"encoded in {time.perf_counter() - t0:.0f} s: " + ", ".join(f"{c} {len(d.examples)}" for c, d in data.items()))
+    results: dict[str, Any] = {"loco": {}, "cv": {}, "fit": {}}
+    models: dict[str, Model] = {}
+    for train_c, test_c in (("cmrc", "drcd"), ("drcd", "cmrc")):
+        d_train, d_test = data[train_c], data[test_c]
+        model = train(d_train, range(len(d_train.examples)))
+        models[train_c] = model
+        results["loco"][f"{train_c}->{test_c}"] = score(d_test, range(len(d_test.examples)), model)
+        log(f"LOCO {train_c}->{test_c}: {results['loco'][f'{train_c}->{test_c}']}")
+    for c, d in data.items():
+        folds = group_folds(d, range(len(d.examples)), args.folds)
+        totals: dict[str, float] = {}
+        for held in folds:
+            held_set = set(held)
+            model = train(d, [r for r in range(len(d.examples)) if r not in held_set])
+            for k, v in score(d, held, model).items():
+                totals[k] = totals.get(k, 0.0) + (v * len(held) if k not in ("n",) else v)
+        n = totals.pop("n")
+        cv = {k: v / n for k, v in totals.items()}
+        cv["kept_f1"] = float("nan")  # not additive over folds
+        results["cv"][c] = {"n": int(n), **cv}
+        log(f"CV {c}: {results['cv'][c]}")
+    # The shipped model: both corpora, one design.
+    both = merge(data["cmrc"], data["drcd"])
+    final = train(both, range(len(both.examples)))
+    for c, d in data.items():
+        results["fit"][c] = score(d, range(len(d.examples)), final)
+    if not args.no_save:
+        save(final, table, sa.WEIGHTS, {"trained_on": ["cmrc2018_trial", "DRCD_dev"], "l2": L2,
+                                       "max_span": sa.MAX_SPAN, "hash_bits": sa.HASH_BITS})
+        log(f"wrote {sa.WEIGHTS} ({sa.WEIGHTS.stat().st_size / 1e6:.1f} MB)")
+    if args.end_to_end:
+        results["end_to_end"] = end_to_end(models, args.limit)
+    results["seconds"] = round(time.perf_counter() - t0, 1)
+    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_section(results)
+    return results
+
+
+def merge(a: Encoded, b: Encoded) -> Encoded:
+    return Encoded(a.examples + b.examples, a.encs + b.encs, a.questions + b.questions, a.targets + b.targets)
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def end_to_end(models: dict[str, Model], limit: int) -> dict[str, Any]:
+    """Ask each answerable open-retrieval question through the product; find the short
+    answer in the sentences it cites with the model trained on the other corpus."""
+    out = {}
+    other = {"cmrc": "drcd", "drcd": "cmrc"}
+    for c in ("cmrc", "drcd"):
+        cited = cited_sentences(c, limit)
+        model = models[other[c]]
+        out[c] = score_cited(cited, model)
+        log(f"end to end {c}: {out[c]}")
+    return out
+
+
+def cited_sentences(corpus: str, limit: int) -> list[dict[str, Any]]:
+    """The product's answers to the answerable questions of an ext set: cached as JSON."""
+    cache = Path(os.environ.get("RAG_SHORT_CACHE", "/work/cache/short"))
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"cited_{corpus}_{limit or 'all'}.json"
+    if path.is_file():
+        return list(json.loads(path.read_text(encoding="utf-8")))
+    from rag.config import load_settings
+    from rag.embeddings import make_embedder
+    from rag.errors import RagError
+    from rag.indexing.build import build_index
+    from rag.indexing.handle import Handle
+    from rag.pipeline import ask
+    from rag.stores.faiss import load_index
+
+    questions = [json.loads(line) for line in (OPEN[corpus] / "questions.jsonl").read_text(encoding="utf-8")
+                 .splitlines() if line.strip()]
+    questions = [q for q in questions if q.get("type") != "unanswerable" and q.get("golds")]
+    if limit:
+        questions = questions[:limit]
+    settings = load_settings({"corpus": OPEN[corpus] / "corpus", "index": cache / f"index_{corpus}"},
+                             config_file=Path("/nonexistent"), environ={})
+    embedder = make_embedder(settings.embedding)
+    build_index(settings, embedder)
+    handle = Handle(settings, embedder, load_index(settings, embedder))
+    rows = []
+    for q in questions:
+        try:
+            answer = ask(handle, q["question"])
+        except RagError:  # a question the product refuses (empty): counted as not answered
+            rows.append({"id": q["id"], "question": q["question"], "golds": q["golds"], "abstained": True,
+                         "quotes": [], "answer": ""})
+            continue
+        quotes = [c.text[a - c.start : b - c.start] for c in answer.citations for a, b in c.quotes]
+        rows.append({"id": q["id"], "question": q["question"], "golds": q["golds"], "abstained": answer.abstained,
+                     "quotes": quotes, "answer": answer.answer})
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return rows
+
+
+def score_cited(rows: list[dict[str, Any]], model: Model) -> dict[str, float]:
+    """EM/F1 of what the product shows first (short answer, else the cited text; an
+    abstention scores 0) over the answerable questions."""
+    table = sa.tables()
+    em = f1 = sent_em = sent_f1 = kept = answered = 0.0
+    for row in rows:
+        golds = row["golds"]
+        if row["abstained"] or not row["quotes"]:
+            continue
+        answered += 1
+        whole = "".join(row["quotes"])
+        sent_em += span_em(whole, golds)
+        sent_f1 += span_f1(whole, golds)
+        shown = whole
+        span = _best(row["question"], row["quotes"], model, table)
+        if span is not None:
+            kept += 1
+            shown = span
+        em += span_em(shown, golds)
+        f1 += span_f1(shown, golds)
+    n = max(len(rows), 1)
+    return {"n": len(rows), "answered": answered / n, "em": em / n, "f1": f1 / n,
+            "sentence_em": sent_em / n, "sentence_f1": sent_f1 / n, "kept": kept / n}
+
+
+def _best(question: str, sentences: list[str], model: Model, table: sa.Tables) -> str | None:
+    q = sa.read_question(question, table)
+    if q.kind == "why":
+        return None
+    best: tuple[float, sa.Encoded, int, np.ndarray] | None = None
+    scored = []
+    for s in sentences:
+        enc = sa.encode(q, s, table)
+        if len(enc.starts):
+            scored.append((enc, sa.span_scores(enc, model.hashed, model.span)))
+    if not scored:
+        return None
+    top = max(float(sc.max()) for _, sc in scored)
+    total = sum(float(np.exp(sc - top).sum()) for _, sc in scored)
+    for enc, sc in scored:
+        i = int(np.argmax(sc))
+        if best is None or sc[i] > best[0]:
+            best = (float(sc[i]), enc, i, np.exp(sc - top) / total)
+    assert best is not None
+    _, enc, i, p = best
+    if keep_probability(model, sa.decision_features(q, enc.sentence, p, i, enc)) < 0.5:
+        return None
+    return enc.sentence[int(enc.starts[i]) : int(enc.ends[i])]
+
+
+# ---------------------------------------------------------------- the section
+
+
+def _row(name: str, r: dict[str, float]) -> str:
+    return (f"| {name} | {r['n']} | {r['sentence_em']:.3f} / {r['sentence_f1']:.3f} | "
+            f"{r['span_em']:.3f} / {r['span_f1']:.3f} | {r['em']:.3f} / {r['f1']:.3f} | {r['kept']:.2f} |")
+
+
+def write_section(results: dict[str, Any], path: Path = SECTION) -> None:
+    lines = ["## Short answers (issue 29)", "",
+             "The words of the cited sentence that answer a factoid question, shown before it "
+             "(`rag/answering/short_answer.py`). Scored as CMRC 2018 scores: characters (Latin words and "
+             "numbers as tokens), punctuation removed, F1 by the longest common substring, best over the gold "
+             "answers. *span* is the model's best span for every question; *shown* is what the product shows "
+             "first: the span when the keep-or-drop decision keeps it (never for 为什么/why), else the whole "
+             "sentence. *kept* is the share of questions given a short answer. Reproduce: "
+             "`python -m benchmarks.short_answers --end-to-end` (also run by `python -m benchmarks`).", "",
+             "### Gold sentence given", "",
+             "| trained on → tested on | questions | whole sentence EM / F1 | span EM / F1 | shown EM / F1 | kept |",
+             "|---|---|---|---|---|---|"]
+    for name, r in results["loco"].items():
+        a, b = name.split("->")
+        lines.append(_row(f"{a.upper()} → {b.upper()} (left-one-corpus-out)", r))
+    for c, r in results["cv"].items():
+        lines.append(_row(f"{c.upper()}, {FOLDS}-fold CV by article", r))
+    for c, r in results["fit"].items():
+        lines.append(_row(f"both → {c.upper()} (the fit, shipped)", r))
+    e2e = results.get("end_to_end")
+    if e2e:
+        lines += ["", "### End to end: retrieval, the product's cited sentences, the other corpus's model", "",
+                  "Answerable open-retrieval questions of `../shared/eval/ext/`; an abstention scores 0.", "",
+                  "| corpus | questions | answered | cited text EM / F1 | shown EM / F1 | kept |",
+                  "|---|---|---|---|---|---|"]
+        for c, r in e2e.items():
+            lines.append(f"| {c.upper()} (model trained on the other) | {r['n']} | {r['answered']:.3f} | "
+                         f"{r['sentence_em']:.3f} / {r['sentence_f1']:.3f} | {r['em']:.3f} / {r['f1']:.3f} | "
+                         f"{r['kept']:.2f} |")
+    lines += ["", f"Run time: {results.get('seconds', 0):.0f} s.", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def run(log_fn: Callable[[str], None] = log) -> dict[str, Any]:
+    """Called by ``python -m benchmarks``."""
+    return main(["--end-to-end", "--no-save"])
+
+
+if __name__ == "__main__":
+    main()
