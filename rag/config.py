@@ -59,6 +59,13 @@ class Settings:
     # answers is below this; None: the model's own fitted threshold (rag/answerability.py).
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
+    # What reading one file may cost (rag.ingest.formats.Limits): larger files are skipped
+    # unread; a .docx unzipping to more is skipped (a zip bomb); a file giving more text is
+    # skipped; HTML nested deeper is read as flat text.
+    max_file_mb: int = 256
+    max_unzipped_mb: int = 64
+    max_text_chars: int = 10_000_000
+    max_depth: int = 256
     # "extractive" (no LLM) or "provider:model" for LangChain's init_chat_model.
     llm: str = "extractive"
     llm_base_url: str | None = None
@@ -137,6 +144,10 @@ RULES.update({
     "embedding_batch_size": Range(1, 2048),  # OpenAI's own limit is 2048 inputs a request
     "embedding_timeout": Range(0, 86_400, above=True),
     "embedding_max_retries": Range(0, 100),
+    "max_file_mb": Range(1, 1 << 20),
+    "max_unzipped_mb": Range(1, 1 << 20),
+    "max_text_chars": Range(1, 2_000_000_000),
+    "max_depth": Range(8, 100_000),
     "llm_timeout": Range(0, 86_400, above=True),
     "llm_max_retries": Range(0, 100),
     "llm_temperature": Range(0, 2),
@@ -288,6 +299,33 @@ def _validate(s: Settings) -> None:
     for name in ("llm_base_url", "embedding_base_url"):
         if getattr(s, name) is not None:
             check_url(name, getattr(s, name))
+    check_index_folder(s.index)
+
+
+# Folders of the system: an index there would write into the system or, for /proc and
+# /sys, wait on files that never behave like files (`--index /proc/self` hung).
+SYSTEM_TREES = ("/proc", "/sys", "/dev", "/run")
+SYSTEM_FOLDERS = ("/", "/bin", "/boot", "/etc", "/home", "/lib", "/lib64", "/opt", "/root", "/sbin", "/srv",
+                  "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/share", "/var", "/var/lib", "/mnt",
+                  "/media", "/snap")
+
+
+def check_index_folder(index: Path) -> None:
+    """Refuse an index folder that is a system folder (``/``, ``/etc``, ``/home``) or inside
+    ``/proc``, ``/sys``, ``/dev``, ``/run``: the index writes and deletes in its folder."""
+    if os.name != "posix":
+        return
+    folder = Path(os.path.abspath(index))
+    try:
+        real = folder.resolve()
+    except (OSError, RuntimeError):
+        real = folder
+    for candidate in {folder, real}:
+        text = candidate.as_posix()
+        inside = any(text == tree or text.startswith(tree + "/") for tree in SYSTEM_TREES)
+        if inside or text in SYSTEM_FOLDERS or candidate == Path.home():
+            raise RagError(f"index folder {index} is a system folder; give the index a folder of its own "
+                           f"(e.g. --index ./index)")
 
 
 def check_url(name: str, url: str) -> None:

@@ -11,7 +11,8 @@ import logging
 import re
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s?#]+)@")
-_SECRET_PARAM = re.compile(r"(?i)(?P<name>[?&](?:api[_-]?key|key|token|access[_-]?token|secret|password|auth)=)"
+_SECRET_PARAM = re.compile(r"(?i)(?P<name>[?&;](?:api[_-]?key|key|token|access[_-]?token|secret|password|passwd|pwd|"
+                           r"auth|sig|signature|credential|client[_-]?secret)=)"
                            r"(?P<value>[^&#\s]+)")
 MASK = "***"
 
@@ -30,6 +31,10 @@ class RedactingFilter(logging.Filter):
         masked = redact_url(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:  # a traceback quotes the failing URL too
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_url(record.exc_text)
         return True
 
 

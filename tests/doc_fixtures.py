@@ -120,3 +120,28 @@ def html_page(title: str, article_html: str) -> str:
 
 BOILERPLATE = ("统计脚本不应被索引", "样式表内容不应被索引", "新闻中心", "侧栏推荐链接甲", "版权所有", "页面脚本不应被索引",
                "隐私政策")
+
+
+def make_docx_bomb(path: Path, unzipped_bytes: int, paragraph: str = "压缩炸弹里的一段文字。") -> Path:
+    """A Word file whose ``word/document.xml`` unzips to about ``unzipped_bytes`` (a zip bomb:
+    the same paragraph repeated compresses ~1000:1).  Written as a stream, so making it costs
+    little memory; every other part is a real python-docx document's."""
+    import zipfile
+
+    template = make_docx(path.with_suffix(".template.tmp"), [("p", paragraph)])
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                               compresslevel=9) as bomb:
+        for item in source.infolist():
+            if item.filename != "word/document.xml":
+                bomb.writestr(item, source.read(item.filename))
+                continue
+            head, _, tail = source.read(item.filename).decode("utf-8").partition("<w:body>")
+            run = f"<w:p><w:r><w:t>{paragraph}</w:t></w:r></w:p>".encode()
+            with bomb.open("word/document.xml", "w", force_zip64=True) as out:
+                out.write(f"{head}<w:body>".encode())
+                block = run * max(1, (1 << 20) // len(run))
+                for _ in range(max(1, unzipped_bytes // len(block))):
+                    out.write(block)
+                out.write(b"</w:body></w:document>")
+    template.unlink()
+    return path

@@ -12,6 +12,7 @@ keep coming from the old index while a rebuild runs and from the new one afterwa
 
 from __future__ import annotations
 
+import hmac
 import inspect
 import logging
 import queue
@@ -47,8 +48,10 @@ from rag.app.present import file_text
 from rag.config import Settings
 from rag.errors import RagError
 from rag.indexing.handle import Handle, open_handle, rebuild
+from rag.ingest.loader import OutsideCorpus, limits_of
 from rag.pipeline import Turn, check_question
 from rag.records import Hit
+from rag.redact import redact_url
 from rag.stores.manifest import Manifest
 from rag.stores.registry import store_manifest
 
@@ -181,7 +184,7 @@ class ChatEngine:
 
     def _failed(self, asked: list[Message], turns: list[Turn], message: str, hits: list[Hit],
                 lang: Lang) -> Conversation:
-        shown = [bot_message(error_html(message, lang))]
+        shown = [bot_message(error_html(redact_url(message), lang))]
         if hits:  # the passages were found: show them so the user is not left with nothing
             shown.append(self._retrieved(hits, lang, failed=True))
         return Conversation([*asked, *shown], turns)
@@ -214,13 +217,15 @@ class IndexPanel:
         """
         try:
             source, start, end, quotes = parse_file_link(link)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, TypeError, AttributeError):
             return error_html("not a whole-file link", lang)
         manifest = self.manifest()
         if manifest is None or source not in manifest.files:
             return error_html(t("file_unknown", lang, source=source), lang)
         try:
-            text = file_text(self.settings.corpus, source)
+            text = file_text(self.settings.corpus, source, limits_of(self.settings))
+        except OutsideCorpus:  # indexed, but now a link out of the corpus: never followed
+            return error_html(t("file_outside", lang, source=source), lang)
         except (OSError, ValueError) as err:
             return error_html(t("file_unreadable", lang, source=source, reason=err.__class__.__name__), lang)
         return file_html(source, text, start, end, quotes, self.settings.corpus, lang)
@@ -256,6 +261,46 @@ class IndexPanel:
         while (update := updates.get()) is not None:
             yield progress_html(*update, lang=lang), corpus, status
         if "error" in outcome:
-            yield rebuild_failed_html(outcome["error"], lang), self.corpus(lang), self.status(lang)
+            yield rebuild_failed_html(redact_url(outcome["error"]), lang), self.corpus(lang), self.status(lang)
         else:
             yield report_html(outcome["report"], lang), self.corpus(lang), self.status(lang)
+
+
+class SignIn:
+    """The browser sign-in check, with failed attempts rate-limited.
+
+    After ``free`` failures in a row, sign-ins are refused without looking at the
+    password for 1 s, then 2, 4 … up to ``max_wait`` s after each further failure: a
+    guesser gets a handful of tries a minute instead of ~100 a second.  Attempts made
+    while refused do not extend the wait, so the right password works once it is over.
+    Gradio gives the check no client address, so the count is shared by all clients (a
+    guesser also delays the real user: the price of not being guessable).
+    """
+
+    def __init__(self, user: str, password: str, free: int = 5, max_wait: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._user, self._password = user.encode("utf-8"), password.encode("utf-8")
+        self.free, self.max_wait, self.clock = free, max_wait, clock
+        self.failures = 0
+        self.checked = 0  # passwords actually compared (what a guesser gets)
+        self.refused_until = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, user: str, password: str) -> bool:
+        with self._lock:
+            if self.clock() < self.refused_until:
+                return False
+            self.checked += 1
+        # Both compared in constant time, whatever matched: timing tells nothing.
+        good = hmac.compare_digest(str(user).encode("utf-8", "surrogatepass"), self._user)
+        good = hmac.compare_digest(str(password).encode("utf-8", "surrogatepass"), self._password) and good
+        with self._lock:
+            if good:
+                self.failures = 0
+                return True
+            self.failures += 1
+            if self.failures >= self.free:
+                wait = min(2.0 ** (self.failures - self.free), self.max_wait)
+                self.refused_until = self.clock() + wait
+                log.warning("sign-in failed %d times in a row: refusing sign-ins for %g s", self.failures, wait)
+            return False

@@ -6,12 +6,12 @@ Heavy modules are imported inside commands, so ``rag --help`` is instant and
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 from rich.console import Console
@@ -20,8 +20,10 @@ from rich.markup import escape
 from rag.config import Settings, load_settings
 from rag.errors import RagError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# emoji=False: a document's ":warning:" is printed as written.  What documents hold goes
+# through rag.app.terminal.visible() first (no escape sequence reaches the terminal).
+out = Console(soft_wrap=True, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,21 +54,30 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except RagError as e:
-            err.print(f"[bold red]error:[/] {escape(str(e))}")
+            err.print(f"[bold red]error:[/] {safe(str(e))}")
             sys.exit(1)
         except KeyboardInterrupt:
             err.print("interrupted; the previous index is unchanged")
             sys.exit(130)
         except OSError as e:  # e.g. a full disk while writing something other than the index
-            err.print(f"[bold red]error:[/] {escape(os_error_line(e))}")
+            err.print(f"[bold red]error:[/] {safe(os_error_line(e))}")
             sys.exit(1)
         except Exception as e:  # a bug: one line for the user, the traceback in the -v log
             logging.getLogger("rag").info("unexpected error", exc_info=True)
-            err.print(f"[bold red]error:[/] internal error ({type(e).__name__}: {escape(one_line(str(e)))}); "
+            err.print(f"[bold red]error:[/] internal error ({type(e).__name__}: {safe(one_line(str(e)))}); "
                       "run with -v for details")
             sys.exit(1)
 
     return wrapper
+
+
+def safe(text: str) -> str:
+    """Text from outside (a message naming a file, a URL) for a markup line: secrets in URLs
+    masked, control characters made visible, markup escaped."""
+    from rag.app.terminal import shown
+    from rag.redact import redact_url
+
+    return shown(redact_url(text))
 
 
 def one_line(text: str) -> str:
@@ -129,15 +140,16 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
             speed = bar.tasks[task].speed
             bar.update(task, rate=f"{speed:,.0f} chunks/s" if speed else "")
 
-        report, _ = rebuild(s, progress=show)
+        with skips_unlogged():  # listed from the report below: one line per skipped file
+            report, _ = rebuild(s, progress=show)
     if report.repaired:
-        err.print(f"[yellow]the index at {escape(str(s.index))} failed verification "
-                  f"({escape(report.repaired)}): rebuilt it from scratch[/]")
+        err.print(f"[yellow]the index at {safe(str(s.index))} failed verification "
+                  f"({safe(report.repaired)}): rebuilt it from scratch[/]")
     if as_json:
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        print_json(report.as_dict())
         return
     for item in report.skipped:
-        err.print(f"[yellow]skipped[/] {escape(item.source)}: {escape(item.reason)}")
+        err.print(f"[yellow]skipped[/] {safe(item.source)}: {safe(item.reason)}")
     if report.up_to_date:
         out.print(f"index up to date: {report.files} files, {report.chunks} chunks ({report.seconds:.2f} s) → {s.index}")
         return
@@ -145,7 +157,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
     for label, items in (("added", report.added), ("changed", report.changed),
                          ("removed", report.removed), ("unchanged", report.unchanged)):
         if items:
-            out.print(f"  {label:9} {len(items):3}  {escape(', '.join(items[:4]))}{' …' if len(items) > 4 else ''}")
+            out.print(f"  {label:9} {len(items):3}  {safe(', '.join(items[:4]))}{' …' if len(items) > 4 else ''}")
     out.print(f"  embedded {report.embedded_chunks} chunks, reused {report.chunks - report.embedded_chunks}"
               + (f" ({report.cached_sentences} sentence vectors reused from the embedding cache: an"
                     " interrupted build, or text repeated in the corpus)"
@@ -153,14 +165,37 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
     if s.vector_store == "milvus":
         from rag.stores.milvus import LEXICAL_NOTE, milvus_uri
 
-        out.print(f"  vectors and texts in Milvus at {escape(milvus_uri(s))}; {LEXICAL_NOTE}")
+        out.print(f"  vectors and texts in Milvus at {safe(milvus_uri(s))}; {LEXICAL_NOTE}")
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, every character of it safe on a terminal (rag.app.terminal.safe_json)."""
+    from rag.app.terminal import safe_json
+
+    click.echo(safe_json(data))
+
+
+@contextlib.contextmanager
+def skips_unlogged() -> Iterator[None]:
+    """Drop the loader's per-file "skipped" log lines while the caller lists them itself."""
+    from rag.ingest.loader import SKIP_RECORD
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not getattr(record, SKIP_RECORD, False)
+
+    loader = logging.getLogger("rag.ingest.loader")
+    loader.addFilter(keep)
+    try:
+        yield
+    finally:
+        loader.removeFilter(keep)
 
 
 def open_or_build(s: Settings):
     from rag.indexing.handle import open_handle
 
     return open_handle(s, build_if_missing=True,
-                       on_build=lambda: err.print(f"no index at {s.index} yet: building it from {s.corpus} …"))
+                       on_build=lambda: err.print(f"no index at {safe(str(s.index))} yet: building it from {safe(str(s.corpus))} …"))
 
 
 UNSUPPORTED_HELP = ("What to do with an LLM answer whose figures, dates or names the passages do not hold: "
@@ -194,7 +229,7 @@ def ask_cmd(question: str, corpus: Path | None, index_dir: Path | None, embeddin
         return
     answer, hits, failure = drain(events)
     result = answer.to_dict() if answer else failure_dict(question, spec, hits, failure)  # type: ignore[arg-type]
-    out.print_json(json.dumps(result, ensure_ascii=False))
+    print_json(result)
     if failure:
         raise failure
 
@@ -214,7 +249,7 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k, llm=llm)
     spec = check_answerer(s)
     handle = open_or_build(s)
-    err.print(f"[dim]rag chat: answering from {escape(str(s.corpus))} with {escape(spec)}; "
+    err.print(f"[dim]rag chat: answering from {safe(str(s.corpus))} with {safe(spec)}; "
               f"/new forgets the conversation, /exit or Ctrl-D quits[/]")
     history: list[Turn] = []
     if hasattr(sys.stdin, "reconfigure"):  # undecodable input becomes a clear error per line, not a crash
@@ -236,14 +271,14 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
         try:
             answer = show_stream(s, stream(handle, question, history=history, top_k=top_k), out)
         except RagError as e:
-            err.print(f"[bold red]error:[/] {escape(str(e))}")
+            err.print(f"[bold red]error:[/] {safe(str(e))}")
             continue
         except KeyboardInterrupt:
             err.print("\n[dim]stopped[/]")
             continue
         except Exception as e:  # a bug in one turn must not end the session
             logging.getLogger("rag").info("chat turn failed", exc_info=True)
-            err.print(f"[bold red]error:[/] internal error ({type(e).__name__}: {escape(one_line(str(e)))})")
+            err.print(f"[bold red]error:[/] internal error ({type(e).__name__}: {safe(one_line(str(e)))})")
             continue
         history.append(Turn(question, answer.answer))
         out.print()
@@ -277,7 +312,7 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     handle = open_or_build(s)
     report = evaluate_questions(handle, questions, top_k=top_k, mode=mode)  # type: ignore[arg-type]
     if as_json:
-        out.print_json(json.dumps(report, ensure_ascii=False))
+        print_json(report)
         return
     # Short headers so the table fits 80 columns; the line under it says what they mean.
     columns = {"hit@1": "hit@1", "hit@3": "hit@3", "hit@5": "hit@5", "mrr@10": "MRR@10", "cited_evidence": "cited",
@@ -313,17 +348,23 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
 @common_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep loopback unless you set --auth.")
 @click.option("--port", type=int, default=7860, show_default=True, help="Port to listen on.")
-@click.option("--auth", metavar="USER:PASSWORD", help="Require this sign-in in the browser.")
+@click.option("--auth", metavar="USER:PASSWORD",
+              help="Require this sign-in in the browser (visible in ps: prefer RAG_AUTH or --auth-file).")
+@click.option("--auth-file", type=click.Path(path_type=Path), help="Read the sign-in USER:PASSWORD from this file.")
 @fail_cleanly
 def serve_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None, verbose: bool,
-              host: str, port: int, auth: str | None) -> None:
-    """Chat with the corpus in the browser (builds the index if missing)."""
+              host: str, port: int, auth: str | None, auth_file: Path | None) -> None:
+    """Chat with the corpus in the browser (builds the index if missing); sign-in from
+    RAG_AUTH=USER:PASSWORD, --auth-file or --auth."""
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
     check_port(host, port)  # before loading anything or printing "serving"
-    from rag.app.webapp import serve  # gradio is imported only here
+    from rag.app.webapp import PS_WARNING, resolve_auth, serve  # gradio is imported only here
 
-    serve(s, host, port, auth)
+    sign_in = resolve_auth(auth, auth_file)
+    if auth:
+        err.print(f"[yellow]{escape(PS_WARNING)}[/]")
+    serve(s, host, port, sign_in)
 
 
 def check_port(host: str, port: int) -> None:

@@ -65,6 +65,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "file_changed": ("The file changed since it was indexed: the passage is no longer at these offsets. "
                      "Rebuild the index.", "文件在建索引后改动过，段落已不在这个位置。请重建索引。"),
     "file_unknown": ("{source} is not a file of this index.", "{source} 不在这个索引里。"),
+    "file_outside": ("{source} now leads outside the corpus folder: it is not shown.",
+                     "{source} 现在指向语料文件夹之外：不予显示。"),
     "file_unreadable": ("Cannot read {source}: {reason}.", "无法读取 {source}：{reason}。"),
     "file_clipped": ("Showing {shown:,} of {total:,} characters around the passage.",
                      "文件较长，只显示段落附近的 {shown:,} 个字符（共 {total:,}）。"),

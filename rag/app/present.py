@@ -5,29 +5,32 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from rag.ingest.loader import decode, is_plain, load_document
+from rag.ingest.formats import DEFAULT_LIMITS, Limits
+from rag.ingest.loader import corpus_file, decode, is_plain, load_document, read_inside
 
 
-def file_text(corpus: Path, source: str) -> str:
+def file_text(corpus: Path, source: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The text of ``source`` (relative to the corpus folder's parent) whose character
     offsets are the ones passages and citations use: the decoded file, or for PDF, Word,
-    HTML and Markdown the text extracted from it; OSError/ValueError if unreadable."""
-    path = corpus.parent / source
+    HTML and Markdown the text extracted from it; OSError/ValueError if unreadable, and
+    :class:`rag.ingest.loader.OutsideCorpus` (a ValueError) if it is not inside ``corpus``
+    (a name that climbs out, or a file since replaced by a link out of the folder)."""
+    path = corpus_file(corpus, source)
     if is_plain(source):
-        text, _ = decode(path.read_bytes())
+        text, _ = decode(read_inside(path, corpus, limits))
         return text
-    return _extracted(str(path), str(corpus), path.stat().st_mtime)
+    return _extracted(str(path), str(corpus), path.stat().st_mtime, limits)
 
 
 @lru_cache(maxsize=8)
-def _extracted(path: str, corpus: str, mtime: float) -> str:
+def _extracted(path: str, corpus: str, mtime: float, limits: Limits) -> str:
     """Extraction takes a while for a long PDF: each file version is extracted once."""
-    return load_document(Path(path), Path(corpus)).text
+    return load_document(Path(path), Path(corpus), limits).text
 
 
 @lru_cache(maxsize=64)
-def _line_starts(path: str, mtime: float) -> tuple[int, ...]:
-    text, _ = decode(Path(path).read_bytes())
+def _line_starts(path: str, corpus: str, mtime: float) -> tuple[int, ...]:
+    text, _ = decode(read_inside(Path(path), Path(corpus)))
     starts = [0]
     starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
     return tuple(starts)
@@ -39,9 +42,9 @@ def line_range(corpus: Path, source: str, start: int, end: int) -> tuple[int, in
     text, whose lines are not the file's)."""
     if not is_plain(source):
         return None
-    path = corpus.parent / source
     try:
-        starts = _line_starts(str(path), path.stat().st_mtime)
+        path = corpus_file(corpus, source)
+        starts = _line_starts(str(path), str(corpus), path.stat().st_mtime)
     except (OSError, ValueError):
         return None
     from bisect import bisect_right

@@ -7,10 +7,18 @@ citations rag added, ungrounded answer, dropped markers), then the cited
 sources with file and line range.  If the answerer fails after retrieval, the
 retrieved passages are printed before the error propagates, so the user still gets
 the evidence.
+
+Everything a document (or an LLM) wrote is passed through :func:`visible` before it
+reaches the terminal: an ``ESC[2J`` in a file would otherwise clear the user's screen,
+an OSC sequence retitle the window or plant a link.  Control characters become the
+Unicode pictures of them (``␛[2J``), C1 controls and bidirectional overrides ``\\u009b``
+escapes, and rich markup stays escaped as before.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Iterable
 
 from rich.console import Console
@@ -22,6 +30,34 @@ from rag.errors import RagError
 from rag.pipeline import Event, Reader
 from rag.records import Answer, Citation, Hit, Passage, passage_dict
 
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides
+# and isolates that reorder what a terminal shows ("Trojan Source").
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛, ␇, ␍ …
+    return "\u2421" if code == 0x7F else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` safe to write to a terminal: control characters and escape sequences shown, not obeyed."""
+    return _UNSAFE.sub(_picture, text)
+
+
+def shown(text: str) -> str:
+    """Document text for a rich markup string: made visible, then markup-escaped."""
+    return escape(visible(text))
+
+
+def safe_json(data: Any) -> str:
+    """Indented JSON whose every character is safe on a terminal: ``json`` escapes C0
+    controls; DEL, C1 controls and bidi overrides are escaped here (still valid JSON)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
 
 def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
     """Print the answer as it streams, then its sources; return it."""
@@ -30,10 +66,10 @@ def show_stream(s: Settings, events: Iterable[Event], out: Console) -> Answer:
     try:
         for step in reader.read(events):
             if step.short and not led:  # the words that answer, in bold, before the cited sentence
-                out.print(step.short, style="bold", markup=False, highlight=False)
+                out.print(visible(step.short), style="bold", markup=False, highlight=False)
                 led = True
             if step.delta:
-                out.print(step.delta, end="", style=None if led else "bold", markup=False, highlight=False)
+                out.print(visible(step.delta), end="", style=None if led else "bold", markup=False, highlight=False)
     except RagError:
         if reader.text:
             out.print()
@@ -63,13 +99,13 @@ def failure_dict(question: str, llm: str, hits: list[Hit], failure: RagError) ->
 
 def print_checks(answer: Answer, out: Console) -> None:
     if answer.unsupported_claims:
-        claims = escape("、".join(answer.unsupported_claims))
+        claims = shown("、".join(answer.unsupported_claims))
         if answer.claim_check == "warned":
             out.print(f"[bold yellow]warning:[/] the cited passages do not hold: {claims} — check before relying on it")
         else:
-            shown = "it abstained" if answer.claim_check == "abstained" else "this is the extractive answer"
-            out.print(f"[yellow]the LLM's answer was withheld[/] ({shown}): the passages do not hold {claims}")
-            out.print(f"[dim]LLM answer:[/] {escape(answer.llm_answer or '')}", highlight=False)
+            given = "it abstained" if answer.claim_check == "abstained" else "this is the extractive answer"
+            out.print(f"[yellow]the LLM's answer was withheld[/] ({given}): the passages do not hold {claims}")
+            out.print(f"[dim]LLM answer:[/] {shown(answer.llm_answer or '')}", highlight=False)
     if answer.attached_citations:
         marks = escape("".join(f"[{n}]" for n in answer.attached_citations))
         out.print(f"[dim]citations {marks} were added by rag: the LLM did not cite those sentences[/]")
@@ -77,7 +113,7 @@ def print_checks(answer: Answer, out: Console) -> None:
         out.print("[yellow]ungrounded:[/] the answer cites none of the passages; check it against them below")
     if answer.dropped_markers:
         out.print(f"[yellow]dropped citation markers pointing to no passage:[/] "
-                  f"{escape(' '.join(answer.dropped_markers))}")
+                  f"{shown(' '.join(answer.dropped_markers))}")
 
 
 def _where(s: Settings, c: Passage | Citation) -> str:
@@ -95,9 +131,9 @@ def print_sources(s: Settings, answer: Answer, out: Console) -> None:
         out.print("[dim]Sources:[/]")
         for c in answer.citations:
             quote = " … ".join(c.text[a - c.start : b - c.start] for a, b in c.quotes) or c.text
-            out.print(f"  [cyan][{c.n}][/] {escape(c.source)}  {escape(_where(s, c))}  "
+            out.print(f"  [cyan][{c.n}][/] {shown(c.source)}  {shown(_where(s, c))}  "
                       f"[dim](chars {c.start}–{c.end})[/]")
-            out.print(f"      {escape(snippet(quote, 160))}")
+            out.print(f"      {shown(snippet(quote, 160))}")
     others = [h for h in answer.passages if (h.chunk.source, h.chunk.start) not in cited]
     if others:
         title = "Closest passages:" if answer.abstained or answer.ungrounded else "Also retrieved:"
@@ -110,5 +146,5 @@ def print_passages(s: Settings, hits: list[Hit], out: Console, title: str) -> No
     out.print(f"[dim]{escape(title)}[/]")
     for h in hits:
         c = h.chunk
-        out.print(f"  [dim]-[/] {escape(c.source)}  {escape(_where(s, c))}  "
-                  f"[dim]{escape(snippet(c.text, 80))}[/]")
+        out.print(f"  [dim]-[/] {shown(c.source)}  {shown(_where(s, c))}  "
+                  f"[dim]{shown(snippet(c.text, 80))}[/]")

@@ -5,12 +5,17 @@ Layout and event wiring only.  Answering, rebuilding and the corpus view live in
 :mod:`rag.app.html`.  This is the only module that imports gradio; it lives in the
 package so that an installed wheel serves the same app as a source checkout.
 
-    rag serve [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--index DIR] [--auth USER:PASSWORD]
+    RAG_AUTH=USER:PASSWORD rag serve [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--index DIR]
+    rag serve --auth-file FILE      # or --auth USER:PASSWORD (visible to every local user in `ps`)
+
+Every API value is checked: a malformed one (``null`` for a link, ``"abc"`` for a number)
+gets its one-line message, and no traceback reaches the server log.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -27,6 +32,7 @@ from rag.app.chat import (  # noqa: E402
     ChatEngine,
     Conversation,
     IndexPanel,
+    SignIn,
     example_questions,
     llm_choices,
     prepare,
@@ -36,6 +42,7 @@ from rag.app.html import CSS  # noqa: E402
 from rag.app.i18n import Lang, gradio_translations, language  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.errors import RagError  # noqa: E402
+from rag.redact import redact_url  # noqa: E402
 
 # Answers are CPU-bound (embedding); more parallel turns than this only queue in the BLAS.
 CHAT_CONCURRENCY = 4
@@ -51,7 +58,7 @@ THEME = gr.themes.Soft(
 I18N = gr.I18n(**gradio_translations())
 
 
-def quiet_client_errors(component: Any) -> Any:
+def quiet_client_errors(component: Any, name: str = "") -> Any:
     """Gradio checks API inputs itself (a slider value out of range, a value not among a
     dropdown's choices) and raises ``gr.Error`` with a traceback printed in the server
     log.  That is the client's mistake, not the server's: the client still gets the same
@@ -65,9 +72,52 @@ def quiet_client_errors(component: Any) -> Any:
         except gr.Error as err:
             err.print_exception = False
             raise
+        except Exception as err:  # noqa: BLE001 — "abc" for a number: the client's mistake too
+            raise gr.Error(f"{name or type(component).__name__}: not a valid value ({type(err).__name__})",
+                           print_exception=False) from None
 
     component.preprocess = preprocess
     return component
+
+def checked(handler: Any, *kinds: tuple[type, ...] | None) -> Any:
+    """``handler`` for an API endpoint whose inputs must be of ``kinds`` (None: any).
+
+    Gradio passes on whatever JSON the client sent; a value of another type (``null`` for
+    a link, a list for a question) is answered with one line naming the input, and the
+    handler never sees it.  A RagError the handler raises is one line too, no traceback.
+    """
+    import functools
+
+    def check(args: tuple[Any, ...]) -> None:
+        for n, (value, kind) in enumerate(zip(args, kinds), 1):
+            if kind is not None and not isinstance(value, kind):
+                names = " or ".join("null" if k is type(None) else k.__name__ for k in kind)
+                raise gr.Error(f"input {n} must be {names}, got {type(value).__name__}", print_exception=False)
+
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def stream(*args: Any) -> Any:
+            check(args)
+            try:
+                yield from handler(*args)
+            except RagError as err:
+                raise gr.Error(redact_url(str(err)), print_exception=False) from None
+
+        return stream
+
+    @functools.wraps(handler)
+    def call(*args: Any) -> Any:
+        check(args)
+        try:
+            return handler(*args)
+        except RagError as err:
+            raise gr.Error(redact_url(str(err)), print_exception=False) from None
+
+    return call
+
+
+TEXT = (str, type(None))
+
 
 # "whole file" links in answers are fragments (see rag.app.html.file_link): this hands
 # one to the hidden box whose change opens the file view.  A counter makes every click a
@@ -119,22 +169,23 @@ def build_app(settings: Settings, engine: ChatEngine | None = None) -> gr.Blocks
                     latex_delimiters=[], feedback_options=None, buttons=["copy_all"],
                 )
                 with gr.Row(elem_id="rag-input"):
-                    question = gr.Textbox(placeholder=I18N("question"), show_label=False, container=False, scale=8,
-                                          max_lines=6, autofocus=True, elem_id="rag-question")
+                    question = quiet_client_errors(gr.Textbox(
+                        placeholder=I18N("question"), show_label=False, container=False, scale=8, max_lines=6,
+                        autofocus=True, elem_id="rag-question"), "question")
                     send = gr.Button(I18N("ask"), variant="primary", scale=0, min_width=80, elem_id="rag-send")
                     new_chat = gr.Button(I18N("new_chat"), scale=0, min_width=120, elem_id="rag-new")
             with gr.Column(scale=1, min_width=300, elem_id="rag-side"):
                 gr.Markdown(I18N("answering"))
                 llm = quiet_client_errors(gr.Dropdown(
                     choices, value=settings.llm, label=I18N("llm"),
-                    interactive=len(choices) > 1 and supports_llm_switch(), elem_id="rag-llm"))
+                    interactive=len(choices) > 1 and supports_llm_switch(), elem_id="rag-llm"), "llm")
                 top_k = quiet_client_errors(gr.Slider(1, 20, value=settings.top_k, step=1, label=I18N("top_k"),
-                                                      elem_id="rag-topk"))
+                                                      elem_id="rag-topk"), "top_k")
                 gr.Markdown(I18N("corpus"))
                 corpus = gr.HTML(panel.corpus(), elem_id="rag-corpus")
                 rebuild = gr.Button(I18N("rebuild"), size="sm", elem_id="rag-rebuild")
                 rebuild_status = gr.HTML("", elem_id="rag-rebuild-status")
-        file_link = gr.Textbox(visible="hidden", elem_id="rag-file-link")
+        file_link = quiet_client_errors(gr.Textbox(visible="hidden", elem_id="rag-file-link"), "link")
         with gr.Column(visible=False, elem_id="rag-file-panel") as file_panel:
             close_file = gr.Button(I18N("close"), size="sm", scale=0, elem_id="rag-file-close")
             file_view = gr.HTML("", elem_id="rag-file")
@@ -159,7 +210,7 @@ def build_app(settings: Settings, engine: ChatEngine | None = None) -> gr.Blocks
 
         ask_inputs = [question, conversation, llm, top_k]
         ask_outputs = [chatbot, conversation, question]
-        gr.on([question.submit, send.click], answer, ask_inputs, ask_outputs,
+        gr.on([question.submit, send.click], checked(answer, TEXT, None, TEXT, None), ask_inputs, ask_outputs,
               api_name="chat", concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
         chatbot.example_select(pick_example, None, question, api_visibility="private").then(
             answer, ask_inputs, ask_outputs, concurrency_id="chat", api_visibility="private")
@@ -167,31 +218,62 @@ def build_app(settings: Settings, engine: ChatEngine | None = None) -> gr.Blocks
         chatbot.clear(Conversation, None, conversation, api_visibility="private")
         rebuild.click(rebuild_index, None, [rebuild_status, corpus, status], api_name="rebuild",
                       concurrency_limit=1, concurrency_id="rebuild")
-        file_link.change(open_file, file_link, [file_view, file_panel], api_name="open_file").then(
+        file_link.change(checked(open_file, TEXT), file_link, [file_view, file_panel], api_name="open_file").then(
             None, None, None, js=SCROLL_JS)
         close_file.click(lambda: gr.Column(visible=False), None, file_panel, api_visibility="private")
         app.load(on_load, None, [corpus, status], api_visibility="private")
     return app
 
 
-def parse_auth(spec: str | None) -> tuple[str, str] | None:
+def parse_auth(spec: str | None, origin: str = "--auth") -> tuple[str, str] | None:
     """``USER:PASSWORD`` → Gradio's auth tuple (the password may contain ':')."""
     if not spec:
         return None
     user, sep, password = spec.partition(":")
     if not (sep and user and password):
-        raise RagError("--auth must look like USER:PASSWORD")
+        raise RagError(f"{origin} must look like USER:PASSWORD")
     return user, password
 
 
+AUTH_ENV = "RAG_AUTH"
+PS_WARNING = ("note: a password given as --auth can be read by every local user (ps, /proc); "
+              "prefer RAG_AUTH=USER:PASSWORD or --auth-file FILE")
+
+
+def resolve_auth(flag: str | None = None, file: Path | None = None,
+                 environ: dict[str, str] | os._Environ[str] | None = None) -> str | None:
+    """The sign-in ``USER:PASSWORD``: from ``--auth``, else the first line of ``--auth-file``,
+    else ``RAG_AUTH``; None when none is given.  Checked here, so a bad one fails first."""
+    if flag:
+        parse_auth(flag)
+        return flag
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
+            reason = getattr(err, "strerror", None) or type(err).__name__
+            raise RagError(f"cannot read --auth-file {file}: {reason}") from None
+        spec = next((line.strip() for line in lines if line.strip()), "")
+        if parse_auth(spec, f"--auth-file {file}") is None:
+            raise RagError(f"--auth-file {file} is empty; write USER:PASSWORD in it")
+        return spec
+    spec = (os.environ if environ is None else environ).get(AUTH_ENV, "").strip()
+    parse_auth(spec or None, AUTH_ENV)
+    return spec or None
+
+
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-           block: bool = True, quiet: bool = False) -> str:
-    """Serve ``app`` (queued, concurrent) and return its local URL; blocks unless ``block=False``."""
+           block: bool = True, quiet: bool = False, sign_in: SignIn | None = None) -> str:
+    """Serve ``app`` (queued, concurrent) and return its local URL; blocks unless ``block=False``.
+
+    ``auth`` is ``USER:PASSWORD``; failed sign-ins are rate-limited (:class:`SignIn`, or
+    the one given)."""
     credentials = parse_auth(auth)
+    check = sign_in or (SignIn(*credentials) if credentials else None)
     app.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
     try:
-        _, url, _ = app.launch(server_name=host, server_port=port, auth=credentials,
-                               auth_message="rag: sign in to ask the documents" if credentials else None,
+        _, url, _ = app.launch(server_name=host, server_port=port, auth=check,
+                               auth_message="rag: sign in to ask the documents" if check else None,
                                prevent_thread_lock=not block, quiet=quiet, show_error=False,
                                theme=THEME, css=CSS, js=ON_LOAD_JS, i18n=I18N, footer_links=["api"],
                                ssr_mode=False)
@@ -215,10 +297,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--corpus", type=Path, help="corpus folder [env RAG_CORPUS; default seeds/]")
     parser.add_argument("--index", type=Path, help="index folder [env RAG_INDEX; default index/]")
-    parser.add_argument("--auth", metavar="USER:PASSWORD", help="require this sign-in (use it whenever --host is not loopback)")
+    parser.add_argument("--auth", metavar="USER:PASSWORD",
+                        help="require this sign-in (whenever --host is not loopback); visible in ps: "
+                             f"prefer {AUTH_ENV} or --auth-file")
+    parser.add_argument("--auth-file", type=Path, metavar="FILE", help="read USER:PASSWORD from FILE's first line")
     args = parser.parse_args(argv)
     try:
-        serve(load_settings({"corpus": args.corpus, "index": args.index}), args.host, args.port, args.auth)
+        auth = resolve_auth(args.auth, args.auth_file)
+        if args.auth:
+            print(PS_WARNING, file=sys.stderr)
+        serve(load_settings({"corpus": args.corpus, "index": args.index}), args.host, args.port, auth)
     except RagError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -36,7 +36,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.ingest.chunker import chunk_units
-from rag.ingest.loader import Skipped, load_corpus
+from rag.ingest.loader import Skipped, limits_of, load_corpus
 from rag.stores.base import ChunkedFile, IndexWriter, VectorBlock
 from rag.stores.manifest import BuildReport, Progress, corpus_diff
 from rag.stores.registry import backend
@@ -51,7 +51,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     """Build or update the index of ``settings.corpus`` in the configured store; only new and
     changed files are embedded."""
     started = time.perf_counter()
-    docs, skipped = load_corpus(settings.corpus)
+    docs, skipped = load_corpus(settings.corpus, limits_of(settings))
     root = settings.index
     try:
         with _build_lock(root), backend(settings).writer(settings, embedder) as writer:

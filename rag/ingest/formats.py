@@ -12,7 +12,10 @@ trafilatura (Apache-2.0) for the main text of a web page, markdown-it-py (MIT). 
 is imported only when a file of its kind is read, so answering never loads them.
 
 A file that cannot give text raises :class:`Unreadable` with a one-line reason; the
-loader reports it as skipped and indexes the rest.
+loader reports it as skipped and indexes the rest.  What one file may cost is capped
+(:class:`Limits`, from the settings): a Word file is a zip whose XML can unzip to
+gigabytes (a zip bomb), and lxml's tree of it takes about 14 bytes per byte of XML, so
+its unzipped size is checked in the zip's directory before anything is inflated.
 """
 
 from __future__ import annotations
@@ -30,6 +33,23 @@ log = logging.getLogger(__name__)
 
 class Unreadable(ValueError):
     """The file holds no text we can index; ``str()`` is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one file may cost (settings of the same names; README "Hostile input")."""
+
+    max_file_mb: int = 256  # larger files are skipped unread
+    max_unzipped_mb: int = 64  # a .docx whose parts unzip to more is skipped (~14× this in memory)
+    max_text_chars: int = 10_000_000  # a file giving more text is skipped
+    max_depth: int = 256  # HTML nested deeper is read as flat text (no element tree)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def mb(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MB" if size >= 1 << 20 else f"{size / 1024:,.0f} kB"
 
 
 @dataclass(frozen=True)
@@ -217,7 +237,25 @@ def _heading_level(style_name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def extract_docx(raw: bytes) -> Extracted:
+def check_unzipped(raw: bytes, limits: Limits) -> None:
+    """Refuse a zip whose parts unzip to more than ``max_unzipped_mb``, reading only its directory.
+
+    The sizes there can lie, but :mod:`zipfile` never inflates a part past the size its
+    directory entry declares, so the check bounds what python-docx can load.
+    """
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(io.BytesIO(raw)) as archive:
+            total = sum(item.file_size for item in archive.infolist())
+    except (BadZipFile, ValueError, OSError, EOFError) as err:
+        raise Unreadable(f"corrupt Word file ({type(err).__name__}: {short_reason(err)})") from None
+    if total > limits.max_unzipped_mb << 20:
+        raise Unreadable(f"unzips to {mb(total)}, over max_unzipped_mb = {limits.max_unzipped_mb} "
+                         f"(a zip bomb? raise the setting to read it)")
+
+
+def extract_docx(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Extracted:
     """Paragraphs and table rows in document order; ``Heading N`` styles make the heading path."""
     from zipfile import BadZipFile
 
@@ -225,12 +263,15 @@ def extract_docx(raw: bytes) -> Extracted:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    check_unzipped(raw, limits)
     try:
         document = docx.Document(io.BytesIO(raw))
         items = list(document.iter_inner_content())
     except (PackageNotFoundError, BadZipFile, KeyError, ValueError, OSError) as err:
         raise Unreadable(f"corrupt Word file ({type(err).__name__}: {short_reason(err)})") from None
     except Exception as err:  # lxml's XMLSyntaxError and friends: a damaged document part
+        if "depth" in str(err).lower():  # libxml2 refuses XML nested deeper than 256 levels
+            raise Unreadable("Word XML nested deeper than 256 levels (libxml2's limit)") from None
         raise Unreadable(f"corrupt Word file ({type(err).__name__})") from None
     # Paragraph.style looks the style up by scanning styles.xml each time (2 s for 600
     # paragraphs); names by style id, read once, make it a dict lookup.
@@ -281,26 +322,114 @@ def declared_charset(raw: bytes) -> str | None:
     return None if name in ("utf-8", "gbk", "gb2312", "gb18030", "ascii") else name
 
 
-def extract_html(html: str) -> Extracted:
+# trafilatura works on an lxml tree of the whole page (~13 bytes a byte of HTML) and
+# libxml2 refuses text nodes over 10 MB: a page larger than this is read as flat text.
+TREE_MAX_CHARS = 8_000_000
+
+
+def extract_html(html: str, limits: Limits = DEFAULT_LIMITS) -> Extracted:
     """The page's main text (trafilatura: no navigation, scripts, footers), headings kept.
 
     trafilatura gives the main content as XML (``<head rend="h2">``, ``<p>``, ``<list>``,
     ``<table>``); we walk it to keep the heading path.  A page with no recognisable main
-    text falls back to all its visible text, so a short page is not lost.
+    text, or one too large or too deeply nested for an element tree (libxml2 gives up
+    on a 10 MB text node or 256 levels, and said only "discarding data: None"), is read
+    as all its visible text by a streaming tokenizer, so it is not lost.
     """
+    if len(html) > TREE_MAX_CHARS or nesting_depth(html) > limits.max_depth:
+        return flat_html(html)
     import trafilatura
     from lxml import etree
 
-    xml = trafilatura.extract(html, output_format="xml", include_tables=True, include_comments=False,
-                              include_links=False, include_images=False, favor_recall=True,
-                              deduplicate=False)
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # the fallback below is the message
+    try:
+        xml = trafilatura.extract(html, output_format="xml", include_tables=True, include_comments=False,
+                                  include_links=False, include_images=False, favor_recall=True,
+                                  deduplicate=False)
+    except (ValueError, RecursionError, etree.LxmlError):
+        xml = None
     out = _Builder()
     if xml:
         main = etree.fromstring(xml.encode("utf-8")).find("main")
         if main is not None:
             _walk_html_main(main, out)
     if not out.parts:
-        out.block(trafilatura.html2txt(html) or "")
+        return flat_html(html)
+    return out.result()
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+# Elements that never nest (void) or whose end tag HTML lets a writer leave out.
+_NO_DEPTH = frozenset("area base br col embed hr img input link meta param source track wbr "
+                      "p li dt dd tr td th option thead tbody tfoot colgroup rp rt".split())
+
+
+def nesting_depth(html: str) -> int:
+    """How deep the page's elements nest, counted from its tags without building a tree."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        if match.group(3) or match.group(2).lower() in _NO_DEPTH:
+            continue
+        depth = max(depth - 1, 0) if match.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_BLOCK_TAGS = frozenset("address article aside blockquote br dd div dl dt fieldset figcaption figure footer form "
+                        "header hr li main nav ol p pre section table td th tr ul".split())
+_HIDDEN_TAGS = frozenset(("script", "style", "noscript", "template", "head", "svg"))
+
+
+def flat_html(html: str) -> Extracted:
+    """All visible text of a page, one block per block element, ``<h1>``–``<h6>`` as headings.
+
+    The standard library's tokenizer keeps no tree, so memory is linear in the page and
+    nesting depth costs nothing."""
+    from html.parser import HTMLParser
+
+    out = _Builder()
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.hidden = 0
+            self.heading: int | None = None
+            self.text: list[str] = []
+
+        def flush(self) -> None:
+            text = "".join(self.text)
+            self.text = []
+            if self.heading is not None:
+                out.heading(self.heading, text)
+            else:
+                out.block(text)
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag in _HIDDEN_TAGS:
+                self.hidden += 1
+            elif re.fullmatch(r"h[1-6]", tag):
+                self.flush()
+                self.heading = int(tag[1])
+            elif tag in _BLOCK_TAGS:
+                self.flush()
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _HIDDEN_TAGS:
+                self.hidden = max(self.hidden - 1, 0)
+            elif re.fullmatch(r"h[1-6]", tag):
+                self.flush()
+                self.heading = None
+            elif tag in _BLOCK_TAGS:
+                self.flush()
+
+        def handle_data(self, data: str) -> None:
+            if not self.hidden:
+                self.text.append(data)
+
+    reader = Reader()
+    reader.feed(html)
+    reader.close()
+    reader.flush()
     return out.result()
 
 
