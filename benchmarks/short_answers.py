@@ -111,9 +111,39 @@ def pair_odds() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(keys, dtype=np.int64)[order], np.asarray(odds, dtype=np.uint8)[order]
 
 
+def word_kinds() -> tuple[np.ndarray, np.ndarray]:
+    """Per character: the commonest part of speech of the jieba dictionary's words it starts
+    and of those it ends, weighted by frequency, packed as start * 16 + end."""
+    import jieba
+
+    group = {"nr": "nr", "nrt": "nr", "nrfg": "nr", "ns": "ns", "nt": "nt", "nz": "nz", "m": "m", "mq": "m",
+             "q": "q", "t": "t", "tg": "t", "n": "n", "ng": "n", "v": "v", "vn": "v", "vd": "v",
+             "a": "a", "ad": "a", "an": "a"}
+    firsts: dict[str, dict[str, int]] = {}
+    lasts: dict[str, dict[str, int]] = {}
+    path = Path(jieba.__file__).parent / "dict.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        word, freq, kind = parts[0].lower(), int(parts[1]), group.get(parts[2], "x")
+        for table, c in ((firsts, word[0]), (lasts, word[-1])):
+            counts = table.setdefault(c, {})
+            counts[kind] = counts.get(kind, 0) + freq + 1
+    chars = sorted(set(firsts) | set(lasts))
+
+    def top(table: dict[str, dict[str, int]], c: str) -> int:
+        counts = table.get(c)
+        return sa.WORD_KINDS.index(max(counts, key=lambda k: counts[k])) if counts else 0
+
+    codes = [top(firsts, c) * 16 + top(lasts, c) for c in chars]
+    return np.asarray([ord(c) for c in chars], dtype=np.int32), np.asarray(codes, dtype=np.uint8)
+
+
 def make_tables() -> sa.Tables:
     keys, odds = pair_odds()
-    return sa.Tables.of(ts_table(), keys, odds)
+    chars, codes = word_kinds()
+    return sa.Tables.of(ts_table(), keys, odds, chars, codes)
 
 
 def load_examples(corpus: str) -> list[Example]:
@@ -169,9 +199,10 @@ class Encoded:
 
 def position_f1(enc: sa.Encoded, spans: Sequence[tuple[int, int]]) -> np.ndarray:
     best = np.zeros(len(enc.starts))
+    starts, ends = enc.text_starts, enc.text_ends
     for a, b in spans:
-        overlap = np.maximum(0, np.minimum(enc.ends, b) - np.maximum(enc.starts, a))
-        f1 = np.where(overlap > 0, 2 * overlap / ((enc.ends - enc.starts) + (b - a)), 0.0)
+        overlap = np.maximum(0, np.minimum(ends, b) - np.maximum(starts, a))
+        f1 = np.where(overlap > 0, 2 * overlap / ((ends - starts) + (b - a)), 0.0)
         best = np.maximum(best, f1)
     return best
 
@@ -296,8 +327,7 @@ def predict_spans(data: Encoded, rows: Sequence[int], hashed: np.ndarray, span: 
 
 
 def span_text(data: Encoded, r: int, i: int) -> str:
-    enc = data.encs[r]
-    return enc.sentence[int(enc.starts[i]) : int(enc.ends[i])]
+    return data.encs[r].text(i)
 
 
 # ---------------------------------------------------------------- the decision
@@ -398,6 +428,8 @@ def save(model: Model, tables: sa.Tables, path: Path, meta: dict[str, Any]) -> N
                         decision_bias=np.asarray([model.decision_bias]),
                         ts_from=src, ts_to=np.asarray([script[c] for c in src.tolist()], dtype=np.int32),
                         pair_keys=tables.pair_keys, pair_odds=tables.pair_odds,
+                        kind_chars=np.asarray([ord(c) for c in tables.word_kinds], dtype=np.int32),
+                        kind_codes=np.asarray([a * 16 + b for a, b in tables.word_kinds.values()], dtype=np.uint8),
                         meta=np.asarray(json.dumps(meta, ensure_ascii=False)))
 
 
@@ -407,6 +439,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--no-save", action="store_true", help="do not overwrite the shipped weights")
     p.add_argument("--end-to-end", action="store_true", help="also score through retrieval (builds indexes)")
     p.add_argument("--limit", type=int, default=0, help="questions per corpus end to end (0: all)")
+    p.add_argument("--no-speed", action="store_true", help="skip the cold and warm timings")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     table = make_tables()
@@ -444,6 +477,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         log(f"wrote {sa.WEIGHTS} ({sa.WEIGHTS.stat().st_size / 1e6:.1f} MB)")
     if args.end_to_end:
         results["end_to_end"] = end_to_end(models, args.limit)
+    if not args.no_speed:
+        results["speed"] = speed()
+        log(f"speed: {results['speed']}")
     results["seconds"] = round(time.perf_counter() - t0, 1)
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     write_section(results)
@@ -557,7 +593,65 @@ def _best(question: str, sentences: list[str], model: Model, table: sa.Tables) -
     _, enc, i, p = best
     if keep_probability(model, sa.decision_features(q, enc.sentence, p, i, enc)) < 0.5:
         return None
-    return enc.sentence[int(enc.starts[i]) : int(enc.ends[i])]
+    return enc.text(i)
+
+
+# ---------------------------------------------------------------- speed
+
+SPEED_SENTENCE = "谷歌于2023年2月6日发布了聊天机器人Bard，以回应微软的新必应。"
+SPEED_QUESTION = "谷歌的Bard是什么时候发布的？"
+
+
+def speed(runs: int = 3) -> dict[str, Any]:
+    """Cold: fresh processes of this checkout — the short answer alone (import, weights,
+    first answer), and a whole `rag ask --json` on seeds/ (its ``short_s`` timing).  Warm:
+    the dev questions asked in one process, twice; p50/p95 of the whole ask and of its short answer."""
+    import subprocess
+
+    from rag.config import load_settings
+    from rag.evaluate import read_questions
+    from rag.indexing.handle import open_handle, rebuild
+    from rag.pipeline import ask
+
+    from .common import dev_set
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    alone = ("import time; t = time.perf_counter(); from rag.answering.short_answer import short_answer; "
+             f"a = short_answer({SPEED_QUESTION!r}, [{SPEED_SENTENCE!r}]); print(time.perf_counter() - t, a)")
+    cold_alone = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", alone], env=env, capture_output=True, text=True, check=True)
+        cold_alone.append(float(out.stdout.split()[0]))
+    cache = Path(os.environ.get("RAG_SHORT_CACHE", "/work/cache/short"))
+    settings = load_settings({"corpus": ROOT / "seeds", "index": cache / "seeds_index"},
+                             config_file=Path("/nonexistent"), environ={})
+    rebuild(settings)
+    cold_ask, cold_short = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "rag.app.cli", "ask", "业界普遍认为进入大模型这个行业的入场门票是多少钱？",
+                              "--corpus", str(settings.corpus), "--index", str(settings.index), "--json"],
+                             env=env, capture_output=True, text=True, check=True, cwd=cache)
+        cold_ask.append(time.perf_counter() - t)
+        cold_short.append(json.loads(out.stdout)["timings"]["short_s"])
+    handle = open_handle(settings)
+    questions = [q.question for q in read_questions(dev_set())]
+    total, short = [], []
+    for _ in range(2):
+        for q in questions:
+            a = ask(handle, q)
+            total.append(a.timings["total_s"] * 1000)
+            short.append(a.timings.get("short_s", 0.0) * 1000)
+
+    def pct(xs: list[float], p: float) -> float:
+        return round(float(np.percentile(xs, p)), 2)
+
+    return {"cold_short_alone_s": round(float(np.median(cold_alone)), 3),
+            "cold_ask_s": round(float(np.median(cold_ask)), 3),
+            "cold_ask_short_s": round(float(np.median(cold_short)), 3),
+            "warm_ask_ms": {"p50": pct(total, 50), "p95": pct(total, 95)},
+            "warm_short_ms": {"p50": pct(short, 50), "p95": pct(short, 95)}, "warm_asks": len(total),
+            "weights_mb": round(sa.WEIGHTS.stat().st_size / 1e6, 2)}
 
 
 # ---------------------------------------------------------------- the section
@@ -597,13 +691,25 @@ def write_section(results: dict[str, Any], path: Path = SECTION) -> None:
             lines.append(f"| {c.upper()} (model trained on the other) | {r['n']} | {r['answered']:.3f} | "
                          f"{r['sentence_em']:.3f} / {r['sentence_f1']:.3f} | {r['em']:.3f} / {r['f1']:.3f} | "
                          f"{r['kept']:.2f} |")
+    sp = results.get("speed")
+    if sp:
+        lines += ["", "### Speed (this machine, shared: 2 cores)", "",
+                  f"- Weights: {sp['weights_mb']} MB (`rag/answering/short_answer.npz`), read with numpy; no "
+                  "tagger and no dictionary on the ask path.",
+                  f"- Cold, the short answer alone in a fresh process (import, weights, one answer): "
+                  f"{sp['cold_short_alone_s']:.3f} s (median of 3).",
+                  f"- Cold `rag ask --json` on seeds/: {sp['cold_ask_s']:.2f} s wall (median of 3), of which the "
+                  f"short answer {sp['cold_ask_short_s'] * 1000:.0f} ms.",
+                  f"- Warm `ask` over the dev questions ({sp['warm_asks']} asks): p50 {sp['warm_ask_ms']['p50']} ms, "
+                  f"p95 {sp['warm_ask_ms']['p95']} ms; the short answer's part p50 {sp['warm_short_ms']['p50']} ms, "
+                  f"p95 {sp['warm_short_ms']['p95']} ms."]
     lines += ["", f"Run time: {results.get('seconds', 0):.0f} s.", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def run(log_fn: Callable[[str], None] = log) -> dict[str, Any]:
     """Called by ``python -m benchmarks``."""
-    return main(["--end-to-end", "--no-save"])
+    return main(["--end-to-end", "--no-save"])  # the shipped weights come from `python -m benchmarks.short_answers`
 
 
 if __name__ == "__main__":

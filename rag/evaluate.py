@@ -49,7 +49,7 @@ def read_questions(path: Path) -> list[Question]:
             continue
         try:
             d = json.loads(line)
-            golds = d.get("golds") or ()
+            golds = d.get("golds") or []
             if not isinstance(golds, list) or not all(isinstance(g, str) for g in golds):
                 raise TypeError
             out.append(Question(str(d["id"]), d["question"], d.get("type", "fact"), d.get("doc"), d.get("evidence"),

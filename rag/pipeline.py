@@ -177,7 +177,8 @@ def stream(handle: Handle, question: str, *, history: Sequence[Turn] = (),
     yield Retrieved(query, hits)
     answer = extractive(handle, question, query, query_vector, hits)
     t3 = time.perf_counter()
-    answer.timings = {"embed_s": t1 - t0, "retrieve_s": t2 - t1, "answer_s": t3 - t2, "total_s": t3 - t0}
+    answer.timings = {"embed_s": t1 - t0, "retrieve_s": t2 - t1, "answer_s": t3 - t2,
+                      "short_s": answer.timings.get("short_s", 0.0), "total_s": t3 - t0}
     if answer.short_answer:
         yield Short(answer.short_answer)
     yield Delta(answer.answer)
@@ -191,7 +192,9 @@ def extractive(handle: Handle, question: str, query: str, query_vector: np.ndarr
     answer = extractive_answer(query, query_vector, hits, handle.embedder, handle.index.stats,
                                s.abstain_threshold, s.tuning)
     answer.question = question
+    t = time.perf_counter()
     answer.short_answer = short_answer.of_answer(question, answer)
+    answer.timings["short_s"] = time.perf_counter() - t  # part of answer_s
     return answer
 
 

@@ -21,7 +21,10 @@ from rag.records import Answer, Citation, Passage
 def test_a_figure_question_is_answered_by_the_figure_with_its_unit() -> None:
     assert short_answer("嘉兴南站有几条线？", ["嘉兴南站是沪杭高铁的车站，设有4个站台和8条线。"]) == "8条线"
     sentence = "业界普遍认为，进入大模型这个行业的入场门票是 10 亿元人民币。"
-    assert short_answer("业界普遍认为进入大模型这个行业的入场门票是多少钱？", [sentence]) == "10 亿元人民币"
+    fee = short_answer("业界普遍认为进入大模型这个行业的入场门票是多少钱？", [sentence])
+    assert fee in ("10 亿元", "10 亿元人民币"), "the figure with its unit, spaces as the sentence has them"
+    sentence = "OpenAI是一家总部位于美国旧金山的人工智能研究公司，由山姆·奥特曼等人于2015年创立。"
+    assert short_answer("OpenAI是哪一年创立的？", [sentence]) == "2015年"
 
 
 def test_a_date_question_is_answered_by_the_date() -> None:
@@ -34,6 +37,8 @@ def test_a_date_question_is_answered_by_the_date() -> None:
 def test_a_name_question_is_answered_by_the_name_in_either_script() -> None:
     assert short_answer("谁是美国第一任总统？", ["乔治·华盛顿是美国第一任总统。"]) == "乔治·华盛顿"
     assert short_answer("誰是美國第一任總統？", ["喬治·華盛頓是美國第一任總統。"]) == "喬治·華盛頓"
+    sentence = "OpenAI是一家总部位于美国旧金山的人工智能研究公司，由山姆·奥特曼等人于2015年创立。"
+    assert short_answer("OpenAI是谁创立的？", [sentence]) == "山姆·奥特曼"
 
 
 def test_a_why_question_gets_no_short_answer() -> None:
@@ -41,6 +46,11 @@ def test_a_why_question_gets_no_short_answer() -> None:
     assert read_question("为什么天空是蓝色的？").kind == "why"
     assert short_answer("为什么天空是蓝色的？", [sentence]) is None
     assert short_answer("天空为何是蓝色的？", [sentence]) is None
+    assert short_answer("Why is the sky blue?", [sentence]) is None
+
+
+def test_a_how_to_question_keeps_the_sentence() -> None:
+    assert short_answer("如何提高大模型的推理速度？", ["通过量化和蒸馏，可以把大模型的推理速度提高三倍以上。"]) is None
 
 
 def test_called_as_what_is_not_a_why_question() -> None:
@@ -52,6 +62,8 @@ def test_the_span_comes_from_the_cited_sentences_with_its_offsets() -> None:
     span = best_span("魔音工坊支持多少种语言和方言？", sentences)
     assert span is not None and span.sentence == 1
     assert sentences[1][span.start : span.end] == span.text == "37种"
+    spaced = best_span("魔音工坊支持多少种语言和方言？", ["它支持 37 种语言和方言。"])
+    assert spaced is not None and spaced.text == "37 种", "spaces read past, and given back"
 
 
 def _cited(text: str, abstained: bool = False) -> Answer:
@@ -87,6 +99,20 @@ def test_cmrc_scoring_ignores_punctuation_and_takes_the_best_gold() -> None:
     assert span_f1("4分钟", ["约4分钟", "4分钟"]) == 1.0
     assert span_f1("若游戏中离，则4分钟内不得进行配对", ["4分钟"]) == pytest.approx(2 * (3 / 16) / (1 + 3 / 16))
     assert span_f1("", ["4分钟"]) == 0.0
+
+
+def test_question_files_with_and_without_golds_are_read(tmp_path) -> None:
+    from rag.errors import RagError
+    from rag.evaluate import read_questions
+
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "a", "question": "几条线?", "evidence": "8条线"}\n'
+                    '{"id": "b", "question": "几条线?", "evidence": "8条线", "golds": ["8条线", "8条"]}\n',
+                    encoding="utf-8")
+    assert [q.golds for q in read_questions(path)] == [(), ("8条线", "8条")]
+    path.write_text('{"id": "c", "question": "几条线?", "golds": "8条线"}\n', encoding="utf-8")
+    with pytest.raises(RagError, match="not a question record"):
+        read_questions(path)
 
 
 def test_the_prompt_asks_for_the_short_answer_first_and_it_is_read_back() -> None:

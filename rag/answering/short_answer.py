@@ -124,13 +124,18 @@ class Tables:
     script: dict[int, int]  # traditional → simplified code points (plus full-width ASCII)
     pair_keys: np.ndarray  # sorted (first << 21 | second) of character pairs seen inside words
     pair_odds: np.ndarray  # per pair: its word-boundary bucket (1: surely inside a word … 6: likely a boundary)
+    # Per character: the commonest part of speech (an index into WORD_KINDS) of the
+    # dictionary's words it starts, and of those it ends (国 ends place names, 司 nouns).
+    word_kinds: dict[str, tuple[int, int]]
 
     @classmethod
-    def of(cls, script: dict[int, int], pair_keys: np.ndarray, pair_odds: np.ndarray) -> Tables:
+    def of(cls, script: dict[int, int], pair_keys: np.ndarray, pair_odds: np.ndarray,
+           kind_chars: np.ndarray, kind_codes: np.ndarray) -> Tables:
         table = dict(script)
         for c in range(0xFF01, 0xFF5F):  # full-width ASCII as ASCII: one character each, offsets kept
             table[c] = c - 0xFEE0
-        return cls(table, pair_keys, pair_odds)
+        kinds = {chr(c): (int(k) // 16, int(k) % 16) for c, k in zip(kind_chars.tolist(), kind_codes.tolist())}
+        return cls(table, pair_keys, pair_odds, kinds)
 
     def boundaries(self, s: str) -> list[int]:
         """Per position 0..len(s): the boundary bucket between s[b-1] and s[b] (0: a pair
@@ -151,7 +156,8 @@ def _model() -> tuple[Tables, dict[str, np.ndarray], dict[str, object]]:
     with np.load(WEIGHTS, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     script = dict(zip(arrays.pop("ts_from").tolist(), arrays.pop("ts_to").tolist()))
-    tables = Tables.of(script, arrays.pop("pair_keys"), arrays.pop("pair_odds"))
+    tables = Tables.of(script, arrays.pop("pair_keys"), arrays.pop("pair_odds"), arrays.pop("kind_chars"),
+                       arrays.pop("kind_codes"))
     meta = json.loads(str(arrays.pop("meta")))
     arrays["hashed"] = arrays["hashed"].astype(np.float32)
     return tables, arrays, meta
@@ -165,6 +171,11 @@ def normalise(text: str, t: Tables | None = None) -> str:
     """Simplified script, ASCII for full-width forms, lower case; same length as ``text``."""
     out = text.translate((t or tables()).script).lower()
     return out if len(out) == len(text) else text  # lower() can lengthen a few letters (İ)
+
+
+# Parts of speech of jieba's dictionary, grouped (what a word starting or ending in a character
+# usually is); index 0 is "no word known".
+WORD_KINDS = ("", "nr", "ns", "nt", "nz", "m", "q", "t", "n", "v", "a", "x")
 
 
 # Measure words between an interrogative and the noun it asks about (哪一[个]国家, 几[座]城市).
@@ -273,11 +284,16 @@ class Encoded:
     """A sentence's candidate spans and their features for one question."""
 
     sentence: str
-    starts: np.ndarray  # (S,) span start offsets
-    ends: np.ndarray  # (S,) span end offsets (exclusive)
+    starts: np.ndarray  # (S,) span start offsets in the sentence without its spaces
+    ends: np.ndarray  # (S,) span end offsets (exclusive), likewise
     boundary_start: list[list[int]]  # per boundary 0..n: hashed features of a span starting there
     boundary_end: list[list[int]]  # per boundary 0..n: hashed features of a span ending there
     span_ids: np.ndarray  # (S, len(_TEMPLATES)) indices into the span weights
+    text_starts: np.ndarray  # (S,) the spans' offsets in ``sentence`` itself
+    text_ends: np.ndarray
+
+    def text(self, k: int) -> str:
+        return self.sentence[int(self.text_starts[k]) : int(self.text_ends[k])]
 
 
 def _matched(s: str, q: str) -> np.ndarray:
@@ -296,8 +312,12 @@ def _matched(s: str, q: str) -> np.ndarray:
 
 
 def encode(question: Question, sentence: str, t: Tables | None = None) -> Encoded:
+    """Candidate spans of ``sentence`` and their features.  Spaces are read past ("10 亿元"
+    as "10亿元": the training text has almost none), and given back in the span's text."""
     t = t or tables()
-    s = normalise(sentence, t)
+    normal = normalise(sentence, t)
+    kept = [k for k, c in enumerate(normal) if not c.isspace()]
+    s = "".join(normal[k] for k in kept)
     n = len(s)
     q = question
     kind = q.kind
@@ -316,6 +336,9 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
     wh_next = q.right[:1] or "$"
     head = q.head or "$"
     odds = t.boundaries(s)
+    near_left, near_right = set(q.left[-6:]), set(q.right[:6])
+    pos_start = [t.word_kinds.get(c, (0, 0))[0] for c in s]
+    pos_end = [t.word_kinds.get(c, (0, 0))[1] for c in s]
     bstart: list[list[int]] = []
     bend: list[list[int]] = []
     for b in range(n + 1):
@@ -329,9 +352,16 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
                   f"lr{lr}", f"rr{rr}", f"lrr{lr}{rr}", f"K{kind}b{before}", f"K{kind}a{after}",
                   f"K{kind}k{kb}{ka}", f"K{kind}lrr{lr}{rr}", f"W{q.wh}b{before}", f"W{q.wh}a{after}",
                   f"o{ob}", f"K{kind}o{ob}", f"o{ob}k{kb}{ka}")
+        wl = sum(c in near_left for c in s[max(0, b - 4) : b])
+        wr = sum(c in near_right for c in s[b : b + 4])
+        ps = pos_start[b] if b < n else 99
+        pe = pos_end[b - 1] if b > 0 else 99
         bstart.append([_hash("s" + f) for f in common + (f"su{su}", f"K{kind}su{su}", f"su{su}lr{lr}",
-                                                           f"H{head}|{after}", f"H{head[:1]}|{after}")])
+                                                           f"H{head}|{after}", f"H{head[:1]}|{after}",
+                                                           f"wl{wl}", f"K{kind}wl{wl}", f"P{ps}", f"K{kind}P{ps}",
+                                                           f"H{head}P{ps}")])
         bend.append([_hash("e" + f) for f in common + (
+            f"wr{wr}", f"K{kind}wr{wr}", f"P{pe}", f"K{kind}P{pe}", f"H{head}P{pe}",
             f"pr{pr}", f"K{kind}pr{pr}", f"pr{pr}rr{rr}", f"W{q.wh}{wh_next}|{before}",
             f"K{kind}u{int(bool(q.right) and s[max(0, b - 2):b] == q.right[:2])}",
             f"K{kind}h{int(bool(q.head) and s[max(0, b - 2):b] == q.head[:2])}",
@@ -357,7 +387,9 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
     starts = np.asarray(starts_l, dtype=np.int32)
     ends = np.asarray(ends_l, dtype=np.int32)
     ids = _span_ids(s, q, starts, ends, m, suffix, prefix, left_run, right_run, odds)
-    return Encoded(sentence, starts, ends, bstart, bend, ids)
+    origin = np.asarray(kept + [len(sentence)], dtype=np.int32)
+    return Encoded(sentence, starts, ends, bstart, bend, ids, origin[starts],
+                   origin[np.maximum(ends - 1, 0)] + 1)
 
 
 def _span_ids(s: str, q: Question, starts: np.ndarray, ends: np.ndarray, m: np.ndarray,
@@ -467,7 +499,7 @@ def decision_features(question: Question, sentence: str, probs: np.ndarray, best
     kind[question.kind_id] = 1.0
     order = np.sort(probs)[::-1]
     second = order[1] if len(order) > 1 else 0.0
-    length = int(enc.ends[best] - enc.starts[best])
+    length = int(enc.text_ends[best] - enc.text_starts[best])
     return np.concatenate([kind, [order[0], order[0] - second, math.log(length), math.log(max(len(sentence), 1)),
                                   length / max(len(sentence), 1), math.log(max(len(question.text), 1))]])
 
@@ -496,7 +528,7 @@ def best_span(question: str, sentences: Sequence[str]) -> Span | None:
     _, k, enc, probs, i = best
     feats = decision_features(q, enc.sentence, probs, i, enc)
     keep = 1.0 / (1.0 + math.exp(-float(feats @ arrays["decision"] + arrays["decision_bias"][0])))
-    a, b = int(enc.starts[i]), int(enc.ends[i])
+    a, b = int(enc.text_starts[i]), int(enc.text_ends[i])
     return Span(enc.sentence[a:b], k, a, b, float(probs[i]), keep)
 
 
