@@ -27,7 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--quick", action="store_true", default=os.environ.get("BENCHMARKS_QUICK") == "1",
                    help="tiny corpus, tiny grids, small synthetic sizes (for tests)")
-    p.add_argument("--only", choices=["quality", "speed", "scale"], action="append",
+    p.add_argument("--only", choices=["quality", "speed", "scale", "servers"], action="append",
                    help="run only these parts (repeatable)")
     p.add_argument("--out", type=Path, default=None,
                    help="folder for results.json (default benchmarks/, or a temp folder with --quick)")
@@ -50,7 +50,7 @@ def quick_inputs(work: Path, corpus: Path, questions: list[Any]) -> tuple[Path, 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    parts = set(args.only or ["quality", "speed", "scale"])
+    parts = set(args.only or ["quality", "speed", "scale", "servers"])
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     out_dir = args.out or (Path(tempfile.mkdtemp(prefix="rag-bench-out-")) if args.quick else ROOT / "benchmarks")
@@ -90,6 +90,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             results["speed"] = run_speed(handle, raw, corpus, questions, work)
         if "scale" in parts:
             results["scale"] = run_scale(args, handle)
+        if "servers" in parts:
+            from . import embedding_servers
+
+            log("servers: build throughput in process and through a loopback embedding server …")
+            # A quick run writes its section beside its results, never over the committed one.
+            results["embedding_servers"] = embedding_servers.main(["--quick"] if args.quick else [],
+                                                                  out_dir=out_dir if args.quick else None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["seconds"] = time.perf_counter() - started

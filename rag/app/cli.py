@@ -124,6 +124,7 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
         TimeRemainingColumn,
     )
 
+    from rag.indexing.estimate import Estimate
     from rag.indexing.handle import rebuild
 
     _setup_logging(verbose)
@@ -140,8 +141,11 @@ def index_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
             speed = bar.tasks[task].speed
             bar.update(task, rate=f"{speed:,.0f} chunks/s" if speed else "")
 
+        def estimated(found: Estimate) -> None:  # before a big build starts: how long, and what is faster
+            bar.console.print(f"[yellow]{safe(found.line())}[/]" if found.long else safe(found.line()))
+
         with skips_unlogged():  # listed from the report below: one line per skipped file
-            report, _ = rebuild(s, progress=show)
+            report, _ = rebuild(s, progress=show, on_estimate=estimated)
     if report.repaired:
         err.print(f"[yellow]the index at {safe(str(s.index))} failed verification "
                   f"({safe(report.repaired)}): rebuilt it from scratch[/]")

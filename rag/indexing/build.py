@@ -28,13 +28,15 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import RagError
+from rag.indexing import estimate
+from rag.indexing.estimate import Estimate
 from rag.ingest.chunker import chunk_units
 from rag.ingest.loader import Skipped, limits_of, load_corpus
 from rag.stores.base import ChunkedFile, IndexWriter, VectorBlock
@@ -47,7 +49,8 @@ EMBED_BATCH = 64  # texts per embedder call
 CACHE_BLOCK = 512  # sentences per cache entry: the unit of resumption (~1 MB of vectors at dim 512)
 
 
-def build_index(settings: Settings, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
+def build_index(settings: Settings, embedder: Embedder, progress: Progress | None = None,
+                on_estimate: Callable[[Estimate], None] | None = None) -> BuildReport:
     """Build or update the index of ``settings.corpus`` in the configured store; only new and
     changed files are embedded."""
     started = time.perf_counter()
@@ -55,7 +58,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     root = settings.index
     try:
         with _build_lock(root), backend(settings).writer(settings, embedder) as writer:
-            report = _update(settings, embedder, writer, docs, skipped, progress)
+            report = _update(settings, embedder, writer, docs, skipped, progress, on_estimate)
     except OSError as e:  # the index folder cannot be created or written (the live one is untouched)
         raise RagError(write_error(root, e)) from None
     report.seconds = time.perf_counter() - started
@@ -76,7 +79,7 @@ def write_error(root: Path, err: OSError) -> str:
 
 
 def _update(settings: Settings, embedder: Embedder, writer: IndexWriter, docs: list, skipped: list[Skipped],
-            progress: Progress | None) -> BuildReport:
+            progress: Progress | None, on_estimate: Callable[[Estimate], None] | None = None) -> BuildReport:
     """Under the lock: diff against the live index, embed what is new, write a version."""
     prev = writer.previous
     diff = corpus_diff(prev.files if prev else {}, docs)
@@ -95,6 +98,8 @@ def _update(settings: Settings, embedder: Embedder, writer: IndexWriter, docs: l
     writer.plan([p for p in plan if isinstance(p, str)], fresh)
     counts = _Counts(sentences=sum(len(p.units) for p in fresh), chunks=sum(len(p.chunks) for p in fresh))
     cache = _EmbedCache(settings.index / CACHE, embedder)
+    if on_estimate and (found := _estimate(fresh, cache, embedder)):
+        on_estimate(found)
     tracker = _Tracker(counts, progress)
     for item in plan:
         if isinstance(item, str):
@@ -111,14 +116,35 @@ def _update(settings: Settings, embedder: Embedder, writer: IndexWriter, docs: l
 
 def _embedded(file: ChunkedFile, cache: _EmbedCache, tracker: _Tracker, dim: int) -> Iterator[VectorBlock]:
     """A file's sentence vectors a block at a time, with the chunk vectors each block completes."""
-    units = file.units
-    weights = np.sqrt(np.asarray([u.end - u.start for u in units], dtype=np.float32))
+    weights = np.sqrt(np.asarray([u.end - u.start for u in file.units], dtype=np.float32))
     means = _ChunkMeans(file.ranges, weights, dim)
-    for i in range(0, len(units), CACHE_BLOCK):
-        texts = [file.doc.text[u.start : u.end] for u in units[i : i + CACHE_BLOCK]]
+    for texts in _blocks(file):
         vectors, cached = cache.vectors(texts)
         tracker.advance(len(texts), cached)
         yield VectorBlock(vectors, means.add(vectors))
+
+
+def _blocks(file: ChunkedFile) -> Iterator[list[str]]:
+    """A file's sentence texts, a cache block at a time."""
+    for i in range(0, len(file.units), CACHE_BLOCK):
+        yield [file.doc.text[u.start : u.end] for u in file.units[i : i + CACHE_BLOCK]]
+
+
+def _estimate(fresh: list[ChunkedFile], cache: _EmbedCache, embedder: Embedder) -> Estimate | None:
+    """How long embedding the blocks not yet in the cache will take, measured on the first
+    of them; the measured vectors stay in the build's memo, so nothing is embedded twice."""
+    if sum(u.end - u.start for f in fresh for u in f.units) < estimate.MIN_CHARS:
+        return None  # a small build: not worth hashing its blocks to find out
+    chars = sentences = 0
+    first: list[str] = []
+    for file in fresh:
+        for texts in _blocks(file):
+            if cache.has(texts):  # finished by an interrupted build
+                continue
+            chars += sum(map(len, texts))
+            sentences += len(texts)
+            first = first or list(dict.fromkeys(texts))[: int(getattr(embedder, "batch_size", EMBED_BATCH)) + 1]
+    return estimate.estimate(embedder.name, chars, sentences, first, cache.remember)
 
 
 @dataclass
@@ -213,6 +239,14 @@ class _EmbedCache:
         for text in texts:
             digest.update(b"\x1f" + text.encode("utf-8", "surrogatepass"))
         return self.folder / f"{digest.hexdigest()}.npy"
+
+    def has(self, texts: list[str]) -> bool:
+        """Is this block's file in the cache (from an interrupted build)?"""
+        return self._path(texts).is_file()
+
+    def remember(self, texts: list[str]) -> None:
+        """Embed texts ahead of their block (to time them); their block finds them in the memo."""
+        self._embed(texts)
 
     def vectors(self, texts: list[str]) -> tuple[np.ndarray, bool]:
         """The block's vectors and whether they came from the cache."""

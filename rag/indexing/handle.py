@@ -16,6 +16,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder, embedder_key, make_embedder
 from rag.errors import IndexMissing, RagError
 from rag.indexing.build import build_index
+from rag.indexing.estimate import Estimate
 from rag.stores.base import VectorStore
 from rag.stores.manifest import BuildReport, Progress
 from rag.stores.registry import open_store
@@ -78,13 +79,15 @@ def open_handle(settings: Settings, build_if_missing: bool = False,
     return handle
 
 
-def rebuild(settings: Settings, progress: Progress | None = None) -> tuple[BuildReport, Handle]:
+def rebuild(settings: Settings, progress: Progress | None = None,
+            on_estimate: Callable[[Estimate], None] | None = None) -> tuple[BuildReport, Handle]:
     """Build or update the index, then swap the cached handle to the new version.
 
     If the build fails, the exception propagates and the old handle stays cached.
+    ``on_estimate`` hears how long the embedding will take, before a big build starts.
     """
     embedder = embedder_for(settings)
-    report = build_index(settings, embedder, progress)
+    report = build_index(settings, embedder, progress, on_estimate)
     handle = Handle(settings, embedder, open_store(settings, embedder))
     with _lock:
         _handles[_key(settings)] = handle
