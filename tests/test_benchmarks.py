@@ -38,6 +38,9 @@ def test_quick_benchmark_runs_and_writes_results_and_report(tmp_path: Path) -> N
     assert {("uniform", "flat"), ("realistic", "hnsw"), ("realistic", "ivf")} <= kinds
     assert results["scale"]["bm25"]["pruned_matches_exhaustive"].split("/")[0] == \
         results["scale"]["bm25"]["pruned_matches_exhaustive"].split("/")[1]
+    rows = results["embedding_servers"]["throughput"]  # in process and through a loopback server
+    assert {r["embedder"].split(" ")[0] for r in rows} >= {"e5", "use", "openai:e5-passage"}
+    assert (tmp_path / "embedding_servers.md").is_file()  # beside the results, not over the committed one
     report = (tmp_path / "BENCHMARKS.md").read_text(encoding="utf-8")
     assert "LangChain recipe" in report and "Scale path" in report and "python -m benchmarks" in report
     assert "hybrid" in run.stdout  # the console table
