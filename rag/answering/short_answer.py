@@ -2,34 +2,38 @@
 
 "谷歌的Bard是什么时候发布的?" is answered by a 70-character sentence with "2 月份" inside it;
 the short answer is that span, shown before the sentence.  Questions whose answer is a
-reason or an explanation (为什么, 如何, why) get none: the sentence is the answer.
+reason (为什么, 为何) get none, nor do English questions (the model learned from Chinese
+ones); an explanation (如何…, 什么是…) usually gets none from the decision below.
 
 **The model** is a log-linear span scorer learned from span-labelled reading-comprehension
-data (CMRC 2018 trial, DRCD dev: ``python -m benchmarks.short_answers``), with no
-dictionary and no tagger on the ask path (jieba's dictionary alone costs ~0.6 s cold).
-Every span of at most :data:`MAX_SPAN` characters inside one clause-run of the sentence is a
-candidate; its score is
+data (CMRC 2018 trial, DRCD dev: ``python -m benchmarks.short_answers``), with no tagger
+on the ask path (jieba costs ~0.6 s cold, ~1 s with its part-of-speech tagger).  Every
+span of at most :data:`MAX_SPAN` characters (and at most :data:`MAX_SHARE` of the
+sentence) that crosses no sentence stop and has no punctuation at its edges is a
+candidate; spaces are read past ("10 亿元" as "10亿元") and given back.  Its score is
 
     start(i) + end(j) + Σ_k span_k(i, j)
 
 * ``start``/``end`` are hashed indicator features of the boundary: the characters on
   either side and their kinds (digit/CJK/Latin/punctuation), whether the text just
-  outside the span repeats the question's words, and how far the sentence around the
+  outside the span repeats the question's words, how far the sentence around the
   boundary aligns with the question's words around its interrogative ("则多少分钟内" in the
-  question against "则4分钟内" in the sentence).  Many are crossed with the question's
-  kind (who/when/how many/…), so "多少…" learns that spans end in units, "谁" that they
-  end before 是/说/在.
-* ``span_k`` are a few bucketed span properties crossed with the question's kind:
-  length, share of the span repeating the question, digits, punctuation inside,
-  unbalanced brackets, alignment on both sides, distance to the question's words.
+  question against "则4分钟内" in the sentence), how likely a word boundary falls there,
+  and what part of speech words starting or ending with that character usually are
+  (both distilled from jieba's dictionary at training time into two tables).  Many are
+  crossed with the question's kind (who/when/how many/…) or the noun it asks about
+  (哪个[国家]), so "多少…" learns that spans end in units, "谁" that they end before 是/说.
+* ``span_k`` are bucketed span properties crossed with the question's kind: length,
+  share repeating the question, digits, punctuation inside, unbalanced brackets,
+  alignment on both sides, distance to the question's words, words inside.
 
-The best span is then kept or dropped by a small logistic **decision** (is this span a
-better answer than the whole sentence?), learned on held-out predictions of the span
-model: a long explanation asked for by "什么是…" or "如何…" keeps the sentence.
+The best span is then kept or dropped by a small logistic **decision** (will this span
+score better than the whole sentence?), learned on held-out predictions of the span
+model and weighted by how much better or worse it was.
 Traditional characters are mapped to simplified ones (one to one, OpenCC's character
 table, Apache-2.0) before features are read, so one model serves both scripts.
 
-Weights: ``short_answer.npz`` beside this module (~1 MB, ``allow_pickle=False``).
+Weights: ``short_answer.npz`` beside this module (~1.3 MB, ``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -311,6 +315,23 @@ def _matched(s: str, q: str) -> np.ndarray:
     return m
 
 
+LONG = 120  # characters: in a longer sentence only spans near the question's words are read
+NEAR = 40
+
+
+def _near_question(m: np.ndarray, n: int) -> list[bool]:
+    """Per boundary 0..n: may a span start or end here?  In a sentence of at most LONG
+    characters anywhere; in a longer one (a run-on line of a table or a list) within NEAR
+    characters of the question's words, where answers are: it bounds the work per ask."""
+    if n <= LONG or not m.any():
+        return [True] * (n + 1)
+    hits = np.flatnonzero(m)
+    pos = np.arange(n + 1)
+    k = np.clip(np.searchsorted(hits, pos), 1, len(hits)) - 1
+    gap = np.minimum(np.abs(pos - hits[k]), np.abs(pos - hits[np.minimum(k + 1, len(hits) - 1)]))
+    return (gap <= NEAR).tolist()
+
+
 def encode(question: Question, sentence: str, t: Tables | None = None) -> Encoded:
     """Candidate spans of ``sentence`` and their features.  Spaces are read past ("10 亿元"
     as "10亿元": the training text has almost none), and given back in the span's text."""
@@ -339,9 +360,14 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
     near_left, near_right = set(q.left[-6:]), set(q.right[:6])
     pos_start = [t.word_kinds.get(c, (0, 0))[0] for c in s]
     pos_end = [t.word_kinds.get(c, (0, 0))[1] for c in s]
+    near = _near_question(m, n)
     bstart: list[list[int]] = []
     bend: list[list[int]] = []
     for b in range(n + 1):
+        if not near[b]:  # no span starts or ends here: nothing to score
+            bstart.append([])
+            bend.append([])
+            continue
         before, after = padded[b], padded[b + 1]  # s[b-1], s[b] (with ^/$ at the edges)
         before2, after2 = padded[max(0, b - 1) : b + 1], padded[b + 1 : b + 3]
         kb, ka = kinds[b], kinds[b + 1]
@@ -372,7 +398,7 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
     starts_l: list[int] = []
     ends_l: list[int] = []
     for i in range(n):
-        if s[i] in BAD_START or s[i].isspace():
+        if s[i] in BAD_START or s[i].isspace() or not near[i]:
             continue
         limit = min(n, i + max_len)
         for k in stops:
@@ -380,7 +406,7 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
                 limit = min(limit, k)
                 break
         for j in range(i + 1, limit + 1):
-            if s[j - 1] in BAD_END or s[j - 1].isspace():
+            if s[j - 1] in BAD_END or s[j - 1].isspace() or not near[j]:
                 continue
             starts_l.append(i)
             ends_l.append(j)
