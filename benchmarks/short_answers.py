@@ -676,7 +676,7 @@ def speed(runs: int = 3) -> dict[str, Any]:
             "cold_ask_short_s": round(float(np.median(cold_short)), 3),
             "warm_ask_ms": {"p50": pct(total, 50), "p95": pct(total, 95)},
             "warm_short_ms": {"p50": pct(short, 50), "p95": pct(short, 95)}, "warm_asks": len(total),
-            "weights_mb": round(sa.WEIGHTS.stat().st_size / 1e6, 2)}
+            "weights_mb": round(sa.WEIGHTS.stat().st_size / 1e6, 2), "load_average": round(os.getloadavg()[1], 1)}
 
 
 # ---------------------------------------------------------------- the section
@@ -722,7 +722,8 @@ def write_section(results: dict[str, Any], path: Path = SECTION) -> None:
                          f"{r['kept']:.2f} |")
     sp = results.get("speed")
     if sp:
-        lines += ["", "### Speed (this machine, shared: 2 cores)", "",
+        load = f", load average {sp['load_average']} while measured" if sp.get("load_average") else ""
+        lines += ["", f"### Speed (this machine, shared: 2 cores{load})", "",
                   f"- Weights: {sp['weights_mb']} MB (`rag/answering/short_answer.npz`), read with numpy; no "
                   "tagger and no dictionary on the ask path.",
                   f"- Cold, the short answer alone in a fresh process (import, weights, one answer): "
