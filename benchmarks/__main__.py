@@ -175,12 +175,10 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
         out["sentence_weight_sets"] = cv.across_sets(handle, sets, [0.0, 0.5, 0.7, 0.8, 0.9, 1.0])
         out["english_dictionary"] = cv.english_across_sets(handle, sets)
     if not args.quick:  # both need the whole seeds corpus and the dev set
-        from . import answerability, embedders
+        from . import answerer, embedders
 
-        log("quality: the answerability models, fitted and cross-validated …")
-        fitted = answerability.run(handle.settings.embedding)
-        out["answerability"] = {k: v for k, v in fitted.items() if k != "models"} | {
-            "models": [m.__dict__ for m in fitted["models"]]}
+        log("quality: the learned answer layer, leave-one-corpus-out (benchmarks/sections/answerer.md) …")
+        answerer.main(["--no-speed"])
         log("quality: embedders (use, e5, fused) …")
         out["embedders"] = {name: r["metrics"] for name, r in embedders.run().items()}
         from . import short_answers

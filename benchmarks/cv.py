@@ -7,7 +7,7 @@ keeps each answerable question's rank of the first passage holding its evidence.
 leave-one-out (choose on 27 questions, score the 28th) and repeated 5-fold.  Ties
 between equally good settings are averaged, not broken in our favour.
 
-Abstention is fitted and cross-validated in benchmarks/answerability.py.
+Abstention is learned and cross-validated in benchmarks/train_answerer.py (benchmarks/answerer.py reports it).
 """
 
 from __future__ import annotations

@@ -68,8 +68,8 @@ def render(r: dict[str, Any]) -> str:
         f"Corpus `{_rel(r['corpus'])}` ({r['index']['chunks']} chunks, {r['index']['sentences']} sentences); questions "
         f"`{_rel(r['questions'])}` ({r['n_questions']}). Defaults: chunks {r['settings']['chunk_size']}/"
         f"{r['settings']['chunk_overlap']} characters, RRF k={r['settings']['rrf_k']}, weights dense "
-        f"{r['settings']['dense_weight']} / BM25 {r['settings']['lexical_weight']}, abstention by the answerability "
-        f"models (rag/answerability.py), embedding `{r['settings']['embedding']}`.",
+        f"{r['settings']['dense_weight']} / BM25 {r['settings']['lexical_weight']}, abstention by the learned "
+        f"judge (rag/answering/judge.py; benchmarks/sections/answerer.md), embedding `{r['settings']['embedding']}`.",
         "",
     ]
     if "quality" in r:

@@ -1,0 +1,227 @@
+"""The learned answer layer, measured: leave-one-corpus-out, 5-fold, fit, ablations, off-topic, speed.
+
+``python -m benchmarks.answerer`` (and ``python -m benchmarks``, quality part) writes
+benchmarks/sections/answerer.md and benchmarks/answerer_results.json.  It retrains the
+models as ``python -m benchmarks.train_answerer`` does (same seed, same data) but does
+not overwrite the shipped weights; the off-topic and speed figures use the shipped ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from . import answer_data
+from . import train_answerer as ta
+from .common import ROOT
+
+SECTION = Path(__file__).parent / "sections" / "answerer.md"
+RESULTS = Path(__file__).parent / "answerer_results.json"
+OFF_TOPIC = Path(__file__).parent / "data" / "offtopic.jsonl"
+# The rule chain this layer replaced (commit b552a9e), for the regex count.
+BEFORE = "b552a9e"
+ANSWERING = ("rag/answering/extractive.py", "rag/answering/judge.py")
+NEW_ANSWERING = ("rag/answering/extractive.py", "rag/answering/judge.py", "rag/answering/scorer.py",
+                 "rag/answering/features.py", "rag/answering/english.py", "rag/answering/trees.py")
+_REGEX = re.compile(r"re\.compile\(|re\.(?:search|match|fullmatch|findall|finditer|sub|split)\(\s*r?[\"']")
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def regex_count() -> dict[str, Any]:
+    """Compiled and inline regular expressions of the answer layer, before and after."""
+    def count(text: str) -> int:
+        return len(_REGEX.findall(text))
+
+    before = {p: count(subprocess.run(["git", "show", f"{BEFORE}:{p}"], cwd=ROOT, capture_output=True, text=True,
+                                      check=False).stdout) for p in ANSWERING}
+    after = {p: count((ROOT / p).read_text(encoding="utf-8")) for p in NEW_ANSWERING if (ROOT / p).exists()}
+    return {"before": before, "before_total": sum(before.values()), "after": after, "after_total": sum(after.values())}
+
+
+# ------------------------------------------------------------ ablations (leave-one-corpus-out)
+
+def _zero(columns: tuple[str, ...], names: tuple[str, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    idx = [names.index(c) for c in columns if c in names]
+
+    def f(x: np.ndarray) -> np.ndarray:
+        x = x.copy()
+        x[:, idx] = 0.0
+        return x
+    return f
+
+
+def _without_columns(data: dict[str, list[ta.Example]], columns: tuple[str, ...]) -> dict[str, list[ta.Example]]:
+    f = _zero(columns, ta.SENTENCE_FEATURES)
+    return {c: [ta.replace_rows(e, f(e.rows)) for e in exs] for c, exs in data.items()}
+
+
+TYPE_COLUMNS = tuple(c for c in ta.SENTENCE_FEATURES if c.startswith(("q_", "s_")) and c not in
+                     ("q_english", "q_cross", "q_known", "q_chars", "s_chars"))
+LEXICAL_COLUMNS = ("cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context", "cov_passage", "cov_source",
+                   "common_run", "novelty", "novel_rare")
+DENSE_COLUMNS = ("sim", "sim_gap", "sim_rank", "p_dense")
+
+
+def ablations(data: dict[str, list[ta.Example]]) -> dict[str, Any]:
+    """Leave-one-corpus-out with one thing changed at a time."""
+    out: dict[str, Any] = {}
+    real_only = {c: [e for e in exs if e.kind in ("answerable", "unanswerable")] for c, exs in data.items()}
+    variants: dict[str, tuple[dict[str, list[ta.Example]], dict[str, Any]]] = {
+        "no generated near misses in training": (real_only, {}),
+        "no answer-type signals (question kind, numbers, dates, names)": (_without_columns(data, TYPE_COLUMNS), {}),
+        "no word-overlap signals": (_without_columns(data, LEXICAL_COLUMNS), {}),
+        "no e5 similarity signals": (_without_columns(data, DENSE_COLUMNS), {}),
+        "no looks_up gate": (data, {"gate": False}),
+        "threshold keeps 0.97 of training answerable": (data, {"keep": 0.97}),
+        "threshold keeps 0.90 of training answerable": (data, {"keep": 0.90}),
+    }
+    for name, (variant, opts) in variants.items():
+        t0 = time.perf_counter()
+        # the held-out corpus is always judged on all its examples, generated ones included
+        out[name] = ta.loco(variant, test=data, keep=opts.get("keep", ta.KEEP), gate=opts.get("gate", True))
+        log(f"ablation {name}: {time.perf_counter() - t0:.0f}s")
+    return out
+
+
+# ------------------------------------------------------------ off-topic and speed (shipped weights)
+
+def off_topic() -> dict[str, Any]:
+    """The off-topic questions asked of each corpus: all must abstain."""
+    from rag.pipeline import ask
+
+    questions = [json.loads(line)["question"] for line in OFF_TOPIC.read_text(encoding="utf-8").splitlines() if line]
+    out: dict[str, Any] = {"questions": len(questions)}
+    for corpus in answer_data.corpora():
+        handle = answer_data.open_corpus(corpus)
+        answered = [q for q in questions if not ask(handle, q).abstained]
+        out[corpus.name] = {"abstained": len(questions) - len(answered), "answered": answered}
+    return out
+
+
+def speed() -> dict[str, Any]:
+    import tempfile
+
+    from rag.evaluate import read_questions
+
+    from . import speed as sp
+
+    corpus = next(c for c in answer_data.corpora() if c.name == "seeds")
+    handle = answer_data.open_corpus(corpus)
+    questions = read_questions(answer_data.SHARED / "dev.jsonl")
+    warm = sp.warm_latencies(handle, questions, repeats=2)
+    with tempfile.TemporaryDirectory() as work:
+        cold = sp.cold_ask(corpus.folder, answer_data.CACHE / corpus.index_name,
+                           next(q.question for q in questions if q.answerable), Path(work))
+    return {"warm": warm, "cold": cold}
+
+
+# ------------------------------------------------------------ report
+
+def _row(name: str, f: dict[str, Any]) -> list[str]:
+    def g(k: str) -> str:
+        return f"{f[k]:.3f}" if k in f else "–"
+    return [name, g("answered"), g("cited"), g("top_sentence"), g("abstained_unanswerable"), g("abstained_swap"),
+            g("abstained_drop_answer"), g("abstained_drop_doc")]
+
+
+HEAD = ["", "answerable answered", "cited evidence", "top sentence holds the answer", "near misses abstained (the set's)",
+        "entity swapped", "answer sentence cut", "document removed"]
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def render(r: dict[str, Any]) -> str:
+    loco, cv, fit = r["train"]["loco"], r["train"]["cv5"], r["train"]["fit"]
+    lines = ["## The learned answer layer (issue 25)", "",
+             "A sentence scorer and an answerability judge, boosted trees over general signals "
+             "(rag/answering/features.py), trained on three corpora: seeds/ (its dev set and the question sets of "
+             "benchmarks/data, off-topic ones excepted), CMRC 2018 trial (simplified) and DRCD dev (traditional), "
+             "with generated near misses: the answer sentence cut from its passage, the gold document removed, the "
+             "asked entity (an article title) swapped for the most similar other title. "
+             "`python -m benchmarks.train_answerer` refits and writes rag/answering/answerer.npz "
+             f"({r['train'].get('seconds', 0):.0f} s here); `python -m benchmarks.answerer` writes this section.", "",
+             "Figures are simulated on the retrieved top-5 passages exactly as the answerer reads them (the judge "
+             "decides; the top-scored sentence is cited from its passage; *cited evidence* = answered and the cited "
+             "passage is the gold file's and holds the gold answer, as `rag eval` counts it).", "",
+             "### Leave-one-corpus-out (train on two, test on the third)", "",
+             *_table([_row(f"**{c}** held out (threshold {loco[c]['threshold']:.3f})", loco[c]["held_out"])
+                      for c in loco]
+                     + [_row(f"fit on the other two (for {c})", loco[c]["fit"]) for c in loco]), "",
+             "### 5-fold cross-validation over the questions of all three (folds keep a question with its near misses)",
+             "", *_table([_row(c, cv[c]) for c in cv]), "",
+             "### Fit (trained on all three: the shipped weights)", "",
+             *_table([_row(c, fit[c]) for c in fit]), ""]
+    if "ablations" in r:
+        lines += ["### Ablations (leave-one-corpus-out, held-out figures; one change at a time)", "",
+                  "| change | corpus | answered | cited | near misses abstained (the set's) | cut | removed | swapped |",
+                  "|---|---|---|---|---|---|---|---|"]
+        base = {c: loco[c]["held_out"] for c in loco}
+        for name, res in [("none (as shipped)", {c: {"held_out": base[c]} for c in base}), *r["ablations"].items()]:
+            for c, v in res.items():
+                h = v["held_out"]
+                lines.append(f"| {name} | {c} | {h.get('answered', 0):.3f} | {h.get('cited', 0):.3f} | "
+                             f"{h.get('abstained_unanswerable', 0):.3f} | {h.get('abstained_drop_answer', 0):.3f} | "
+                             f"{h.get('abstained_drop_doc', 0):.3f} | {h.get('abstained_swap', float('nan')):.3f} |")
+        lines.append("")
+    if "off_topic" in r:
+        o = r["off_topic"]
+        lines += ["### Off-topic questions (benchmarks/data/offtopic.jsonl, never trained on)", "",
+                  f"{o['questions']} questions (cooking, health, law, programming, sport, home, travel, money; "
+                  "Chinese and English), asked of each corpus: " + "; ".join(
+                      f"{c} {o[c]['abstained']}/{o['questions']} abstained" for c in ("seeds", "cmrc", "drcd") if c in o)
+                  + ".", ""]
+        for c in ("seeds", "cmrc", "drcd"):
+            if c in o and o[c]["answered"]:
+                lines.append(f"- answered on {c}: " + "; ".join(o[c]["answered"]))
+        lines.append("")
+    if "regexes" in r:
+        g = r["regexes"]
+        lines += ["### Rules", "",
+                  f"Regular expressions in the answer layer (compiled or inline): {g['before_total']} before "
+                  f"({', '.join(f'{k} {v}' for k, v in g['before'].items())}), {g['after_total']} after "
+                  f"({', '.join(f'{k} {v}' for k, v in g['after'].items())}).", ""]
+    if "speed" in r:
+        s = r["speed"]
+        lines += ["### Speed (seeds/, dev questions, this machine while shared)", "",
+                  f"Cold `rag ask` (fresh process, median of {s['cold']['runs']}): {s['cold']['median_s']:.2f} s; "
+                  f"warm ask p50 {s['warm']['ask_total_ms']['p50']:.1f} ms (answer step p50 "
+                  f"{s['warm']['answer_ms']['p50']:.1f} ms, p95 {s['warm']['answer_ms']['p95']:.1f} ms).", ""]
+    if "notes" in r:
+        lines += ["### What helped and what did not", "", *r["notes"], ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = set(argv or [])
+    t0 = time.perf_counter()
+    data = ta.load_examples()
+    result: dict[str, Any] = {"train": ta.report(data, save_weights=False)}
+    if "--no-ablations" not in args:
+        result["ablations"] = ablations(data)
+    result["regexes"] = regex_count()
+    result["off_topic"] = off_topic()
+    if "--no-speed" not in args:
+        result["speed"] = speed()
+    previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    result["notes"] = previous.get("notes", [])
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    SECTION.write_text(render(result), encoding="utf-8")
+    log(f"wrote {SECTION} in {result['seconds']} s")
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

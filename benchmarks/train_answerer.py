@@ -1,0 +1,475 @@
+"""Train the answer layer's sentence scorer and judge; report leave-one-corpus-out figures.
+
+``python -m benchmarks.train_answerer`` reads the retrieved questions of three corpora
+(benchmarks/answer_data.py writes them, and is run first if they are missing), turns
+them into examples, and:
+
+1. evaluates leave-one-corpus-out: train on two corpora, test on the third, for each;
+2. reports 5-fold cross-validation over the questions of all three, and the fit;
+3. fits on all three and writes rag/answering/answerer.npz (plain arrays and JSON meta).
+
+Examples.  The *scorer* learns, per candidate sentence of an answerable question's top
+passages, whether it holds the answer (it lies in the gold file and overlaps the gold
+answer).  The *judge* learns, per question, whether to answer: answerable questions are
+positive; the sets' unanswerable questions (passages or articles left out of the
+corpus) and three kinds of generated near misses are negative:
+
+- ``drop_answer``: the answer sentences are cut from their passages (entity there, attribute not);
+- ``drop_doc``: every passage of the gold file is removed (only similar entities remain);
+- ``swap``: the article title in the question is swapped for the most similar other title.
+
+The judge is trained on out-of-fold scorer probabilities, so it sees the scorer as it
+behaves on questions it never saw.  Its threshold keeps :data:`KEEP` of the training
+corpora's answerable questions answered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.answering.features import (
+    JUDGE_FEATURES,
+    SENTENCE_FEATURES,
+    Question,
+    looks_up,
+    question_features,
+    sentence_features,
+)
+from rag.answering.judge import WEIGHTS
+from rag.answering.scorer import candidate_sentences
+from rag.answering.trees import Trees
+from rag.records import Hit, Passage
+from rag.text.lexical import BM25
+
+from . import answer_data
+
+CORPORA = ("seeds", "cmrc", "drcd")
+OFF_TOPIC = "offtopic"  # benchmarks/data/offtopic.jsonl
+SHARP_JUDGE = True
+KEEP = 0.95  # share of the training corpora's answerable questions the threshold keeps answered
+TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
+SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
+SEED = 25
+HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these nearest negatives …
+EASY_NEGATIVES = 4  # … and a few others at random (every row would cost three times the time)
+SCORER_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 15, "max_depth": 5,
+                                 "min_samples_leaf": 40, "l2_regularization": 1.0}
+JUDGE_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.06, "max_leaf_nodes": 12, "max_depth": 4,
+                                "min_samples_leaf": 30, "l2_regularization": 1.0}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Example:
+    """One question as the answerer sees it: its candidates' signals and labels."""
+
+    corpus: str
+    qid: str  # the source question's id: generated near misses share it (folds keep them together)
+    kind: str  # answerable | unanswerable | swap | drop_answer | drop_doc
+    question: str
+    dense: list[float]  # Hit.dense of its passages
+    looks: bool  # features.looks_up
+    rows: np.ndarray  # SENTENCE_FEATURES
+    labels: np.ndarray  # 1 where the sentence holds the answer
+    cited: np.ndarray  # 1 where the sentence's passage is the gold file's and holds the evidence
+    q: Question = field(repr=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind == "answerable"
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _evidence_pattern(evidence: str) -> re.Pattern[str]:
+    return re.compile(r"\s*".join(map(re.escape, _squash(evidence))))
+
+
+def _hits(raw: list[dict[str, Any]]) -> list[Hit]:
+    return [Hit(Passage(h["source"], h["start"], h["end"], h["text"]), h["score"], h["dense"], h["lexical"],
+                tuple(tuple(s) for s in h["sentences"]), None) for h in raw]
+
+
+def _same_file(source: str, doc: str | None) -> bool:
+    return doc is not None and source.rsplit("/", 1)[-1] == doc.rsplit("/", 1)[-1]
+
+
+def _example(corpus: str, rec: dict[str, Any], kind: str, raw_hits: list[dict[str, Any]], bm25: BM25,
+             q: Question) -> Example | None:
+    hits = _hits(raw_hits)
+    cands = candidate_sentences(hits)
+    if not cands:
+        return None
+    cos = np.array([raw_hits[s.hit_rank]["cos"][j] for s, j in cands])
+    sentences = [s for s, _ in cands]
+    labels = np.zeros(len(sentences))
+    cited = np.zeros(len(sentences))
+    if rec.get("evidence"):
+        pattern = _evidence_pattern(rec["evidence"])
+        for h_i, h in enumerate(hits):
+            if not _same_file(h.chunk.source, rec["doc"]):
+                continue
+            spans = [(h.chunk.start + m.start(), h.chunk.start + m.end()) for m in pattern.finditer(h.chunk.text)]
+            for i, s in enumerate(sentences):
+                if s.hit_rank == h_i and spans:
+                    cited[i] = 1
+                    if any(s.start < b and a < s.end for a, b in spans):
+                        labels[i] = 1
+    rows = sentence_features(q, sentences, cos, hits, bm25, SIMILARITY_FLOOR)
+    return Example(corpus, rec["id"].removesuffix(":swap"), kind, rec["question"], [h.dense for h in hits],
+                   looks_up(rec["question"], bm25), rows, labels, cited, q)
+
+
+def _drop_answer(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The top passages with every sentence holding the evidence blanked out (offsets
+    kept), or None when the evidence is nowhere to cut or some other passage holds it too."""
+    pattern = _evidence_pattern(rec["evidence"])
+    out, cut = [], False
+    for h in rec["hits"][:TOP_K]:
+        text = h["text"]
+        keep_s, keep_c = [], []
+        for (a, b), c in zip(h["sentences"], h["cos"]):
+            if pattern.search(text[a - h["start"] : b - h["start"]]):
+                text = text[: a - h["start"]] + " " * (b - a) + text[b - h["start"] :]
+                cut = True
+            else:
+                keep_s.append([a, b])
+                keep_c.append(c)
+        if pattern.search(text):
+            return None  # the evidence spans sentences, or another passage holds it
+        out.append({**h, "text": text, "sentences": keep_s, "cos": keep_c})
+    return out if cut else None
+
+
+def _drop_doc(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
+    pattern = _evidence_pattern(rec["evidence"])
+    rest = [h for h in rec["hits"] if not _same_file(h["source"], rec["doc"])][:TOP_K]
+    if not any(_same_file(h["source"], rec["doc"]) for h in rec["hits"][:TOP_K]) or any(
+            pattern.search(h["text"]) for h in rest):
+        return None
+    return rest
+
+
+def examples(corpus: str, records: list[dict[str, Any]], bm25: BM25) -> list[Example]:
+    out = []
+    for rec in records:
+        q = Question.read(rec["question"], bm25)
+        variants: list[tuple[str, list[dict[str, Any]] | None]] = [(rec["kind"], rec["hits"][:TOP_K])]
+        if rec["kind"] == "answerable":
+            variants += [("drop_answer", _drop_answer(rec)), ("drop_doc", _drop_doc(rec))]
+        for kind, raw in variants:
+            if raw:
+                ex = _example(corpus, rec, kind, raw, bm25, q)
+                if ex is not None:
+                    out.append(ex)
+    return out
+
+
+def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
+    """Every corpus's examples, from the feature cache when it is newer than the data."""
+    cache: dict[str, list[Example]] = {}
+    for corpus in answer_data.corpora():
+        name = corpus.name
+        if name not in names:
+            continue
+        data = answer_data.CACHE / f"data-{name}.jsonl"
+        if not data.exists():
+            answer_data.dump(corpus)
+        stored = answer_data.CACHE / f"features-{name}-{_features_version()}.npz"
+        if stored.exists() and stored.stat().st_mtime > data.stat().st_mtime:
+            cache[name] = _read(stored)
+            continue
+        t0 = time.perf_counter()
+        bm25 = answer_data.open_corpus(corpus).index.stats
+        cache[name] = examples(name, answer_data.load(name), bm25)
+        _write(stored, cache[name])
+        log(f"{name}: {len(cache[name])} examples in {time.perf_counter() - t0:.0f}s")
+    # the off-topic questions are kept out of training: a test of their own
+    return {c: [e for e in exs if not e.qid.startswith(OFF_TOPIC + ":")] for c, exs in cache.items()}
+
+
+def _features_version() -> str:
+    """A digest of the code that makes the cached rows: a change there recomputes them."""
+    import hashlib
+    import inspect
+
+    import rag.answering.english as english
+    import rag.answering.features as f
+
+    code = "".join(inspect.getsource(x) for x in (f.sentence_features, f.Question, f.coverage, english))
+    code += repr(f.SENTENCE_FEATURES) + repr({k: p.pattern for k, p in f.QUESTION_TYPES.items()})
+    return hashlib.sha1(code.encode()).hexdigest()[:10]
+
+
+def _write(path: Path, exs: list[Example]) -> None:
+    meta = [{"corpus": e.corpus, "qid": e.qid, "kind": e.kind, "question": e.question, "dense": e.dense,
+             "looks": e.looks, "types": e.q.types, "english": e.q.english, "known": e.q.known} for e in exs]
+    np.savez(path, rows=np.concatenate([e.rows for e in exs]), labels=np.concatenate([e.labels for e in exs]),
+             cited=np.concatenate([e.cited for e in exs]), sizes=np.array([len(e.labels) for e in exs]),
+             meta=np.array([json.dumps(meta, ensure_ascii=False)]))
+
+
+def _read(path: Path) -> list[Example]:
+    with np.load(path, allow_pickle=False) as z:
+        rows, labels, cited, sizes = z["rows"], z["labels"], z["cited"], z["sizes"]
+        meta = json.loads(str(z["meta"][0]))
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    out = []
+    for m, a, b in zip(meta, bounds[:-1], bounds[1:]):
+        q = Question(m["question"], {}, frozenset(), m["types"], m["english"], m["known"], "")
+        out.append(Example(m["corpus"], m["qid"], m["kind"], m["question"], m["dense"], m["looks"],
+                           rows[a:b], labels[a:b], cited[a:b], q))
+    return out
+
+
+# ---------------------------------------------------------------- models
+
+def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], params: dict[str, Any],
+              weight: np.ndarray | None = None) -> Trees:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    model = HistGradientBoostingClassifier(random_state=SEED, early_stopping=False, **params)
+    with threadpool_limits(1):  # on a shared machine OpenMP threads spin against each other
+        model.fit(x, y, sample_weight=weight)
+    return export(model, names)
+
+
+def export(model: Any, names: tuple[str, ...]) -> Trees:
+    """scikit-learn's histogram trees as flat arrays (go left when x <= threshold)."""
+    feature, threshold, left, right, missing, value, roots = [], [], [], [], [], [], []
+    depth = 0
+    offset = 0
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        roots.append(offset)
+        leaf = nodes["is_leaf"].astype(bool)
+        feature.append(np.where(leaf, -1, nodes["feature_idx"]).astype(np.int32))
+        threshold.append(nodes["num_threshold"].astype(np.float64))
+        left.append(np.where(leaf, 0, nodes["left"] + offset).astype(np.int32))
+        right.append(np.where(leaf, 0, nodes["right"] + offset).astype(np.int32))
+        missing.append(nodes["missing_go_to_left"].astype(bool))
+        value.append(np.where(leaf, nodes["value"], 0.0).astype(np.float64))
+        depth = max(depth, int(nodes["depth"].max()))
+        offset += len(nodes)
+    baseline = float(np.ravel(model._baseline_prediction)[0])
+    return Trees(names, np.concatenate(feature), np.concatenate(threshold), np.concatenate(left),
+                 np.concatenate(right), np.concatenate(missing), np.concatenate(value),
+                 np.asarray(roots, np.int32), baseline, depth + 1)
+
+
+@dataclass
+class Models:
+    scorer: Trees
+    judge: Trees
+    threshold: float
+
+
+def _stack(exs: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([e.rows for e in exs]), np.concatenate([e.labels for e in exs])
+
+
+_SIM, _COV = SENTENCE_FEATURES.index("sim"), SENTENCE_FEATURES.index("cov")
+
+
+def _scorer_rows(exs: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scorer's training rows: every positive, the hardest negatives (by similarity
+    plus coverage) and a few random ones per question; each question weighs the same
+    within its corpus, and each corpus the same."""
+    rng = np.random.default_rng(SEED)
+    xs, ys, ws = [], [], []
+    per_corpus = {c: sum(1 for e in exs if e.corpus == c) for c in {e.corpus for e in exs}}
+    for e in exs:
+        neg = np.flatnonzero(e.labels == 0)
+        hard = neg[np.argsort(-(e.rows[neg, _SIM] + e.rows[neg, _COV]))]
+        easy = hard[HARD_NEGATIVES:]
+        keep = np.concatenate([np.flatnonzero(e.labels == 1), hard[:HARD_NEGATIVES],
+                               rng.choice(easy, min(EASY_NEGATIVES, len(easy)), replace=False)])
+        xs.append(e.rows[keep])
+        ys.append(e.labels[keep])
+        ws.append(np.full(len(keep), 1.0 / (len(keep) * per_corpus[e.corpus])))
+    w = np.concatenate(ws)
+    return np.concatenate(xs), np.concatenate(ys), w * len(w) / w.sum()
+
+
+def _judge_row(e: Example, probs: np.ndarray) -> np.ndarray:
+    return question_features(e.q, e.rows, probs, e.dense, e.looks)
+
+
+def _folds(exs: list[Example], k: int) -> list[int]:
+    """A fold per example; every variant of one source question in the same fold."""
+    ids = sorted({(e.corpus, e.qid) for e in exs})
+    rng = np.random.default_rng(SEED)
+    order = rng.permutation(len(ids))
+    fold_of = {ids[i]: n % k for n, i in enumerate(order)}
+    return [fold_of[(e.corpus, e.qid)] for e in exs]
+
+
+def _judge_weights(exs: list[Example]) -> np.ndarray:
+    """Each corpus weighs the same; within it answerable questions weigh as much as near
+    misses, and each kind of near miss the same (the corpora differ in size tenfold, the
+    kinds of near miss too)."""
+    w = np.ones(len(exs))
+    for corpus in {e.corpus for e in exs}:
+        kinds = {e.kind for e in exs if e.corpus == corpus}
+        negatives = len(kinds - {"answerable"})
+        for kind in kinds:
+            idx = [i for i, e in enumerate(exs) if e.corpus == corpus and e.kind == kind]
+            w[idx] = (1.0 if kind == "answerable" else 1.0 / max(negatives, 1)) / len(idx)
+    return w * len(exs) / w.sum()
+
+
+def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Models:
+    scoring = [e for e in exs if e.answerable and e.labels.any()]
+    x, y, w = _scorer_rows(scoring)
+    scorer = fit_trees(x, y, SENTENCE_FEATURES, SCORER_PARAMS, w)
+    # out-of-fold scorer probabilities for the judge's training rows
+    folds = _folds(exs, inner_folds)
+    probs: list[np.ndarray | None] = [None] * len(exs)
+    for f in range(inner_folds):
+        fit_on = [e for e, g in zip(scoring, _folds(scoring, inner_folds)) if g != f]
+        inner = fit_trees(*_scorer_rows(fit_on)[:2], SENTENCE_FEATURES, SCORER_PARAMS, _scorer_rows(fit_on)[2])
+        for i, (e, g) in enumerate(zip(exs, folds)):
+            if g == f:
+                probs[i] = inner.probability(e.rows)
+    jx = np.stack([_judge_row(e, p) for e, p in zip(exs, probs)])  # type: ignore[arg-type]
+    jy = np.array([e.answerable for e in exs], dtype=float)
+    # The judge learns "the best sentence answers": an answerable question whose best
+    # sentence (out of fold) does not hold the answer teaches it nothing true either way.
+    clean = np.array([not e.answerable or (not SHARP_JUDGE) or bool(e.cited[int(np.argmax(p))])
+                      for e, p in zip(exs, probs)])  # type: ignore[arg-type]
+    kept = [e for e, c in zip(exs, clean) if c]
+    judge = fit_trees(jx[clean], jy[clean], JUDGE_FEATURES, JUDGE_PARAMS, _judge_weights(kept))
+    # threshold: keep `keep` of each training corpus's answerable questions answered (the strictest)
+    p = judge.probability(jx)
+    thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
+                  for c in sorted({e.corpus for e in exs})]
+    return Models(scorer, judge, min(thresholds))
+
+
+# ---------------------------------------------------------------- evaluation
+
+def predict(models: Models, e: Example) -> tuple[float, int]:
+    probs = models.scorer.probability(e.rows)
+    p = float(models.judge.probability(_judge_row(e, probs)[None, :])[0])
+    return p, int(np.argmax(probs))
+
+
+def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, Any]:
+    """Answered and cited (answerable), abstained (each kind of near miss), sentence accuracy.
+    ``gate``: a question with nothing to look up abstains (as the answerer does)."""
+    by_kind: dict[str, list[tuple[bool, bool, bool]]] = {}
+    for e in exs:
+        p, best = predict(models, e)
+        answered = p >= models.threshold and (e.looks or not gate)
+        by_kind.setdefault(e.kind, []).append((answered, bool(e.cited[best]), bool(e.labels[best])))
+    out: dict[str, Any] = {}
+    a = by_kind.get("answerable", [])
+    if a:
+        out["answered"] = round(sum(x[0] for x in a) / len(a), 4)
+        out["cited"] = round(sum(x[0] and x[1] for x in a) / len(a), 4)
+        out["top_sentence"] = round(sum(x[2] for x in a) / len(a), 4)
+        out["n_answerable"] = len(a)
+    for kind in ("unanswerable", "swap", "drop_answer", "drop_doc"):
+        rows = by_kind.get(kind, [])
+        if rows:
+            out[f"abstained_{kind}"] = round(sum(not x[0] for x in rows) / len(rows), 4)
+            out[f"n_{kind}"] = len(rows)
+    return out
+
+
+def loco(data: dict[str, list[Example]], test: dict[str, list[Example]] | None = None, keep: float = KEEP,
+         gate: bool = True) -> dict[str, Any]:
+    """Train on two corpora, test on the third (on ``test``'s examples when given)."""
+    out = {}
+    test = test or data
+    for held in CORPORA:
+        t0 = time.perf_counter()
+        models = train([e for c in CORPORA if c != held for e in data[c]], keep=keep)
+        out[held] = {"held_out": figures(models, test[held], gate),
+                     "fit": figures(models, [e for c in CORPORA if c != held for e in data[c]], gate),
+                     "threshold": round(models.threshold, 4)}
+        log(f"LOCO {held}: {out[held]['held_out']} ({time.perf_counter() - t0:.0f}s)")
+    return out
+
+
+def cross_validate(data: dict[str, list[Example]], k: int = 5) -> dict[str, Any]:
+    exs = [e for c in CORPORA for e in data[c]]
+    folds = _folds(exs, k)
+    pooled: dict[str, list[Example]] = {c: [] for c in CORPORA}
+    scored: list[tuple[Example, Models]] = []
+    for f in range(k):
+        models = train([e for e, g in zip(exs, folds) if g != f])
+        scored += [(e, models) for e, g in zip(exs, folds) if g == f]
+    out = {}
+    for c in CORPORA:
+        mine = [(e, m) for e, m in scored if e.corpus == c]
+        per = [figures(m, [e]) for e, m in mine]
+        out[c] = _merge(per, [e for e, _ in mine])
+        pooled[c] = [e for e, _ in mine]
+    return out
+
+
+def _merge(per: list[dict[str, Any]], exs: list[Example]) -> dict[str, Any]:
+    """Figures of one-example evaluations, pooled."""
+    out: dict[str, Any] = {}
+    keys = {k for d in per for k in d if not k.startswith("n_")}
+    for k in sorted(keys):
+        vals = [d[k] for d in per if k in d]
+        out[k] = round(float(np.mean(vals)), 4)
+    return out
+
+
+def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
+    meta = {"threshold": models.threshold, "keep": KEEP, "trained_on": list(CORPORA), **(extra or {})}
+    arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | {
+        "meta": np.array([json.dumps(meta, ensure_ascii=False)])}
+    np.savez_compressed(path, **arrays)
+
+
+def replace_rows(e: Example, rows: np.ndarray) -> Example:
+    return Example(e.corpus, e.qid, e.kind, e.question, e.dense, e.looks, rows, e.labels, e.cited, e.q)
+
+
+def report(data: dict[str, list[Example]], save_weights: bool = True, cv: bool = True) -> dict[str, Any]:
+    """LOCO, 5-fold CV and the fit on all three; the fitted models saved if asked."""
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {"loco": loco(data)}
+    if cv:
+        out["cv5"] = cross_validate(data)
+        log(f"CV: {out['cv5']}")
+    models = train([e for c in CORPORA for e in data[c]])
+    out["fit"] = {c: figures(models, data[c]) for c in CORPORA}
+    out["threshold"] = models.threshold
+    out["examples"] = {c: dict(sorted(Counter(e.kind for e in data[c]).items())) for c in CORPORA}
+    if save_weights:
+        save(models)
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    data = load_examples()
+    out = report(data, save_weights=True, cv="--no-cv" not in (argv or []))
+    path = answer_data.CACHE / "train_report.json"
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+    log(f"fit: {out['fit']}\nwrote {WEIGHTS} and {path} in {out['seconds']}s")
+    return out
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
