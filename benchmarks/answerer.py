@@ -33,6 +33,37 @@ NEW_ANSWERING = ("rag/answering/extractive.py", "rag/answering/judge.py", "rag/a
 _REGEX = re.compile(r"re\.compile\(|re\.(?:search|match|fullmatch|findall|finditer|sub|split)\(\s*r?[\"']")
 
 
+# What was tried while building the layer (leave-one-corpus-out held-out figures unless
+# said otherwise; "near" = the set's own near misses abstained on).
+NOTES = [
+    "- *Before* (the rule chain, issue 25's figures on hidden sets of the same kinds): CMRC-style answered 0.867, "
+    "cited 0.850, near misses 28/60; DRCD-style 0.967 / 0.942 / 41/60; seeds hidden sets 0.894 / 0.777 / 20/31. "
+    "On seeds dev (fitted there) it held 1.0 answered, 11/12 near.",
+    "- *Kept: boosted trees, not a rule per kind of question.* CMRC held out (trained on seeds + DRCD) reaches "
+    "answered 0.91-0.93 with 0.88-0.95 of its near misses abstained on; DRCD held out abstains on 0.98-0.99 of its "
+    "near misses. Seeds held out is the weak spot: trained on the two Wikipedia sets only, the judge answers 0.71-0.78 "
+    "and abstains on 0.23-0.29 of seeds' near misses, which were written to name what the corpus names "
+    "(Wikipedia questions were written from their passage, seeds' paraphrase it and ask across languages).",
+    "- *Kept: the threshold is the median of the training corpora's, each keeping 0.95 of their answerable "
+    "questions, and the sets' own near misses weigh half of the negatives.* Against the strictest corpus's "
+    "threshold (min) with every kind of near miss weighing the same: fit on seeds near 0.41 → 0.65 (answered "
+    "0.953 → 0.937); LOCO seeds answered 0.780 → 0.709, near 0.227 → 0.291; CMRC 0.925 / 0.877 → 0.909 / 0.953; "
+    "DRCD answered 0.774 → 0.739.",
+    "- *Did not help: a general form of the old type check* (how well the best sentence holding the asked kind of "
+    "answer matches, relative to the best match; `type_ratio`): LOCO answered seeds 0.775 → 0.780, CMRC 0.933 → "
+    "0.925, DRCD 0.790 → 0.774, near misses within ±0.015. Kept as two judge inputs; the trees barely use them.",
+    "- *Mixed: training the judge only on answerable questions whose best sentence holds the answer* (seeds ↔ CMRC, "
+    "one corpus each way): CMRC → seeds answered 0.571 → 0.544, near 0.518 → 0.560; seeds → CMRC answered 0.617 → "
+    "0.803, near 0.947 → 0.759. Kept (the judge should learn 'this sentence answers').",
+    "- *One training corpus is not enough*: trained on CMRC alone, seeds answered 0.57-0.64 and near 0.47-0.52; "
+    "on seeds alone, CMRC answered 0.62.",
+    "- *Speed of training*: OpenMP threads spinning against other processes made one scorer fit take minutes "
+    "(577 s for CMRC alone); one thread and the hardest 12 + 4 random negatives per question: 45 s.",
+    "- *Left out*: a POS tagger (jieba.posseg costs ~1 s cold, over the ask budget) and a cross-encoder from e5's "
+    "weights (no time to measure it); the Protocols leave room for either.",
+]
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -81,9 +112,6 @@ def ablations(data: dict[str, list[ta.Example]]) -> dict[str, Any]:
         "no answer-type signals (question kind, numbers, dates, names)": (_without_columns(data, TYPE_COLUMNS), {}),
         "no word-overlap signals": (_without_columns(data, LEXICAL_COLUMNS), {}),
         "no e5 similarity signals": (_without_columns(data, DENSE_COLUMNS), {}),
-        "no looks_up gate": (data, {"gate": False}),
-        "threshold keeps 0.97 of training answerable": (data, {"keep": 0.97}),
-        "threshold keeps 0.90 of training answerable": (data, {"keep": 0.90}),
     }
     for name, (variant, opts) in variants.items():
         t0 = time.perf_counter()
@@ -168,7 +196,9 @@ def render(r: dict[str, Any]) -> str:
                   "| change | corpus | answered | cited | near misses abstained (the set's) | cut | removed | swapped |",
                   "|---|---|---|---|---|---|---|---|"]
         base = {c: loco[c]["held_out"] for c in loco}
-        for name, res in [("none (as shipped)", {c: {"held_out": base[c]} for c in base}), *r["ablations"].items()]:
+        gate = {c: {"held_out": loco[c]["held_out_without_gate"]} for c in loco}
+        for name, res in [("none (as shipped)", {c: {"held_out": base[c]} for c in base}),
+                          ("no looks_up gate (the one check before the models)", gate), *r["ablations"].items()]:
             for c, v in res.items():
                 h = v["held_out"]
                 lines.append(f"| {name} | {c} | {h.get('answered', 0):.3f} | {h.get('cited', 0):.3f} | "
@@ -214,8 +244,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result["off_topic"] = off_topic()
     if "--no-speed" not in args:
         result["speed"] = speed()
-    previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    result["notes"] = previous.get("notes", [])
+    result["notes"] = NOTES
     result["seconds"] = round(time.perf_counter() - t0, 1)
     RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     SECTION.write_text(render(result), encoding="utf-8")
