@@ -220,3 +220,78 @@ def test_passages_keep_page_and_heading_as_on_faiss(small_corpus, tmp_path):
     theirs = retrieve(faiss_handle.index, faiss_handle.embedder, question, on_faiss)
     assert [h.chunk for h in ours] == [h.chunk for h in theirs]
     forget()
+
+
+# ---------------------------------------------------------------- repeated builds, each its own process
+
+def _index(corpus: Path, cwd: Path, *extra: str) -> subprocess.CompletedProcess:
+    result = run_rag("index", "--corpus", str(corpus), "--index", "idx", "--json", *extra, cwd=cwd)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def _answer(corpus: Path, cwd: Path, question: str) -> dict:
+    result = run_rag("ask", question, "--corpus", str(corpus), "--index", "idx", "--json", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_three_builds_of_a_changing_corpus_each_in_a_new_process(small_corpus, tmp_path):
+    """Every `rag index` after the first used to fail ("collection … is in state 'released'"):
+    a new process finds the collections released, and the build queried them unloaded."""
+    first = json.loads(_index(small_corpus, tmp_path).stdout)
+    assert first["added"] == ["docs/a.txt", "docs/b.md", "docs/c.txt"]
+
+    (small_corpus / "c.txt").write_text("阿里云占有 33.1% 的市场份额。腾讯云紧随其后。", encoding="utf-8")
+    (small_corpus / "d.txt").write_text("百度的文心一言在2023年3月16日发布。", encoding="utf-8")
+    second = json.loads(_index(small_corpus, tmp_path).stdout)
+    assert (second["changed"], second["added"], second["unchanged"]) == (
+        ["docs/c.txt"], ["docs/d.txt"], ["docs/a.txt", "docs/b.md"])
+    assert "33.1%" in _answer(small_corpus, tmp_path, "阿里云占有多少市场份额?")["answer"]
+
+    (small_corpus / "b.md").unlink()
+    (small_corpus / "a.txt").write_text("大模型的训练成本很高。业界普遍认为入场门票是50亿元人民币。", encoding="utf-8")
+    third = json.loads(_index(small_corpus, tmp_path).stdout)
+    assert (third["changed"], third["removed"], third["unchanged"]) == (
+        ["docs/a.txt"], ["docs/b.md"], ["docs/c.txt", "docs/d.txt"])
+    fee = _answer(small_corpus, tmp_path, "业界认为入场门票是多少钱?")
+    assert "50亿元" in fee["answer"] and "10亿元" not in json.dumps(fee, ensure_ascii=False)
+    hugging = _answer(small_corpus, tmp_path, "Hugging Face 上有多少模型?")
+    assert all(p["source"] != "docs/b.md" for p in hugging["passages"])
+
+    assert json.loads(_index(small_corpus, tmp_path).stdout)["up_to_date"]
+    forget()
+    handle = open_handle(make_settings(small_corpus, tmp_path / "idx", vector_store="milvus", embedding=EMBEDDING))
+    store = handle.index
+    rows = store.client.query(store.meta.chunks, filter="id >= 0", output_fields=["source"])
+    assert sorted({r["source"] for r in rows}) == ["docs/a.txt", "docs/c.txt", "docs/d.txt"]  # no dead rows left
+    forget()
+
+
+def test_a_build_killed_mid_way_is_rolled_back_by_the_next_process(small_corpus, tmp_path):
+    import os
+    import signal
+    import time
+
+    _index(small_corpus, tmp_path)
+    (small_corpus / "c.txt").write_text("\n".join(f"第{i}号仓库存放了{i * 7 + 3}箱零件。" for i in range(6000)),
+                                        encoding="utf-8")
+    forget()
+    proc = subprocess.Popen([sys.executable, "-m", "rag.app.cli", "index", "-v", "--corpus", str(small_corpus),
+                             "--index", "idx"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, env=isolated_env(RAG_VECTOR_STORE="milvus", RAG_EMBEDDING=EMBEDDING,
+                                                        PYTHONPATH=str(ROOT)))
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the build announces its lexical search just before it hides and embeds
+        if "lexical search on Milvus" in line:
+            break
+    time.sleep(1.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert "48.9%" in _answer(small_corpus, tmp_path, "亚马逊占有多少市场份额?")["answer"]  # the old index
+
+    report = json.loads(_index(small_corpus, tmp_path).stdout)
+    assert report["changed"] == ["docs/c.txt"] and report["unchanged"] == ["docs/a.txt", "docs/b.md"]
+    answer = _answer(small_corpus, tmp_path, "第4321号仓库存放了多少箱零件?")
+    assert "30250" in answer["answer"], answer["answer"]

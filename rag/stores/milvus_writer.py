@@ -163,6 +163,10 @@ def _usable_previous(settings: Settings, embedder: Embedder, client: Any) -> Liv
     names = set(client.list_collections())
     if live.meta.chunks not in names or live.meta.sentences not in names:
         return None
+    # A new process finds the collections released (Milvus Lite loads nothing at start):
+    # the rollback, garbage collection and hiding below query them, so load them first.
+    client.load_collection(live.meta.chunks)
+    client.load_collection(live.meta.sentences)
     return live
 
 
