@@ -152,6 +152,20 @@ def main() -> None:
         for folder in ("/proc/self", "/"):
             outcome, peak, seconds = run([*cli, "index", "--corpus", str(corpus), "--index", folder], work)
             rows.append(Row(f"`rag index --index {folder}`", outcome, peak, seconds))
+        folder = work / "cli" / "home"
+        (folder / "notes").mkdir(parents=True)
+        (folder / "todo.md").write_text("- 买菜\n", encoding="utf-8")
+        outcome, peak, seconds = run([*cli, "index", "--corpus", str(corpus), "--index", str(folder)], work)
+        rows.append(Row("`--index` a folder of the user's (`notes/`, `todo.md`)",
+                        outcome.replace(str(work), "…"), peak, seconds))
+        index = work / "cli" / "index"
+        run([*cli, "index", "--corpus", str(corpus), "--index", str(index), "--embedding", "use"], work)
+        (index / "v-important").mkdir()
+        outcome, peak, seconds = run([*cli, "index", "--corpus", str(corpus), "--index", str(index),
+                                      "--embedding", "use"], work)
+        assert (index / "v-important").is_dir()
+        rows.append(Row("an index folder where a user's `v-important/` appeared", outcome.replace(str(work), "…"),
+                        peak, seconds))
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
             port = closed.getsockname()[1]

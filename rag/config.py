@@ -299,7 +299,7 @@ def _validate(s: Settings) -> None:
     for name in ("llm_base_url", "embedding_base_url"):
         if getattr(s, name) is not None:
             check_url(name, getattr(s, name))
-    check_index_folder(s.index)
+    refuse_system_folder(s.index)
 
 
 # Folders of the system: an index there would write into the system or, for /proc and
@@ -310,7 +310,7 @@ SYSTEM_FOLDERS = ("/", "/bin", "/boot", "/etc", "/home", "/lib", "/lib64", "/opt
                   "/media", "/snap")
 
 
-def check_index_folder(index: Path) -> None:
+def refuse_system_folder(index: Path) -> None:
     """Refuse an index folder that is a system folder (``/``, ``/etc``, ``/home``) or inside
     ``/proc``, ``/sys``, ``/dev``, ``/run``: the index writes and deletes in its folder."""
     if os.name != "posix":

@@ -369,3 +369,61 @@ def test_malformed_api_values_get_one_line_and_leave_no_traceback(linked: Path, 
         logged = capfd.readouterr()
     assert "Traceback" not in logged.out + logged.err
     assert os.environ.get("RAG_AUTH") is None  # nothing here leaked a sign-in into the environment
+
+
+# ---------------------------------------------------------------- 4. the index folder is the index's own
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"/" for p in sorted(folder.rglob("*"))}
+
+
+def test_a_folder_of_other_things_is_refused_before_anything_is_written(small_corpus: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "notes").mkdir(parents=True)
+    (home / "notes" / "plan.txt").write_text("我的计划。", encoding="utf-8")
+    (home / "todo.md").write_text("- 买菜", encoding="utf-8")
+    before = snapshot(home)
+    run = rag("index", "--corpus", str(small_corpus), "--index", str(home), cwd=tmp_path)
+    one_line_failure(run, f"index folder {home} is not a rag index (notes/, todo.md)", "a folder of its own")
+    assert snapshot(home) == before  # not even the build lock
+
+
+def test_a_users_folder_inside_an_index_is_never_deleted(small_corpus: Path, tmp_path: Path) -> None:
+    from rag.indexing.build import check_index_folder
+    from rag.stores.faiss import live_version
+    from rag.stores.manifest import is_version_folder
+
+    index = tmp_path / "index"
+    assert rag("index", "--corpus", str(small_corpus), "--index", str(index), cwd=tmp_path).returncode == 0
+    (small_corpus / "a.txt").write_text("第二版。业界普遍认为入场门票是20亿元人民币。", encoding="utf-8")
+    assert rag("index", "--corpus", str(small_corpus), "--index", str(index), cwd=tmp_path).returncode == 0
+    check_index_folder(index)  # only what two builds made: accepted
+    live = live_version(index)
+    assert live is not None and is_version_folder(live)
+
+    mine = index / "v-important"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("不能丢的文件。", encoding="utf-8")
+    (small_corpus / "a.txt").write_text("第三版。", encoding="utf-8")
+    run = rag("index", "--corpus", str(small_corpus), "--index", str(index), cwd=tmp_path)
+    one_line_failure(run, "holds things the index did not make (v-important/)", "move them out")
+    assert (mine / "thesis.txt").read_text(encoding="utf-8") == "不能丢的文件。"
+    assert not is_version_folder(mine) and live_version(index) == live  # the old index is untouched
+    asked = rag("ask", "业界认为入场门票是多少钱？", "--json", "--corpus", str(small_corpus), "--index", str(index),
+                cwd=tmp_path)
+    assert "20亿元" in json.loads(asked.stdout)["answer"]  # reading it still works
+
+    from rag.stores.faiss_writer import _commit
+
+    (index / ".building-x").mkdir()
+    _commit(index, index / ".building-x")  # the cleanup after a commit: a user's v-* is not its to delete
+    assert (mine / "thesis.txt").exists()
+
+
+@pytest.mark.parametrize("folder", ["home", "file"])
+def test_the_home_folder_and_a_file_are_no_index_folders(small_corpus: Path, tmp_path: Path, folder: str) -> None:
+    target = Path.home() if folder == "home" else tmp_path / "index"
+    if folder == "file":
+        target.write_text("x", encoding="utf-8")
+    run = rag("index", "--corpus", str(small_corpus), "--index", str(target), cwd=tmp_path)
+    one_line_failure(run, f"index folder {target} is a")

@@ -12,6 +12,9 @@ Why it is shaped like this:
   of racing for the live index.
 - **Bounded memory.**  Sentences are embedded in blocks and handed to the store block by
   block (the FAISS store streams them to disk).
+- **The index folder is the index's own.**  A build refuses a folder that holds anything
+  the index did not make (:func:`check_index_folder`), before it writes a byte there, and
+  deletes only what it made: its reserved names, and version folders holding its manifest.
 - **Resumable.**  Each block's vectors are also written to ``index/.embed-cache/``,
   keyed by the embedder's name and the block's text; an interrupted build therefore
   resumes without re-embedding what it finished.  A successful build clears the cache
@@ -32,7 +35,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import Settings, refuse_system_folder
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.indexing import estimate
@@ -40,7 +43,7 @@ from rag.indexing.estimate import Estimate
 from rag.ingest.chunker import chunk_units
 from rag.ingest.loader import Skipped, limits_of, load_corpus
 from rag.stores.base import ChunkedFile, IndexWriter, VectorBlock
-from rag.stores.manifest import BuildReport, Progress, corpus_diff
+from rag.stores.manifest import BuildReport, Progress, corpus_diff, is_version_folder
 from rag.stores.registry import backend
 
 LOCK = ".build.lock"
@@ -56,6 +59,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
     started = time.perf_counter()
     docs, skipped = load_corpus(settings.corpus, limits_of(settings))
     root = settings.index
+    check_index_folder(root)
     try:
         with _build_lock(root), backend(settings).writer(settings, embedder) as writer:
             report = _update(settings, embedder, writer, docs, skipped, progress, on_estimate)
@@ -63,6 +67,39 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
         raise RagError(write_error(root, e)) from None
     report.seconds = time.perf_counter() - started
     return report
+
+
+# What a build may find in (and make in) its index folder besides version folders
+# (rag.stores.manifest.is_version_folder): the pointers of FAISS (CURRENT) and Milvus
+# (MILVUS), their temporary names, the lock, the embedding cache, the Milvus Lite file,
+# and unfinished builds.
+INDEX_NAMES = frozenset(("CURRENT", ".CURRENT.tmp", "MILVUS", ".MILVUS.tmp", LOCK, CACHE, "milvus.db"))
+BUILDING_PREFIX = ".building-"
+
+
+def check_index_folder(root: Path) -> None:
+    """Refuse to build into ``root`` unless it is missing, empty, or holds only what an index makes.
+
+    A build deletes old versions and stale files in its folder: pointed at a folder of
+    other things (``--index ~/docs``, ``--index /``) it must not start, and a folder named
+    like a version (``v-important/``) that it did not write is someone else's."""
+    refuse_system_folder(root)
+    if not root.exists():
+        return
+    if not root.is_dir():
+        raise RagError(f"index folder {root} is a file: give the index a folder of its own (e.g. --index ./index)")
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError as err:
+        raise RagError(write_error(root, err)) from None
+    foreign = [entry.name + ("/" if entry.is_dir() else "") for entry in entries
+               if entry.name not in INDEX_NAMES and not entry.name.startswith(BUILDING_PREFIX)
+               and not is_version_folder(Path(entry.path))]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        what = "is not a rag index" if len(foreign) == len(entries) else "holds things the index did not make"
+        raise RagError(f"index folder {root} {what} ({shown}); a build would share it with them: "
+                       "give the index a folder of its own (e.g. --index ./index), or move them out")
 
 
 def write_error(root: Path, err: OSError) -> str:

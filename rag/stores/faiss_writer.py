@@ -51,7 +51,7 @@ from rag.stores.faiss import (
     read_sentences,
     verify_files,
 )
-from rag.stores.manifest import FORMAT_VERSION, FileEntry, Manifest, check_compatible
+from rag.stores.manifest import FORMAT_VERSION, FileEntry, Manifest, check_compatible, is_version_folder
 from rag.text.lexical import BM25
 
 _COPY_ROWS = 16384  # rows copied at a time from the previous version
@@ -282,7 +282,7 @@ def _commit(root: Path, tmp: Path) -> None:
         raise
     keep = {version.name} | ({previous.name} if previous else set())
     for path in root.iterdir():  # readers may still be opening the previous version: keep it
-        if path.is_dir() and path.name.startswith("v-") and path.name not in keep:
+        if path.name.startswith("v-") and path.name not in keep and is_version_folder(path):
             shutil.rmtree(path, ignore_errors=True)
 
 

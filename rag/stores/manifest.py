@@ -7,6 +7,7 @@ new and changed files are embedded again, whichever store holds the vectors.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -110,3 +111,24 @@ class BuildReport:
         data = asdict(self)
         data["skipped"] = [asdict(s) for s in self.skipped]
         return data
+
+
+# Every file a version folder of either store holds (rag.stores.faiss.DATA_FILES, the
+# Milvus version files, the manifest).
+VERSION_FILES = frozenset(("manifest.json", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25.npz",
+                           "bm25_vocab.json", "sentence_vectors.npy", "sentences.npz", "milvus.json",
+                           "chunk_ids.npy"))
+
+
+def is_version_folder(path: Path) -> bool:
+    """Whether ``path`` is a version folder an index build wrote (``v-*`` for FAISS, ``m-*``
+    for Milvus): a real folder holding only the files a build writes there, damaged or
+    not (a damaged version is rebuilt, then deleted).  A folder of the same name made by
+    anyone else (a user's ``v-important/``) is not, and no build deletes it."""
+    if not (path.name.startswith(("v-", "m-")) and path.is_dir() and not path.is_symlink()):
+        return False
+    try:
+        names = {entry.name for entry in os.scandir(path)}
+    except OSError:
+        return False
+    return bool(names) and names <= VERSION_FILES

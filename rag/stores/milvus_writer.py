@@ -30,7 +30,7 @@ from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.ingest.loader import Document
 from rag.stores.base import ChunkedFile, VectorBlock
-from rag.stores.manifest import FORMAT_VERSION, FileEntry, Manifest, check_compatible
+from rag.stores.manifest import FORMAT_VERSION, FileEntry, Manifest, check_compatible, is_version_folder
 from rag.stores.milvus import (
     ALIVE,
     INSERT_BATCH,
@@ -252,7 +252,8 @@ def _write_version(root: Path, manifest: Manifest, meta: Meta, bm25: BM25, ids: 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     for path in root.iterdir():
-        if path.is_dir() and path.name != version.name and path.name.startswith(("m-", ".building-m-")):
+        if path.name != version.name and (is_version_folder(path) if path.name.startswith("m-")
+                                          else path.name.startswith(".building-m-") and path.is_dir()):
             shutil.rmtree(path, ignore_errors=True)
 
 
