@@ -31,11 +31,9 @@ import sys
 from pathlib import Path
 from rag.ingest.loader import load_corpus
 docs, skipped = load_corpus(Path(sys.argv[1]))
-for d in docs:
+for d in docs:  # each skipped file is one line of the loader's log on stderr, as in `rag index`
     if d.source != "docs/ok.txt":
         print(f"read: {len(d.text):,} characters")
-for s in skipped:
-    print(f"skipped {s.source}: {s.reason}")
 """
 
 
