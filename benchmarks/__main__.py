@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: quality, speed and scale in one run; writes results.json and
+"""`python -m benchmarks`: quality, speed and scale in one run; writes benchmarks/data/results/results.json and
 BENCHMARKS.md.  `--quick` (or BENCHMARKS_QUICK=1) runs a tiny version in about a minute."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--only", choices=["quality", "speed", "scale", "servers"], action="append",
                    help="run only these parts (repeatable)")
     p.add_argument("--out", type=Path, default=None,
-                   help="folder for results.json (default benchmarks/, or a temp folder with --quick)")
+                   help="folder for results.json (default benchmarks/data/results/, or a temp folder with --quick)")
     p.add_argument("--markdown", type=Path, default=None,
                    help="where to write the report (default BENCHMARKS.md, or <out>/BENCHMARKS.md with --quick)")
     p.add_argument("--corpus", type=Path, default=ROOT / "seeds")
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parts = set(args.only or ["quality", "speed", "scale", "servers"])
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
-    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="rag-bench-out-")) if args.quick else ROOT / "benchmarks")
+    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="rag-bench-out-")) if args.quick else ROOT / "benchmarks" / "data" / "results")
     markdown = args.markdown or (out_dir / "BENCHMARKS.md" if args.quick else ROOT / "BENCHMARKS.md")
     out_dir.mkdir(parents=True, exist_ok=True)
 

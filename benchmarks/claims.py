@@ -23,8 +23,8 @@ through the real langchain-openai client) sends them back when rag asks:
 The altered strings are the ground truth.  A reported claim is a true positive when it
 overlaps an altered string; every other reported claim is a false positive (listed in
 the section, with its reason).  The replay set (a swapped figure as
-it was replayed) is written to ``benchmarks/claims_replay.jsonl``, the results per
-reply to ``benchmarks/claims_results.jsonl``; the section to ``benchmarks/sections/claims.md``.
+it was replayed) is written to ``benchmarks/data/results/claims_replay.jsonl``, the results per
+reply to ``benchmarks/data/results/claims_results.jsonl``; the section to ``benchmarks/sections/claims.md``.
 """
 
 from __future__ import annotations
@@ -47,10 +47,10 @@ from benchmarks.common import dev_set  # noqa: E402
 from tests.fake_openai_server import FakeLLMServer  # noqa: E402
 
 SECTION = ROOT / "benchmarks" / "sections" / "claims.md"
-REPLAY = ROOT / "benchmarks" / "claims_replay.jsonl"
+REPLAY = ROOT / "benchmarks" / "data" / "results" / "claims_replay.jsonl"
 EVIDENCE = "[E]"  # replaced, when replayed, by the number the evidence passage was given
 SWAP = "[[SWAP]]"  # replaced, when replayed, by a figure of another retrieved passage
-RESULTS = ROOT / "benchmarks" / "claims_results.jsonl"
+RESULTS = ROOT / "benchmarks" / "data" / "results" / "claims_results.jsonl"
 FAKE_NAMES = ["张建国", "刘振华", "陈立新"]
 FAKE_LATIN = ["Anthropic", "Cohere", "Netflix", "Zhipu"]
 FAKE_TITLES = ["长期主义", "飞轮效应", "天工智脑"]
@@ -265,8 +265,8 @@ def render(rows: list[dict[str, Any]], abstain_rows: list[dict[str, Any]]) -> st
         "markers; *hallucinated* (cited, and uncited): one figure, name or title altered to a value the corpus does not hold (or, "
         "for a concept answer, an invented figure appended; for an unanswerable question, an invented "
         "figure, date or name); *swapped figure*: the answer's figure replaced, when replayed, by a figure of "
-        "another retrieved passage that the cited one does not hold. Replies in `benchmarks/claims_replay.jsonl`, "
-        "results per reply in `benchmarks/claims_results.jsonl`.",
+        "another retrieved passage that the cited one does not hold. Replies in `benchmarks/data/results/claims_replay.jsonl`, "
+        "results per reply in `benchmarks/data/results/claims_results.jsonl`.",
         "",
         "| replies | n | flagged | claims reported | of them altered ones |",
         "| --- | ---: | ---: | ---: | ---: |",

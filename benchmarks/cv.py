@@ -41,7 +41,7 @@ def ranks_for(handle: Handle, questions: list[Question], mode: str = "hybrid", k
     out = {}
     for q in questions:
         if q.answerable:
-            hits = retrieve(handle.index, handle.embedder, q.question, s, k, mode)  # type: ignore[arg-type]
+            hits = retrieve(handle.index, handle.embedder, q.question, replace(s, top_k=k), mode)  # type: ignore[arg-type]
             out[q.id] = first_rank(q, hits)
     return out
 
@@ -98,7 +98,7 @@ def across_sets(handle: Handle, sets: dict[str, list[Question]], sentence_weight
 
 def english_across_sets(handle: Handle, sets: dict[str, list[Question]]) -> dict[str, Any]:
     """The English questions of every set, with and without the dictionary's Chinese
-    words in the BM25 query (rag/bilingual.py): nothing is fitted, so no fold is needed."""
+    words in the BM25 query (rag/text/bilingual.py): nothing is fitted, so no fold is needed."""
     plain = replace(handle.settings, tuning=replace(handle.settings.tuning, dictionary_expansion=False))
     english = {name: [q for q in qs if q.type == "english"] for name, qs in sets.items()}
     english["all"] = [q for qs in english.values() for q in qs]

@@ -51,7 +51,7 @@ def run(specs: list[str] | None = None, cache: Path | None = None, weights: list
                                      config_file=Path("/nonexistent"), environ={})
             build_index(settings, embedder)
             handle = Handle(settings, embedder, load_index(settings, embedder))
-            results[name] = evaluate(questions, lambda q, handle=handle: ask(handle, q, top_k=10))
+            results[name] = evaluate(questions, lambda q, handle=handle: ask(handle.with_settings(top_k=10), q))
             for part in (all_embedders["use"], all_embedders["e5"]):
                 part.save()
     return results

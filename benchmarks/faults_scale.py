@@ -2,7 +2,7 @@
 
 Run ``python -m benchmarks.faults_scale [--sizes 5,50] [--code DIR] [--label after]``;
 it writes ``benchmarks/sections/reliability.md`` from the measurements kept in
-``benchmarks/sections/reliability.json`` (so "before" figures, measured once on the
+``benchmarks/data/results/reliability.json`` (so "before" figures, measured once on the
 old code with ``--code``, survive later runs).
 
 The corpora are generated from ``seeds/`` so that no two files, and almost no two
@@ -27,7 +27,7 @@ from pathlib import Path
 from .common import ROOT
 
 SECTION = ROOT / "benchmarks" / "sections" / "reliability.md"
-RESULTS = ROOT / "benchmarks" / "sections" / "reliability.json"
+RESULTS = ROOT / "benchmarks" / "data" / "results" / "reliability.json"
 WORK = Path(os.environ.get("RAG_BENCH_WORK", "/tmp/rag-faults-scale"))
 FILE_MB = 5  # generated files are 5 MB each (the 5 MB corpus is one file)
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")

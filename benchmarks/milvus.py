@@ -7,7 +7,7 @@
 3. Scale: Milvus Lite HNSW beside FAISS HNSW (same M, efConstruction and ef) on
    "realistic" synthetic vectors (benchmarks/scale.py), recall@10 against exact search.
 
-Results accumulate in ``benchmarks/milvus_results.json`` (so the heavy 1M run can be
+Results accumulate in ``benchmarks/data/results/milvus_results.json`` (so the heavy 1M run can be
 added later with ``--sizes 1000000 --skip-pipeline``); ``benchmarks/sections/milvus.md``
 is rendered from it.  Timings on a shared 2-core machine are noisy.
 """
@@ -36,7 +36,7 @@ from rag.text.lexical import BM25
 from .common import ROOT, dev_set, machine, percentile
 from .scale import Vectors, _recall
 
-RESULTS = ROOT / "benchmarks" / "milvus_results.json"
+RESULTS = ROOT / "benchmarks" / "data" / "results" / "milvus_results.json"
 SECTION = ROOT / "benchmarks" / "sections" / "milvus.md"
 N_QUERIES = 100
 
@@ -219,7 +219,7 @@ def _mb(b: float) -> str:
 
 def render(results: dict[str, Any]) -> str:
     lines = ["## Milvus vector store (`vector_store = \"milvus\"`)", "",
-             "`python -m benchmarks.milvus` (results in `benchmarks/milvus_results.json`). Milvus Lite "
+             "`python -m benchmarks.milvus` (results in `benchmarks/data/results/milvus_results.json`). Milvus Lite "
              f"{results.get('milvus_lite', '?')} with pymilvus {results.get('pymilvus', '?')}, "
              f"{results.get('machine', {}).get('cores', '?')} cores shared with other jobs: timings are noisy.", ""]
     p = results.get("pipeline")

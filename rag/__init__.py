@@ -25,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "evaluate_questions": "rag.api",
     "ask": "rag.pipeline",
     "stream": "rag.pipeline",
-    "Turn": "rag.pipeline",
+    "Turn": "rag.records",
     "Retrieved": "rag.pipeline",
     "Delta": "rag.pipeline",
     "Done": "rag.pipeline",

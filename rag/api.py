@@ -20,9 +20,6 @@ from rag.indexing.handle import Handle, open_handle
 from rag.pipeline import ask
 from rag.retrieve.retriever import Mode
 
-# MRR@10 needs ten ranked passages per question.
-EVAL_DEPTH = 10
-
 
 def open_index(corpus: str | Path | None = None, index: str | Path | None = None, *, build: bool = True,
                **settings: Any) -> Handle:
@@ -37,10 +34,12 @@ def open_index(corpus: str | Path | None = None, index: str | Path | None = None
     return open_handle(load_settings({**settings, **paths}), build_if_missing=build)
 
 
-def evaluate_questions(handle: Handle, questions: str | Path | Sequence[Question], *, top_k: int | None = None,
+def evaluate_questions(handle: Handle, questions: str | Path | Sequence[Question], *,
                        mode: Mode = "hybrid") -> dict[str, Any]:
-    """Score retrieval, citations and abstention on a question file (or parsed questions), as ``rag eval``."""
+    """Score retrieval, citations and abstention on a question file (or parsed questions), as ``rag eval``.
+
+    Each question retrieves the handle's ``top_k`` passages: MRR@10 needs ten
+    (``handle.with_settings(top_k=rag.evaluate.EVAL_DEPTH)``, as ``rag eval`` does unless given ``-k``)."""
     if isinstance(questions, (str, Path)):
         questions = read_questions(Path(questions))
-    depth = top_k or max(EVAL_DEPTH, handle.settings.top_k)
-    return evaluate(list(questions), lambda q: ask(handle, q, top_k=depth, mode=mode))
+    return evaluate(list(questions), lambda q: ask(handle, q, mode=mode))

@@ -56,7 +56,7 @@ class Settings:
     dense_weight: float = 1.0
     lexical_weight: float = 2.0
     # The answerer abstains when the answerability model's probability that the corpus
-    # answers is below this; None: the model's own fitted threshold (rag/answerability.py).
+    # answers is below this; None: the model's own fitted threshold (rag/answering/judge.py).
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
     # What reading one file may cost (rag.ingest.formats.Limits): larger files are skipped

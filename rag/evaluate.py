@@ -25,6 +25,8 @@ from rag.errors import RagError
 from rag.records import Answer
 from rag.text.markers import MARKER
 
+EVAL_DEPTH = 10  # passages ranked per question by default: MRR@10 needs ten
+
 
 @dataclass(frozen=True)
 class Question:

@@ -1,6 +1,6 @@
 """What went wrong with a call to a server, whichever client library made it.
 
-The LLM backends (``rag.llm``) and the embedding servers (``rag.embeddings.remote``)
+The LLM backends (``rag.llm.backends``) and the embedding servers (``rag.embeddings.remote``)
 talk through openai, httpx and ollama clients, each failing in its own exception
 classes.  :func:`classify` sorts them by what the user should do about it, and
 :func:`backoff` says how long to wait before the next attempt of a retryable one.

@@ -106,6 +106,14 @@ class Citation:
                 "location": p.location}
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation."""
+
+    question: str
+    answer: str
+
+
 @dataclass
 class Answer:
     """What ``rag ask`` answers: the text with ``[n]`` markers, its citations, and the evidence."""

@@ -80,7 +80,7 @@ def test_a_pinyin_name_is_looked_up_as_the_corpus_writes_it(seeds_handle):
      "首个参数过亿的基础模型BERT"),
 ])
 def test_an_english_question_finds_its_chinese_passage_first(seeds_handle, question, evidence):
-    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, seeds_handle.settings, k=5)
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, seeds_handle.settings)
     assert evidence in hits[0].chunk.text
 
 
@@ -156,8 +156,8 @@ def test_an_english_questions_dense_query_leans_towards_its_translation(seeds_ha
     from dataclasses import replace
 
     settings = seeds_handle.settings
-    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, settings, k=5)
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, settings)
     assert evidence in hits[0].chunk.text
     alone = replace(settings, tuning=replace(settings.tuning, translation_weight=0.0))
-    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, alone, k=5)
+    hits = retrieve(seeds_handle.index, seeds_handle.embedder, question, alone)
     assert evidence not in hits[0].chunk.text

@@ -69,7 +69,7 @@ def test_langchain_faces_of_embedder_and_retriever(seeds_handle):
     emb = LangChainEmbeddings(seeds_handle.embedder)
     assert isinstance(emb, Embeddings)
     assert len(emb.embed_query("大模型")) == seeds_handle.embedder.dim and len(emb.embed_documents(["a", "b"])) == 2
-    retriever = HybridRetriever(handle=seeds_handle, k=3)
+    retriever = HybridRetriever(handle=seeds_handle.with_settings(top_k=3))
     assert isinstance(retriever, BaseRetriever)
     docs = retriever.invoke("Hugging Face 上有多少个模型?")
     assert len(docs) == 3

@@ -126,7 +126,7 @@ def test_incremental_update_edit_and_delete_and_a_failed_build_changes_nothing(s
     assert report.unchanged == ["docs/a.txt"] and report.embedded_chunks == 1
     answer = ask(handle, "阿里云占有多少市场份额?")
     assert "33.1%" in answer.answer and not answer.abstained
-    sources = {h.chunk.source for h in retrieve(handle.index, handle.embedder, "Hugging Face 模型", settings, k=5)}
+    sources = {h.chunk.source for h in retrieve(handle.index, handle.embedder, "Hugging Face 模型", settings)}
     assert sources == {"docs/a.txt", "docs/c.txt"}
     manifest = store_manifest(settings)
     assert manifest is not None and sorted(manifest.files) == ["docs/a.txt", "docs/c.txt"]

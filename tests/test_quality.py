@@ -19,7 +19,7 @@ from .conftest import DEV_SET
 @pytest.fixture(scope="module")
 def reports(seeds_handle: Handle) -> dict[str, dict]:
     questions = read_questions(DEV_SET)
-    return {mode: evaluate(questions, lambda q, m=mode: ask(seeds_handle, q, top_k=10, mode=m))["metrics"]["overall"]
+    return {mode: evaluate(questions, lambda q, m=mode: ask(seeds_handle.with_settings(top_k=10), q, mode=m))["metrics"]["overall"]
             for mode in ("hybrid", "dense", "lexical")}
 
 

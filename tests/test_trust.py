@@ -96,7 +96,7 @@ def test_a_bare_name_or_term_the_corpus_uses_is_answered(seeds_handle, question)
 
 def test_a_paraphrase_finds_its_passage_and_cites_it(seeds_handle):
     # No shared words for 围棋 or AlphaGo: "黑白棋" and "AI程序" describe them.
-    a = ask(seeds_handle, "当年那个下黑白棋的AI程序击败顶尖职业棋手,比分是几比几?", top_k=5)
+    a = ask(seeds_handle, "当年那个下黑白棋的AI程序击败顶尖职业棋手,比分是几比几?")
     assert any("4:1" in p.chunk.text for p in a.passages[:3])
     assert not a.abstained and "4:1" in a.answer
 
@@ -150,7 +150,7 @@ def test_an_english_question_over_chinese_passages_leans_on_meaning_not_on_stray
     no_bm25 = replace(s, tuning=replace(s.tuning, cross_lingual_lexical=0.0))
 
     def ranking(question, settings, mode="hybrid"):
-        return [h.chunk.start for h in retrieve(seeds_handle.index, seeds_handle.embedder, question, settings, 10, mode)]
+        return [h.chunk.start for h in retrieve(seeds_handle.index, seeds_handle.embedder, question, replace(settings, top_k=10), mode)]
 
     english = "By how much can small models cut the compute cost of running a large model?"
     assert ranking(english, no_bm25) == ranking(english, s, "dense")  # BM25's share is what the weight scales

@@ -39,7 +39,7 @@ def test_the_sentence_weight_mixes_chunk_and_best_sentence_cosines(seeds_handle)
 
     def dense(weight: float) -> dict[tuple[str, int], float]:
         s = replace(h.settings, tuning=replace(h.settings.tuning, sentence_weight=weight))
-        return {(x.chunk.source, x.chunk.start): x.dense for x in retrieve(h.index, h.embedder, q, s, 10, "dense")}
+        return {(x.chunk.source, x.chunk.start): x.dense for x in retrieve(h.index, h.embedder, q, replace(s, top_k=10), "dense")}
 
     chunk_only, sentence_only, half = dense(0.0), dense(1.0), dense(0.5)
     assert chunk_only != sentence_only

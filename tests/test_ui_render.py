@@ -158,7 +158,7 @@ def test_examples_of_another_corpus_are_hidden(small_corpus: Path, tmp_path: Pat
 # ---------------------------------------------------------------- chat turns
 
 def fake_stream(*events: qa.Event | Exception):
-    def stream(handle, question, *, history=(), top_k=None, llm=None) -> Iterator[qa.Event]:
+    def stream(handle, question, *, history=(), llm=None) -> Iterator[qa.Event]:
         for event in events:
             if isinstance(event, Exception):
                 raise event

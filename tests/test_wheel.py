@@ -1,15 +1,16 @@
 """The installed product: a wheel built from the tree serves the web app with no source checkout.
 
-The wheel goes into a fresh venv (``--system-site-packages``, so torch and gradio are
-not installed again; the wheel itself with ``--no-deps``), and everything runs from a
-temporary folder, so the only ``rag`` that can be imported is the installed one —
-which the test checks before trusting anything else.
+The wheel goes into a fresh venv that sees the packages of the environment running the
+tests (so torch and gradio are not installed again; the wheel itself with ``--no-deps``),
+and everything runs from a temporary folder, so the only ``rag`` that can be imported is
+the installed one — which the test checks before trusting anything else.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 import time
@@ -54,13 +55,28 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "-w", str(dist), str(src)], check=True, cwd=base, env=_clean_env(), timeout=300)
     (wheel,) = dist.glob("rag-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "rag/webapp.py" in names and "ui.py" not in names
+    assert "rag/app/webapp.py" in names and "ui.py" not in names
     env_dir = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)], check=True, timeout=300)
     bin_dir = env_dir / "bin"
+    see_running_environment(bin_dir / "python")
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
                    check=True, cwd=base, env=_clean_env(), timeout=300)
     return bin_dir
+
+
+def see_running_environment(python: Path) -> None:
+    """Let the venv at ``python`` import what this interpreter can.
+
+    ``--system-site-packages`` reaches the *base* interpreter's packages only: when the
+    tests run inside a venv (a newcomer's way), that venv's packages (gradio 6, say) would
+    be missing or older.  A ``.pth`` file of plain paths puts this interpreter's site
+    folders after the new venv's own, where the wheel is; being plain paths, the ``.pth``
+    files inside them (the checkout's editable install of rag) are not run."""
+    folders = [p for p in [*site.getsitepackages(), site.getusersitepackages()] if Path(p).is_dir()]
+    target = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    (Path(target) / "running-environment.pth").write_text("\n".join(folders) + "\n", encoding="utf-8")
 
 
 def test_the_installed_rag_is_the_wheel_not_the_checkout(venv: Path, tmp_path: Path) -> None:

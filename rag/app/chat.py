@@ -128,8 +128,8 @@ class ChatEngine:
         self.settings = settings
         self.stream = stream
 
-    def _stream_options(self, llm: str | None, top_k: float | None) -> dict[str, Any]:
-        options: dict[str, Any] = {"top_k": int(top_k) if top_k else None}
+    def _stream_options(self, llm: str | None) -> dict[str, Any]:
+        options: dict[str, Any] = {}
         if llm and supports_llm_switch(self.stream):
             options["llm"] = llm
         elif llm and llm != self.settings.llm:
@@ -158,8 +158,10 @@ class ChatEngine:
         reader = qa.Reader()
         started = time.perf_counter()
         try:
-            options = self._stream_options(llm, top_k)
+            options = self._stream_options(llm)
             handle = open_handle(self.settings)
+            if top_k:  # the slider
+                handle = handle.with_settings(top_k=int(top_k))
             for step in reader.read(self.stream(handle, question, history=list(conv.turns), **options)):
                 if step.answer is None:
                     body = (streaming_html(step.text, step.short) if step.text or step.short

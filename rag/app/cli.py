@@ -227,7 +227,7 @@ def ask_cmd(question: str, corpus: Path | None, index_dir: Path | None, embeddin
                       llm_unsupported=llm_unsupported)
     check_question(question, s.max_question_chars)  # fail before loading anything
     spec = check_answerer(s)
-    events = stream(open_or_build(s), question, top_k=top_k)
+    events = stream(open_or_build(s), question)
     if not as_json:
         show_stream(s, events, out)
         return
@@ -273,7 +273,7 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
         if not question:
             continue
         try:
-            answer = show_stream(s, stream(handle, question, history=history, top_k=top_k), out)
+            answer = show_stream(s, stream(handle, question, history=history), out)
         except RagError as e:
             err.print(f"[bold red]error:[/] {safe(str(e))}")
             continue
@@ -291,7 +291,7 @@ def chat_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None,
 @cli.command("eval")
 @click.argument("file", type=click.Path(path_type=Path))
 @common_options
-@click.option("-k", "--top-k", type=int, help="Passages retrieved per question (hit@k uses up to 10).")
+@click.option("-k", "--top-k", type=int, help="Passages retrieved per question [default: 10, or top_k if larger: MRR@10 needs ten].")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True)
 @click.option("--llm", help=LLM_HELP)
 @click.option("--llm-unsupported", type=click.Choice(["warn", "abstain", "extractive"]), help=UNSUPPORTED_HELP)
@@ -305,16 +305,18 @@ def eval_cmd(file: Path, corpus: Path | None, index_dir: Path | None, embedding:
     from rich.table import Table
 
     from rag.api import evaluate_questions
-    from rag.evaluate import read_questions
+    from rag.evaluate import EVAL_DEPTH, read_questions
     from rag.pipeline import check_answerer
 
     _setup_logging(verbose)
-    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, llm=llm,
+    s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding, top_k=top_k, llm=llm,
                       llm_unsupported=llm_unsupported)
     check_answerer(s)
     questions = read_questions(file)
     handle = open_or_build(s)
-    report = evaluate_questions(handle, questions, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+    if top_k is None:  # MRR@10 needs ten ranked passages
+        handle = handle.with_settings(top_k=max(EVAL_DEPTH, s.top_k))
+    report = evaluate_questions(handle, questions, mode=mode)  # type: ignore[arg-type]
     if as_json:
         print_json(report)
         return

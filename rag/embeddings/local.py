@@ -160,7 +160,7 @@ class E5Embedder:
     name: str = "e5:multilingual-e5-small"
     dim: int = 384
     # e5's cosines crowd into [0.75, 1]: unrelated Chinese sentences score ~0.8 with each
-    # other.  The answerer rescales similarities so that this reads as 0 (rag/answer.py).
+    # other.  The answerer rescales similarities so that this reads as 0 (rag/answering/extractive.py).
     similarity_floor: float = 0.8
     # The C engine streams every weight once per call, so bigger batches run faster
     # (256 texts: ~20% more sentences/s than 64, measured on 2 cores).

@@ -9,8 +9,8 @@ callers keep answering from the old index until then.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 from rag.config import Settings
 from rag.embeddings import Embedder, embedder_key, make_embedder
@@ -27,6 +27,13 @@ class Handle:
     settings: Settings
     embedder: Embedder
     index: VectorStore  # the loaded index, in whichever store the settings name
+
+    def with_settings(self, **changes: Any) -> Handle:
+        """The same model and index under other query settings (``top_k=10``, ``llm=…``)."""
+        settings = replace(self.settings, **changes)
+        if _key(settings) != _key(self.settings):
+            raise RagError(f"{', '.join(sorted(changes))}: another index; open it with open_handle")
+        return Handle(settings, self.embedder, self.index)
 
 
 _lock = threading.Lock()

@@ -43,12 +43,11 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     handle: SkipValidation[Handle]  # a plain dataclass; pydantic cannot validate its Protocol field
-    k: int | None = None
-    mode: Mode = "hybrid"
+    mode: Mode = "hybrid"  # how many passages: the handle's top_k setting
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **kwargs: Any) -> list[Document]:
-        hits = retrieve(self.handle.index, self.handle.embedder, query, self.handle.settings, self.k, self.mode)
+        hits = retrieve(self.handle.index, self.handle.embedder, query, self.handle.settings, self.mode)
         return [
             Document(page_content=h.chunk.text,
                      metadata={"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end,
