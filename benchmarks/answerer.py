@@ -1,7 +1,7 @@
 """The learned answer layer, measured: leave-one-corpus-out, 5-fold, fit, ablations, off-topic, speed.
 
 ``python -m benchmarks.answerer`` (and ``python -m benchmarks``, quality part) writes
-benchmarks/sections/answerer.md and benchmarks/answerer_results.json.  It retrains the
+benchmarks/sections/answerer.md and benchmarks/data/results/answerer_results.json.  It retrains the
 models as ``python -m benchmarks.train_answerer`` does (same seed, same data) but does
 not overwrite the shipped weights; the off-topic and speed figures use the shipped ones.
 """
@@ -23,7 +23,7 @@ from . import train_answerer as ta
 from .common import ROOT
 
 SECTION = Path(__file__).parent / "sections" / "answerer.md"
-RESULTS = Path(__file__).parent / "answerer_results.json"
+RESULTS = Path(__file__).parent / "data" / "results" / "answerer_results.json"
 OFF_TOPIC = Path(__file__).parent / "data" / "offtopic.jsonl"
 # The rule chain this layer replaced (commit b552a9e), for the regex count.
 BEFORE = "b552a9e"
