@@ -12,3 +12,7 @@ class RagError(Exception):
 
 class IndexMissing(RagError):
     """No index has been built at the configured location yet."""
+
+
+class QuestionRefused(RagError):
+    """The question itself cannot be asked (empty, too long, not text): nothing was looked up."""

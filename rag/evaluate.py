@@ -15,17 +15,20 @@ With an LLM, each result also says what the claim check found (``unsupported_cla
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from rag.errors import RagError
+from rag.errors import QuestionRefused, RagError
 from rag.records import Answer
 from rag.text.markers import MARKER
 
 EVAL_DEPTH = 10  # passages ranked per question by default: MRR@10 needs ten
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,29 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _refused(q: Question, reason: str) -> dict[str, Any]:
+    """A question the pipeline refused to ask, scored as an abstention (a miss when it is answerable)."""
+    record: dict[str, Any] = {
+        "id": q.id, "type": q.type, "question": q.question, "answerable": q.answerable,
+        "rank": None, "cited_evidence": False, "abstained": True, "short_answer": None, "answer": "",
+        "support": None, "citations": [], "passages": [], "unsupported_claims": [], "attached_citations": [],
+        "claim_check": None, "llm_answer": None, "refused": reason,
+    }
+    if q.answerable and q.golds:
+        record["short_em"], record["short_f1"] = 0.0, 0.0
+    return record
+
+
 def evaluate(questions: list[Question], answer_fn: Callable[[str], Answer]) -> dict[str, Any]:
     """Run every question through ``answer_fn`` and score retrieval, citations, abstention."""
     results = []
     for q in questions:
-        answer = answer_fn(q.question)
+        try:
+            answer = answer_fn(q.question)
+        except QuestionRefused as err:  # one bad record (an empty question) must not end the whole run
+            log.warning("question %s not asked: %s", q.id, err)
+            results.append(_refused(q, str(err)))
+            continue
         data = answer.to_dict()
         rank = first_hit_rank(q, data["passages"])
         cited = any(contains_evidence(q, c["source"], c["text"]) for c in data["citations"])

@@ -28,7 +28,7 @@ from rag.answering.answerer import EXTRACTIVE, Answerer, ExtractiveAnswerer, Que
 from rag.answering.claim_policy import ClaimPolicy
 from rag.config import Settings
 from rag.embeddings import embed_query
-from rag.errors import RagError
+from rag.errors import QuestionRefused, RagError
 from rag.indexing.handle import Handle
 from rag.records import Answer, Hit, Turn
 from rag.retrieve.retriever import Mode, retrieve
@@ -111,12 +111,12 @@ def check_question(question: str, max_chars: int) -> str:
     try:
         question.encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes from the terminal or argv arrive as surrogates
-        raise RagError("the question holds bytes that are not UTF-8 text: check the terminal's "
+        raise QuestionRefused("the question holds bytes that are not UTF-8 text: check the terminal's "
                        "encoding (LANG / LC_ALL) and ask again") from None
     if not question:
-        raise RagError("the question is empty: ask something about the corpus")
+        raise QuestionRefused("the question is empty: ask something about the corpus")
     if len(question) > max_chars:
-        raise RagError(f"the question is {len(question):,} characters long; the limit is "
+        raise QuestionRefused(f"the question is {len(question):,} characters long; the limit is "
                        f"{max_chars:,} (set max_question_chars to change it)")
     return question
 

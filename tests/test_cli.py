@@ -112,6 +112,23 @@ def test_eval_reports_metrics_and_per_question_results(runner, seeds_settings):
     assert "hit@5" in table.output and "overall" in table.output
 
 
+def test_eval_scores_a_question_it_cannot_ask_as_a_miss_and_goes_on(runner, seeds_settings, tmp_path, caplog):
+    # Public question sets hold the odd empty question: one bad record must not end the run.
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"id": "empty", "question": "", "doc": "000_093b91aadbd42fdd.txt", "evidence": "10 亿元人民币", "type": "fact"},
+        {"id": "ok", "question": "业界认为做大模型的入场门票是多少钱?", "doc": "000_093b91aadbd42fdd.txt",
+         "evidence": "10 亿元人民币", "type": "fact"},
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["eval", str(questions), "--corpus", str(seeds_settings.corpus),
+                                 "--index", str(seeds_settings.index), "--json"])
+    assert result.exit_code == 0, result.output
+    empty, ok = json.loads(result.stdout)["results"]
+    assert empty["abstained"] and not empty["cited_evidence"] and "empty" in empty["refused"]
+    assert ok["cited_evidence"] and "refused" not in ok
+    assert "question empty not asked: the question is empty" in caplog.text  # said, not silently dropped
+
+
 @pytest.mark.parametrize("question, message", [
     ("", "question is empty"),
     ("   ", "question is empty"),
