@@ -9,14 +9,21 @@ functions included.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import grimp
-from importlinter import cli
 
 from tests.conftest import ROOT
 
 
 def test_every_layer_imports_only_the_layers_below_it() -> None:
-    assert cli.lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    # In a child process: import-linter reconfigures logging, which would silence the
+    # loggers of every test that runs after this one.
+    check = ("import sys; from importlinter import cli; "
+             f"sys.exit(cli.lint_imports(config_filename={str(ROOT / 'pyproject.toml')!r}, no_cache=True, no_logo=True))")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def circles(graph: grimp.ImportGraph) -> list[frozenset[str]]:
