@@ -388,6 +388,15 @@ def test_a_folder_of_other_things_is_refused_before_anything_is_written(small_co
     assert snapshot(home) == before  # not even the build lock
 
 
+def test_a_fresh_clones_index_folder_with_its_gitkeep_is_the_indexs_own(small_corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / ".gitkeep").write_text("", encoding="utf-8")  # as the repo's index/ is committed
+    assert rag("index", "--corpus", str(small_corpus), "--index", str(index), cwd=tmp_path).returncode == 0
+    assert (index / "CURRENT").exists() and (index / ".gitkeep").exists()  # built, and the placeholder kept
+    assert rag("index", "--corpus", str(small_corpus), "--index", str(index), cwd=tmp_path).returncode == 0
+
+
 def test_a_users_folder_inside_an_index_is_never_deleted(small_corpus: Path, tmp_path: Path) -> None:
     from rag.indexing.build import check_index_folder
     from rag.stores.faiss import live_version

@@ -75,6 +75,9 @@ def build_index(settings: Settings, embedder: Embedder, progress: Progress | Non
 # and unfinished builds.
 INDEX_NAMES = frozenset(("CURRENT", ".CURRENT.tmp", "MILVUS", ".MILVUS.tmp", LOCK, CACHE, "milvus.db"))
 BUILDING_PREFIX = ".building-"
+# Files that only keep a folder in version control or are the desktop's own: a fresh
+# clone's index/ holds .gitkeep.  A build neither needs nor touches them.
+PLACEHOLDERS = frozenset((".gitkeep", ".gitignore", ".keep", ".DS_Store"))
 
 
 def check_index_folder(root: Path) -> None:
@@ -94,6 +97,7 @@ def check_index_folder(root: Path) -> None:
         raise RagError(write_error(root, err)) from None
     foreign = [entry.name + ("/" if entry.is_dir() else "") for entry in entries
                if entry.name not in INDEX_NAMES and not entry.name.startswith(BUILDING_PREFIX)
+               and not (entry.name in PLACEHOLDERS and entry.is_file())
                and not is_version_folder(Path(entry.path))]
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
