@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering.features import Question, looks_up
+from rag.answering.features import QUESTION_TYPES, Question, looks_up
 from rag.answering.judge import Judge, load_models
 from rag.answering.scorer import SentenceScorer, candidate_sentences, sentence_cosines
 from rag.embeddings import Embedder
@@ -44,7 +44,6 @@ ABSTAIN_EN = "The corpus does not contain an answer to this question. The closes
 # conclusion whose reason came first; "这 …" refers back), so it is cited with it.
 _REFERS_BACK = re.compile(r"^\W*(?:因此|所以|因而|于是|於是|由此|为此|為此|对此|對此|这|這|此(?!外)|其中|它|他们|他們|她们|她們|他|她)")
 # For a "why" question, a following sentence opening with a reason is part of the answer.
-_ASKS_WHY = re.compile(r"为什么|為什麼|為甚麼|为何|為何|原因|\bwhy\b", re.I)
 _GIVES_REASON = re.compile(r"^\W*(?:因为|因為|由于|由於|原因|主要是|一方面|首先)")
 # A list's first item, and the items that continue it.
 _OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一方面|\bfirst(?:ly)?\b)", re.I)
@@ -190,7 +189,7 @@ def _with_context(chosen: list[Candidate], candidates: list[Candidate], question
     for group in by_file.values():
         group.sort(key=lambda c: c.start)
     open_question = not any(q.types[t] for t in _ONE_ITEM)
-    asks_why = bool(_ASKS_WHY.search(question))
+    asks_why = bool(QUESTION_TYPES["why"].search(question))
     seen: set[tuple[int, int]] = set()
     out: list[Candidate] = []
     for cand in chosen:
