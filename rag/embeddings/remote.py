@@ -40,7 +40,7 @@ from rag.config import Settings, check_url, ollama_url
 from rag.embeddings.base import normalise
 from rag.embeddings.local import E5Embedder, is_e5
 from rag.errors import RagError
-from rag.failures import Failure, backoff, classify
+from rag.failures import PLACEHOLDER_KEY, Advice, Failure, backoff, classify, describe, mask_key
 from rag.redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,9 @@ PROVIDERS = {"openai": ("langchain_openai", "langchain-openai"), "ollama": ("lan
 OPENAI_URL = "https://api.openai.com/v1"
 OLLAMA_URL = "http://127.0.0.1:11434"
 KEY_VARIABLES = ("RAG_EMBEDDING_API_KEY", "OPENAI_API_KEY")
-# Local OpenAI-compatible servers ignore the key, but the client insists on one.
-PLACEHOLDER_KEY = "not-needed"
+ADVICE = Advice(settings="embedding", credentials="RAG_EMBEDDING_API_KEY (or OPENAI_API_KEY)",
+                rate_limited="wait, or lower embedding_concurrency", unreachable="cannot be reached",
+                no_reply="gave no reply", malformed="a reply that is not an embeddings response")
 PROBE = "维度"  # any short text: its vector's length is the server's dimension
 
 
@@ -221,29 +222,8 @@ class RemoteEmbedder:
 
     def message(self, failure: Failure, attempts: int) -> str:
         """One line a user can act on; never the key."""
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        detail = self.redact(" ".join(failure.detail.split()))[:160]
-        if failure.kind == "timeout":
-            what = f"gave no reply within {self.server.timeout:g} s{tries} (raise embedding_timeout to wait longer)"
-        elif failure.kind == "connection":
-            what = f"cannot be reached{tries}: is the server running at that address? (set embedding_base_url)"
-        elif failure.kind == "malformed":
-            what = f"returned a reply that is not an embeddings response ({detail})"
-        elif failure.kind == "error":
-            what = f"reported an error: {detail}"
-        elif failure.status in (401, 403):
-            what = (f"refused the credentials (HTTP {failure.status}): check RAG_EMBEDDING_API_KEY "
-                    "(or OPENAI_API_KEY)")
-        elif failure.status == 429:
-            what = f"is rate limiting requests (HTTP 429){tries}: wait, or lower embedding_concurrency"
-        elif failure.status == 404:
-            what = f"does not know this model or path (HTTP 404): check the model name and the base URL ({detail})"
-        elif failure.status >= 500:
-            what = f"had a server error (HTTP {failure.status}){tries}: {detail}"
-        else:
-            what = f"refused the request (HTTP {failure.status}): {detail}"
-        return f"embedding server {self.where} {what}"
+        return describe(failure, where=f"embedding server {self.where}", advice=ADVICE, attempts=attempts,
+                        timeout=self.server.timeout, key=self.server.api_key)
 
     def redact(self, text: str) -> str:
-        key = self.server.api_key
-        return text.replace(key, "***") if key and key != PLACEHOLDER_KEY else text
+        return mask_key(text, self.server.api_key)

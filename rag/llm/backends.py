@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from rag.config import Settings, check_url, ollama_url
 from rag.errors import RagError
-from rag.failures import Failure, backoff, classify
+from rag.failures import PLACEHOLDER_KEY, Advice, Failure, backoff, classify, describe, mask_key
 from rag.redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 PROVIDERS = {"openai": ("langchain_openai", "langchain-openai"), "ollama": ("langchain_ollama", "langchain-ollama")}
 OPENAI_URL = "https://api.openai.com/v1"
 OLLAMA_URL = "http://127.0.0.1:11434"
-# Local OpenAI-compatible servers ignore the key, but the client insists on one.
-PLACEHOLDER_KEY = "not-needed"
 
 
 @dataclass(frozen=True)
@@ -143,29 +141,11 @@ class ChatLLM:
 
     def message(self, failure: Failure, attempts: int) -> str:
         """One line a user can act on; never the key."""
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        detail = self.redact(" ".join(failure.detail.split()))[:160]
-        if failure.kind == "timeout":
-            what = f"no reply within {self.timeout:g} s (raise llm_timeout to wait longer)"
-        elif failure.kind == "connection":
-            what = f"cannot connect{tries}: is the server running at that address? (set llm_base_url)"
-        elif failure.kind == "malformed":
-            what = f"returned a malformed reply ({detail})"
-        elif failure.kind == "error":
-            what = f"reported an error: {detail}"
-        elif failure.status in (401, 403):
-            key = "OPENAI_API_KEY" if self.backend.provider == "openai" else "the server's credentials"
-            what = f"refused the credentials (HTTP {failure.status}): check {key}"
-        elif failure.status == 429:
-            what = f"is rate limiting requests (HTTP 429){tries}: wait, or raise llm_max_retries"
-        elif failure.status == 404:
-            what = f"does not know this model or path (HTTP 404): check the model name and the base URL ({detail})"
-        elif failure.status >= 500:
-            what = f"had a server error (HTTP {failure.status}){tries}"
-        else:
-            what = f"refused the request (HTTP {failure.status}): {detail}"
-        return f"LLM {self.backend.where} {what}"
+        credentials = "OPENAI_API_KEY" if self.backend.provider == "openai" else "the server's credentials"
+        advice = Advice(settings="llm", credentials=credentials, rate_limited="wait, or raise llm_max_retries",
+                        unreachable="cannot connect", no_reply="no reply", malformed="a malformed reply")
+        return describe(failure, where=f"LLM {self.backend.where}", advice=advice, attempts=attempts,
+                        timeout=self.timeout, key=self.backend.api_key)
 
     def redact(self, text: str) -> str:
-        key = self.backend.api_key
-        return text.replace(key, "***") if key and key != PLACEHOLDER_KEY else text
+        return mask_key(text, self.backend.api_key)
