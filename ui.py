@@ -1,5 +1,8 @@
-"""``python ui.py [--port 7860] …`` from a source checkout: the browser chat of :mod:`rag.app.webapp`."""
-from rag.app.webapp import main
+"""``python ui.py [--port 7860] …`` from a source checkout: ``rag serve``, the browser chat of
+:mod:`rag.app.webapp`, started the same way (settings, the log with secrets masked, one-line errors)."""
+import sys
+
+from rag.app.cli import serve_cmd
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    serve_cmd.main(sys.argv[1:], prog_name="python ui.py")

@@ -25,6 +25,7 @@ from rag.config import Settings
 from rag.indexing import handle
 from rag.pipeline import Turn
 from tests.conftest import ROOT, make_settings
+from tests.embedding_servers import Gateway
 from tests.uiapp import free_port, serving
 
 # gradio's queue trips pandas deprecations that are not ours to fix
@@ -331,6 +332,25 @@ def test_malformed_auth_is_a_one_line_error_before_anything_starts() -> None:
 
     result = CliRunner().invoke(cli, ["serve", "--auth", "alice", "--index", "/nonexistent/index"])
     assert result.exit_code == 1 and "--auth must look like USER:PASSWORD" in result.output
+
+
+def test_ui_py_starts_as_rag_serve_does_so_its_log_masks_a_password_in_a_url(small_corpus: Path,
+                                                                              tmp_path: Path) -> None:
+    """``python ui.py`` takes ``rag serve``'s start-up: ``-v`` logs the embedding server's requests,
+    and the user:password in its URL is masked there as in every message."""
+    with Gateway("http://127.0.0.1:9/v1") as gateway:  # in "auth" mode it answers 401 and forwards nothing
+        gateway.mode = "auth"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+        env.update(RAG_CONFIG="", RAG_EMBEDDING="openai:e5-passage",
+                   RAG_EMBEDDING_BASE_URL=gateway.url.replace("http://", "http://alice:pw-Zq8vW3@"))
+        run = subprocess.run([sys.executable, "ui.py", "-v", "--port", str(free_port()), "--corpus", str(small_corpus),
+                              "--index", str(tmp_path / "index")], cwd=ROOT, capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert gateway.requests, "the build asked the server"
+    assert f"HTTP Request: POST {gateway.url}/embeddings" in run.stderr, run.stderr
+    assert "pw-Zq8vW3" not in run.stderr + run.stdout
+    assert run.returncode == 1 and run.stderr.splitlines()[-1].startswith(
+        f"error: embedding server openai:e5-passage at {gateway.url} refused the credentials (HTTP 401)")
 
 
 def test_a_client_asking_for_chinese_gets_chinese_and_can_open_the_cited_file(url: str) -> None:

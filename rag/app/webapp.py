@@ -1,4 +1,5 @@
-"""The browser chat over the indexed corpus: ``rag serve`` (or ``python ui.py`` in a checkout).
+"""The browser chat over the indexed corpus, served by ``rag serve`` (``python ui.py`` in a
+checkout runs the same command: rag.app.cli's start-up, whose log masks secrets).
 
 Layout and event wiring only.  Answering, rebuilding and the corpus view live in
 :mod:`rag.app.chat` (which calls the same library as the CLI), the HTML in
@@ -14,7 +15,6 @@ gets its one-line message, and no traceback reaches the server log.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import os
 import sys
@@ -40,7 +40,7 @@ from rag.app.chat import (  # noqa: E402
 )
 from rag.app.html import CSS  # noqa: E402
 from rag.app.i18n import Lang, gradio_translations, language  # noqa: E402
-from rag.config import Settings, load_settings  # noqa: E402
+from rag.config import Settings  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.redact import redact_url  # noqa: E402
 
@@ -289,31 +289,3 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     print(f"rag: serving {settings.corpus} on http://{host}:{port}"
           + (" (sign-in required)" if auth else ""), file=sys.stderr, flush=True)
     launch(build_app(settings), host, port, auth)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Chat with the indexed documents in the browser.")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    parser.add_argument("--corpus", type=Path, help="corpus folder [env RAG_CORPUS; default seeds/]")
-    parser.add_argument("--index", type=Path, help="index folder [env RAG_INDEX; default index/]")
-    parser.add_argument("--auth", metavar="USER:PASSWORD",
-                        help="require this sign-in (whenever --host is not loopback); visible in ps: "
-                             f"prefer {AUTH_ENV} or --auth-file")
-    parser.add_argument("--auth-file", type=Path, metavar="FILE", help="read USER:PASSWORD from FILE's first line")
-    args = parser.parse_args(argv)
-    try:
-        auth = resolve_auth(args.auth, args.auth_file)
-        if args.auth:
-            print(PS_WARNING, file=sys.stderr)
-        serve(load_settings({"corpus": args.corpus, "index": args.index}), args.host, args.port, auth)
-    except RagError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
