@@ -77,6 +77,39 @@ def test_ollama_protocol_gives_the_same_vectors(gateway: Gateway) -> None:
     assert {r["path"] for r in gateway.requests} == {"/api/embed"}
 
 
+def test_a_question_goes_over_plain_http_as_langchain_would_send_it_and_gets_the_same_vector(
+        gateway: Gateway) -> None:
+    """A question (``embed_query``) skips LangChain's clients: the same request, the same vector."""
+    for spec, url in (("openai:e5-passage", gateway.url), ("ollama:e5-passage", gateway.root)):
+        served = remote(url, spec, embedding_query_model="e5-passage")  # one model: the two paths comparable
+        for question in ("入场门票是多少钱?", "How many models are on Hugging Face?"):
+            del gateway.requests[:]
+            light, through_langchain = served.embed_query(question), served.embed([question])[0]
+            assert float(light @ through_langchain) >= 0.999
+            ours, langchain = gateway.requests
+            assert ours["path"] == langchain["path"]
+            assert ours["headers"].get("authorization") == langchain["headers"].get("authorization")
+            assert {k: v for k, v in langchain["body"].items() if v is not None and k != "options"} == ours["body"]
+
+
+@pytest.mark.slow
+def test_a_cold_ask_through_a_server_never_imports_langchains_clients(gateway: Gateway, small_corpus: Path,
+                                                                      tmp_path: Path) -> None:
+    settings = server_settings(small_corpus, tmp_path / "index", gateway.url)
+    build_index(settings, make_embedder(settings.embedding, settings, environ={}))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env = {**clean, "PYTHONPATH": str(ROOT), "RAG_CONFIG": "", "RAG_EMBEDDING": settings.embedding,
+           "RAG_EMBEDDING_BASE_URL": gateway.url, "RAG_EMBEDDING_QUERY_MODEL": "e5-query",
+           "RAG_CORPUS": str(small_corpus), "RAG_INDEX": str(settings.index)}
+    del gateway.requests[:]
+    asked = subprocess.run([sys.executable, "-X", "importtime", "-m", "rag.app.cli", "ask", "入场门票是多少钱?"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert asked.returncode == 0 and "10亿元人民币" in asked.stdout, asked.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in asked.stderr.splitlines() if line.startswith("import time:")}
+    assert not {m for m in imported if m.split(".")[0] in ("langchain_openai", "langchain_core", "openai")}
+    assert [r["body"]["model"] for r in gateway.requests] == ["e5-passage", "e5-query"]  # the dimension, the question
+
+
 def test_batches_go_out_concurrently_and_come_back_in_order(gateway: Gateway) -> None:
     texts = [f"第{i}句：大模型的训练成本{'很' * (i % 5)}高。" for i in range(48)]
     served = remote(gateway.url, embedding_batch_size=4, embedding_concurrency=4)
@@ -124,41 +157,50 @@ def test_an_interrupted_build_resumes_from_the_embedding_cache(gateway: Gateway,
 
 # ---------------------------------------------------------------- failures: one line, the URL, no key
 
-def failure(embedder: RemoteEmbedder) -> str:
+CALLS = ("embed", "embed_query")  # a build's batches (LangChain), a question (plain HTTP)
+
+
+def failure(embedder: RemoteEmbedder, call: str = "embed") -> str:
     with pytest.raises(RagError) as err:
-        embedder.embed(TEXTS)
+        embedder.embed(TEXTS) if call == "embed" else embedder.embed_query(TEXTS[0])
     message = str(err.value)
     assert "\n" not in message and KEY not in message
     return message
 
 
-def test_a_stopped_server_is_one_line_naming_its_address(gateway: Gateway) -> None:
+@pytest.mark.parametrize("call", CALLS)
+def test_a_stopped_server_is_one_line_naming_its_address(gateway: Gateway, call: str) -> None:
     served = remote(gateway.url, embedding_max_retries=1)
     gateway.close()
-    message = failure(served)
+    message = failure(served, call)
     assert gateway.url in message and "cannot be reached after 2 attempts" in message
 
 
-def test_a_wrong_key_is_one_line_without_the_key(gateway: Gateway) -> None:
+@pytest.mark.parametrize("call", CALLS)
+def test_a_wrong_key_is_one_line_without_the_key(gateway: Gateway, call: str) -> None:
     gateway.mode = "auth"  # its reply quotes the key back
-    message = failure(remote(gateway.url))
+    message = failure(remote(gateway.url), call)
     assert gateway.url in message and "HTTP 401" in message and "RAG_EMBEDDING_API_KEY" in message
     assert len(gateway.requests) == 1  # not retried: the key will not get better
 
 
-def test_a_server_error_that_echoes_the_key_is_shown_and_logged_without_it(gateway: Gateway, caplog) -> None:
+@pytest.mark.parametrize("call", CALLS)
+def test_a_server_error_that_echoes_the_key_is_shown_and_logged_without_it(gateway: Gateway, caplog,
+                                                                           call: str) -> None:
     gateway.mode = "echo-500"
     with caplog.at_level(logging.DEBUG):
-        message = failure(remote(gateway.url, embedding_max_retries=1))
+        message = failure(remote(gateway.url, embedding_max_retries=1), call)
     assert "server error (HTTP 500) after 2 attempts" in message and "***" in message
     assert KEY not in caplog.text
 
 
-def test_garbage_and_short_replies_are_one_line_naming_the_server(gateway: Gateway) -> None:
+@pytest.mark.parametrize("call", CALLS)
+def test_garbage_and_short_replies_are_one_line_naming_the_server(gateway: Gateway, call: str) -> None:
     gateway.mode = "garbage"
-    assert gateway.url in failure(remote(gateway.url))
+    assert "returned a reply that is not an embeddings response" in failure(remote(gateway.url), call)
     gateway.mode = "short"
-    assert "4 vectors for 5 texts" in failure(remote(gateway.url))
+    expected = "4 vectors for 5 texts" if call == "embed" else "no usable vectors for 1 texts"  # 0 of 1
+    assert expected in failure(remote(gateway.url), call)
 
 
 def test_a_dimension_change_behind_the_same_name_asks_for_a_rebuild(gateway: Gateway, small_corpus: Path,

@@ -5,11 +5,13 @@ for Ollama.
 Why a server: on a CPU the default model embeds ~2 KB of text a second, so a 50 MB
 folder takes hours; a GPU box or a hosted API does it in minutes.
 
-The requests go through LangChain's integrations (``OpenAIEmbeddings`` with
+The build's requests go through LangChain's integrations (``OpenAIEmbeddings`` with
 ``check_embedding_ctx_length=False``, which sends the text itself rather than OpenAI
-token ids other servers do not understand; ``OllamaEmbeddings``).  They are imported
-only when such an embedder is configured: ``rag ask`` with a local model never loads
-them.  Around them, this module adds what a long build needs:
+token ids other servers do not understand; ``OllamaEmbeddings``), imported only when a
+batch is embedded.  A question, and the one-text request that asks the server's
+dimension when an index is opened, go over plain httpx (:mod:`rag.embeddings.wire`,
+the same protocol): ``rag ask`` never imports LangChain's clients, which alone take
+longer than the rest of a cold ask.  Around both, this module adds what a long build needs:
 
 - **Batches in flight.**  Texts go ``embedding_batch_size`` to a request, with up to
   ``embedding_concurrency`` requests at once; the build hands over enough texts per
@@ -39,6 +41,7 @@ import numpy as np
 from rag.config import Settings, check_url, ollama_url
 from rag.embeddings.base import normalise
 from rag.embeddings.local import E5Embedder, is_e5
+from rag.embeddings.wire import HttpEmbeddings
 from rag.errors import RagError
 from rag.failures import PLACEHOLDER_KEY, Advice, Failure, backoff, classify, describe, mask_key
 from rag.redact import redact_url
@@ -107,7 +110,7 @@ class RemoteEmbedder:
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, bool], Any] = {}
         self._dim: int | None = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -134,7 +137,7 @@ class RemoteEmbedder:
     def dim(self) -> int:
         """The server's dimension, asked once (a one-text request) and then remembered."""
         if self._dim is None:
-            self._request(self.server.model, [PROBE])
+            self._request(self.server.model, [PROBE], light=True)
         assert self._dim is not None
         return self._dim
 
@@ -153,13 +156,14 @@ class RemoteEmbedder:
         return np.concatenate(parts)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._request(self.server.query_model, [text])[0]
+        return self._request(self.server.query_model, [text], light=True)[0]
 
     # ------------------------------------------------------------ one request
 
-    def _request(self, model: str, texts: list[str]) -> np.ndarray:
-        """One batch through the client, retried while retrying may help; checked vectors."""
-        client = self._client(model)
+    def _request(self, model: str, texts: list[str], light: bool = False) -> np.ndarray:
+        """One batch, retried while retrying may help; checked vectors.  ``light``: through
+        plain httpx (a question, the dimension probe), else through the LangChain client."""
+        client = self._client(model, light)
         attempts = self.server.max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
@@ -195,12 +199,14 @@ class RemoteEmbedder:
                            "models must be one model (check embedding_query_model)")
         return normalise(vectors)
 
-    def _client(self, model: str) -> Any:
-        """The LangChain client for one model name, built on first use."""
+    def _client(self, model: str, light: bool) -> Any:
+        """The client for one model name (plain httpx if ``light``, else LangChain's), built on first use."""
         with self._lock:
-            if model not in self._clients:
-                self._clients[model] = self._make_client(model)
-            return self._clients[model]
+            if (model, light) not in self._clients:
+                s = self.server
+                self._clients[model, light] = (HttpEmbeddings(s.provider, s.url, model, s.api_key, s.timeout)
+                                               if light else self._make_client(model))
+            return self._clients[model, light]
 
     def _make_client(self, model: str) -> Any:
         s = self.server
