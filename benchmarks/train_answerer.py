@@ -212,14 +212,15 @@ def _features_version() -> str:
     import rag.answering.english as english
     import rag.answering.features as f
 
-    code = "".join(inspect.getsource(x) for x in (f.sentence_features, f.Question, f.coverage, english))
+    code = "".join(inspect.getsource(x) for x in (f.sentence_features, f.Question, f._word_bigrams, f.coverage, english))
     code += repr(f.SENTENCE_FEATURES) + repr({k: p.pattern for k, p in f.QUESTION_TYPES.items()})
     return hashlib.sha1(code.encode()).hexdigest()[:10]
 
 
 def _write(path: Path, exs: list[Example]) -> None:
     meta = [{"corpus": e.corpus, "qid": e.qid, "kind": e.kind, "question": e.question, "dense": e.dense,
-             "looks": e.looks, "types": e.q.types, "english": e.q.english, "known": e.q.known} for e in exs]
+             "looks": e.looks, "types": e.q.types, "english": e.q.english, "known": e.q.known,
+             "unknown": e.q.unknown} for e in exs]
     np.savez(path, rows=np.concatenate([e.rows for e in exs]), labels=np.concatenate([e.labels for e in exs]),
              cited=np.concatenate([e.cited for e in exs]), sizes=np.array([len(e.labels) for e in exs]),
              meta=np.array([json.dumps(meta, ensure_ascii=False)]))
@@ -232,7 +233,7 @@ def _read(path: Path) -> list[Example]:
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     out = []
     for m, a, b in zip(meta, bounds[:-1], bounds[1:]):
-        q = Question(m["question"], {}, frozenset(), m["types"], m["english"], m["known"], "")
+        q = Question(m["question"], {}, frozenset(), m["types"], m["english"], m["known"], "", unknown=m["unknown"])
         out.append(Example(m["corpus"], m["qid"], m["kind"], m["question"], m["dense"], m["looks"],
                            rows[a:b], labels[a:b], cited[a:b], q))
     return out

@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from rag.answering.english import EnglishNames
+from rag.answering.short_answer import normalise, tables
 from rag.records import Hit
 from rag.text.lexical import CorpusStats, across_scripts, is_english, tokenize
 
@@ -43,7 +44,8 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
 _QUESTION_WORDS = re.compile(r"为什么|為什麼|為甚麼|为何|為何|什么|什麼|甚麼|甚么|多少|哪|几|幾|吗|嗎|呢|如何|怎么|怎麼|怎样|怎樣|"
                              r"是否|谁|誰|\b(?:what|why|how|which|when|who|whom|whose|where)\b", re.I)
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_CN_NUMBER = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]{2,}|[二两兩三四五六七八九十百千万萬亿億](?=[个個位种種次年岁歲名人项項条條座部届屆家所])")
+_CN_NUMBER = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]{2,}|[二两兩三四五六七八九十百千万萬亿億](?=[个個位种種次年岁歲名人项項条條座部届屆家所成倍])|"
+                        r"[一二三四五六七八九十百千万萬]分之[零〇一二两兩三四五六七八九十百]")
 _DATE = re.compile(r"\d+\s*(?:年|月|日|号|號)|[一二三四五六七八九十]+月|[零〇一二三四五六七八九]{4}年|世纪|世紀|年代|朝代|"
                    r"\b(?:1[5-9]|20)\d{2}\b|\b(?:january|february|march|april|june|july|august|september|october|"
                    r"november|december)\b", re.I)
@@ -51,11 +53,14 @@ _QUOTE = re.compile(r"[《「『“\"]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
 _QUESTION_END = re.compile(r"[?？]\W*$")
 _SPACE = re.compile(r"\s+")
+_ALNUM = re.compile(r"[0-9a-z]")
+WORD_ODDS = range(1, 5)  # boundary buckets of a character pair inside a word (rag.answering.short_answer.Tables)
 
 SENTENCE_FEATURES = (
     *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "q_chars",
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
     "cov_passage", "cov_source", "common_run", "novelty", "novel_rare",
+    "miss_word", "miss_words", "miss_alnum",
     "s_chars", "s_digits", "s_new_number", "s_cn_number", "s_date", "s_quote", "s_latin_new", "s_question",
     "p_rank", "p_dense", "p_lexical", "p_score",
 )
@@ -82,6 +87,9 @@ class Question:
     english: bool
     known: float  # share of its tokens the corpus knows
     squashed: str  # without spaces and question words, for the common-run signal
+    words: frozenset[str] = frozenset()  # content bigrams that read as (part of) a dictionary word
+    alnum: frozenset[str] = frozenset()  # content figures and Latin words (GPT, 4, B)
+    unknown: float = 0.0  # share of ``words`` the corpus never uses: it cannot hold what they name
 
     @classmethod
     def read(cls, question: str, bm25: CorpusStats) -> Question:
@@ -92,7 +100,20 @@ class Question:
         specific = sorted((t for t in terms if len(t) > 1 or not _is_cjk_char(t)), key=lambda t: -terms[t])
         types = {name: 1.0 if p.search(question) else 0.0 for name, p in QUESTION_TYPES.items()}
         squashed = _SPACE.sub("", _QUESTION_WORDS.sub(" ", question)).lower()
-        return cls(question, terms, frozenset(specific[:3]), types, is_english(question), known, squashed)
+        words = frozenset(t for t in terms if t in _word_bigrams(question))
+        alnum = frozenset(t for t in terms if _ALNUM.match(t))
+        unknown = sum(1 for t in words if t not in bm25.vocab) / len(words) if words else 0.0
+        return cls(question, terms, frozenset(specific[:3]), types, is_english(question), known, squashed,
+                   words, alnum, unknown)
+
+
+def _word_bigrams(text: str) -> set[str]:
+    """The character pairs of ``text`` that a dictionary has inside its words (重组, 晶圆,
+    not 组后 or 名员): bigram tokens cross word boundaries, and a missing cross-boundary
+    bigram says nothing.  Read in simplified script, so both scripts agree."""
+    t = tables()
+    odds = t.boundaries(normalise(text, t))
+    return {text[i - 1 : i + 1].lower() for i in range(1, len(text)) if odds[i] in WORD_ODDS}
 
 
 def _is_cjk_char(token: str) -> bool:
@@ -183,11 +204,19 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
             bigram_cov = coverage(bigram_terms, ts)
             rare_cov = (sum(1 for t in rare if t in ts) / len(rare)) if rare else 0.0
             context_cov = coverage(terms, context)
+        # What the sentence and its neighbours lack of the question: its rarest missing word,
+        # the share of its words missing, the share of its figures and Latin words missing.
+        missing = [t for t in question.words if t not in context]
+        miss_word = 0.0 if names else max((terms[t] for t in missing), default=0.0) / max_idf
+        miss_words = 0.0 if names or not question.words else len(missing) / len(question.words)
+        miss_alnum = 0.0 if names or not question.alnum else (
+            sum(1 for t in question.alnum if t not in context) / len(question.alnum))
         rows[i] = [
             *q_part,
             sims[i], sim_max - sims[i], sim_rank[i], covs[i], cov_max - covs[i], cov_rank[i],
             bigram_cov, rare_cov, context_cov, passage_cov[s.hit_rank], source_cov[s.hit_rank],
             run / max(len(question.squashed), 1), len(novel) / max(len(ts), 1), novel_rare,
+            miss_word, miss_words, miss_alnum,
             min(len(s.text), 200) / 200, float(bool(numbers)), float(bool(numbers - asked_numbers)),
             float(bool(_CN_NUMBER.search(s.text))), float(bool(_DATE.search(s.text))),
             float(bool(_QUOTE.search(s.text))),
@@ -204,6 +233,7 @@ JUDGE_FEATURES = (
     "best_sim", "best_cov", "best_cov_rare", "best_cov_passage", "best_cov_context", "best_common_run",
     "best_novelty", "best_new_number", "best_date", "best_novel_rare", "best_latin_new", "best_quote",
     "best_number_fits", "best_date_fits", "best_name_fits",
+    "best_miss_word", "best_miss_words", "best_miss_alnum", "min_miss_word", "min_miss_alnum", "q_unknown",
     "max_sim", "max_cov", "max_cov_rare", "max_cov_passage", "max_cov_source", "max_common_run",
     "hit_dense", "hit_dense_gap", "type_ratio", "typed_p",
 )
@@ -246,6 +276,8 @@ def question_features(question: Question, rows: np.ndarray, probabilities: np.nd
         # a name for a who- or what-is-it-called question: quoted, Latin, or words the question lacks
         1.0 - max(best[col["q_who"]], best[col["q_name"]]) * (1.0 - max(best[col["s_quote"]], best[col["s_latin_new"]],
                                                                         best[col["novel_rare"]])),
+        best[col["miss_word"]], best[col["miss_words"]], best[col["miss_alnum"]],
+        rows[:, col["miss_word"]].min(), rows[:, col["miss_alnum"]].min(), question.unknown,
         rows[:, col["sim"]].max(), rows[:, col["cov"]].max(), rows[:, col["cov_rare"]].max(),
         rows[:, col["cov_passage"]].max(), rows[:, col["cov_source"]].max(), rows[:, col["common_run"]].max(),
         dense[0] if dense else 0.0, (dense[0] - dense[1]) if len(dense) > 1 else 0.0,
