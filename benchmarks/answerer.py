@@ -115,7 +115,7 @@ def _without_columns(data: dict[str, list[ta.Example]], columns: tuple[str, ...]
 
 TYPE_COLUMNS = tuple(c for c in ta.SENTENCE_FEATURES if c.startswith(("q_", "s_")) and c not in
                      ("q_english", "q_cross", "q_known", "q_chars", "s_chars"))
-LEXICAL_COLUMNS = ("cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context", "cov_passage", "cov_source",
+LEXICAL_COLUMNS = ("cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context", "cov_passage",
                    "common_run", "novelty", "novel_rare")
 DENSE_COLUMNS = ("sim", "sim_gap", "sim_rank", "p_dense")
 

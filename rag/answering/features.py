@@ -59,7 +59,7 @@ WORD_ODDS = range(1, 5)  # boundary buckets of a character pair inside a word (r
 SENTENCE_FEATURES = (
     *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "q_chars",
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
-    "cov_passage", "cov_source", "common_run", "novelty", "novel_rare",
+    "cov_passage", "common_run", "novelty", "novel_rare",
     "miss_word", "miss_words", "miss_alnum",
     "s_chars", "s_digits", "s_new_number", "s_cn_number", "s_date", "s_quote", "s_latin_new", "s_question",
     "p_rank", "p_dense", "p_lexical", "p_score",
@@ -176,7 +176,6 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
     max_score = max((h.score for h in hits), default=0.0) or 1.0
     passage_cov = [names.coverage(h.chunk.text) if names else coverage(terms, set(tokenize(h.chunk.text)))
                    for h in hits]
-    source_cov = [coverage(terms, set(tokenize(h.chunk.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]))) for h in hits]
     token_sets = [set(tokenize(s.text)) for s in sentences]
     covs = np.array([names.coverage(s.text) if names else coverage(terms, ts) for s, ts in zip(sentences, token_sets)])
     rows = np.zeros((n, len(SENTENCE_FEATURES)))
@@ -214,7 +213,7 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
         rows[i] = [
             *q_part,
             sims[i], sim_max - sims[i], sim_rank[i], covs[i], cov_max - covs[i], cov_rank[i],
-            bigram_cov, rare_cov, context_cov, passage_cov[s.hit_rank], source_cov[s.hit_rank],
+            bigram_cov, rare_cov, context_cov, passage_cov[s.hit_rank],
             run / max(len(question.squashed), 1), len(novel) / max(len(ts), 1), novel_rare,
             miss_word, miss_words, miss_alnum,
             min(len(s.text), 200) / 200, float(bool(numbers)), float(bool(numbers - asked_numbers)),
@@ -234,7 +233,7 @@ JUDGE_FEATURES = (
     "best_novelty", "best_new_number", "best_date", "best_novel_rare", "best_latin_new", "best_quote",
     "best_number_fits", "best_date_fits", "best_name_fits",
     "best_miss_word", "best_miss_words", "best_miss_alnum", "min_miss_word", "min_miss_alnum", "q_unknown",
-    "max_sim", "max_cov", "max_cov_rare", "max_cov_passage", "max_cov_source", "max_common_run",
+    "max_sim", "max_cov", "max_cov_rare", "max_cov_passage", "max_common_run",
     "hit_dense", "hit_dense_gap", "type_ratio", "typed_p",
 )
 _COL = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
@@ -279,7 +278,7 @@ def question_features(question: Question, rows: np.ndarray, probabilities: np.nd
         best[col["miss_word"]], best[col["miss_words"]], best[col["miss_alnum"]],
         rows[:, col["miss_word"]].min(), rows[:, col["miss_alnum"]].min(), question.unknown,
         rows[:, col["sim"]].max(), rows[:, col["cov"]].max(), rows[:, col["cov_rare"]].max(),
-        rows[:, col["cov_passage"]].max(), rows[:, col["cov_source"]].max(), rows[:, col["common_run"]].max(),
+        rows[:, col["cov_passage"]].max(), rows[:, col["common_run"]].max(),
         dense[0] if dense else 0.0, (dense[0] - dense[1]) if len(dense) > 1 else 0.0,
         type_ratio, typed_p,
     ])
