@@ -214,6 +214,7 @@ def _features_version() -> str:
 
     code = "".join(inspect.getsource(x) for x in (f.sentence_features, f.Question, f._word_bigrams, f.coverage, english))
     code += repr(f.SENTENCE_FEATURES) + repr({k: p.pattern for k, p in f.QUESTION_TYPES.items()})
+    code += repr(sorted(v.pattern for v in vars(f).values() if isinstance(v, re.Pattern)))  # the detectors
     return hashlib.sha1(code.encode()).hexdigest()[:10]
 
 

@@ -44,14 +44,14 @@ QUESTION_TYPES: dict[str, re.Pattern[str]] = {
 _QUESTION_WORDS = re.compile(r"为什么|為什麼|為甚麼|为何|為何|什么|什麼|甚麼|甚么|多少|哪|几|幾|吗|嗎|呢|如何|怎么|怎麼|怎样|怎樣|"
                              r"是否|谁|誰|\b(?:what|why|how|which|when|who|whom|whose|where)\b", re.I)
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_CN_NUMBER = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]{2,}|[二两兩三四五六七八九十百千万萬亿億](?=[个個位种種次年岁歲名人项項条條座部届屆家所成倍])|"
+_CN_NUMBER = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]{2,}|"
+                        r"[二两兩三四五六七八九十百千万萬亿億](?=[个個位种種次年岁歲名人项項条條座部届屆家所成倍])|"
                         r"[一二三四五六七八九十百千万萬]分之[零〇一二两兩三四五六七八九十百]")
 _DATE = re.compile(r"\d+\s*(?:年|月|日|号|號)|[一二三四五六七八九十]+月|[零〇一二三四五六七八九]{4}年|世纪|世紀|年代|朝代|"
                    r"\b(?:1[5-9]|20)\d{2}\b|\b(?:january|february|march|april|june|july|august|september|october|"
                    r"november|december)\b", re.I)
 _QUOTE = re.compile(r"[《「『“\"]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
-_QUESTION_END = re.compile(r"[?？]\W*$")
 _SPACE = re.compile(r"\s+")
 _ALNUM = re.compile(r"[0-9a-z]")
 WORD_ODDS = range(1, 5)  # boundary buckets of a character pair inside a word (rag.answering.short_answer.Tables)
@@ -61,7 +61,7 @@ SENTENCE_FEATURES = (
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
     "cov_passage", "common_run", "novelty", "novel_rare",
     "miss_word", "miss_words", "miss_alnum",
-    "s_chars", "s_digits", "s_new_number", "s_cn_number", "s_date", "s_quote", "s_latin_new", "s_question",
+    "s_chars", "s_digits", "s_new_number", "s_cn_number", "s_date", "s_quote", "s_latin_new",
     "p_rank", "p_dense", "p_lexical", "p_score",
 )
 
@@ -220,7 +220,6 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
             float(bool(_CN_NUMBER.search(s.text))), float(bool(_DATE.search(s.text))),
             float(bool(_QUOTE.search(s.text))),
             float(any(m.group().lower() not in q_lower for m in _LATIN.finditer(s.text))),
-            float(bool(_QUESTION_END.search(s.text))),
             min(s.hit_rank, 10), hit.dense, hit.lexical / max_lex, hit.score / max_score,
         ]
     return rows
