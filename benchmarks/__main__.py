@@ -33,6 +33,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="folder for results.json (default benchmarks/data/results/, or a temp folder with --quick)")
     p.add_argument("--markdown", type=Path, default=None,
                    help="where to write the report (default BENCHMARKS.md, or <out>/BENCHMARKS.md with --quick)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the last results of what this run skips: parts left out by --only, and the trained "
+                        "parts that have scripts of their own (answer layer, embedders, short answers)")
     p.add_argument("--corpus", type=Path, default=ROOT / "seeds")
     p.add_argument("--questions", type=Path, default=None, help="dev questions (default: ../shared/eval/dev.jsonl)")
     return p.parse_args(argv)
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out_dir = args.out or (Path(tempfile.mkdtemp(prefix="rag-bench-out-")) if args.quick else ROOT / "benchmarks" / "data" / "results")
     markdown = args.markdown or (out_dir / "BENCHMARKS.md" if args.quick else ROOT / "BENCHMARKS.md")
     out_dir.mkdir(parents=True, exist_ok=True)
+    last = out_dir / "results.json"
+    args.previous = json.loads(last.read_text(encoding="utf-8")) if args.keep and last.exists() else {}
 
     from rag.config import load_settings
     from rag.embeddings import make_embedder
@@ -99,6 +104,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                                   out_dir=out_dir if args.quick else None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    for part in ("quality", "speed", "scale", "embedding_servers"):
+        if part not in results and part in args.previous:
+            results[part] = args.previous[part]
     results["seconds"] = time.perf_counter() - started
     (out_dir / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=_jsonable),
                                           encoding="utf-8")
@@ -174,7 +182,11 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
         sets = {"dev": questions} | {name: read_questions(path) for name, path in quality.QUESTION_SETS.items()}
         out["sentence_weight_sets"] = cv.across_sets(handle, sets, [0.0, 0.5, 0.7, 0.8, 0.9, 1.0])
         out["english_dictionary"] = cv.english_across_sets(handle, sets)
-    if not args.quick:  # both need the whole seeds corpus and the dev set
+    kept = args.previous.get("quality", {})
+    if args.keep:
+        log("quality: the trained parts (answer layer, embedders, short answers) kept from the last run")
+        out.update({k: kept[k] for k in ("embedders", "short_answers") if k in kept})
+    elif not args.quick:  # both need the whole seeds corpus and the dev set
         from . import answerer, embedders
 
         log("quality: the learned answer layer, leave-one-corpus-out (benchmarks/sections/answerer.md) …")
