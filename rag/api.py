@@ -27,7 +27,8 @@ def open_index(corpus: str | Path | None = None, index: str | Path | None = None
 
     Unset values come from ``rag.toml`` and ``RAG_*`` variables, as for the CLI.  With
     ``build`` (the default) a missing index is built first; an existing one is loaded as
-    it is (call :func:`rag.indexing.handle.rebuild` to update it).  The handle is cached per process.
+    it is (call :func:`rag.indexing.handle.rebuild` to update it), and only for the corpus folder
+    it was built from (another folder is a :class:`RagError`).  The handle is cached per process.
     """
     paths = {"corpus": Path(corpus) if corpus is not None else None,
              "index": Path(index) if index is not None else None}

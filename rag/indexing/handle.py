@@ -17,8 +17,9 @@ from rag.embeddings import Embedder, embedder_key, make_embedder
 from rag.errors import IndexMissing, RagError
 from rag.indexing.build import build_index
 from rag.indexing.estimate import Estimate
+from rag.ingest.loader import check_corpus_folder
 from rag.stores.base import VectorStore
-from rag.stores.manifest import BuildReport, Progress
+from rag.stores.manifest import BuildReport, Progress, check_corpus
 from rag.stores.registry import open_store
 
 
@@ -51,8 +52,9 @@ def embedder_for(settings: Settings) -> Embedder:
 
 
 def _key(settings: Settings) -> tuple:
-    return (str(settings.index), *embedder_key(settings), settings.chunk_size, settings.chunk_overlap,
-            settings.vector_store, settings.milvus_uri, settings.milvus_collection)
+    # The corpus too: a handle answers for the folder it was checked against (check_corpus).
+    return (str(settings.index), str(settings.corpus), *embedder_key(settings), settings.chunk_size,
+            settings.chunk_overlap, settings.vector_store, settings.milvus_uri, settings.milvus_collection)
 
 
 def open_handle(settings: Settings, build_if_missing: bool = False,
@@ -73,13 +75,16 @@ def open_handle(settings: Settings, build_if_missing: bool = False,
     except IndexMissing:
         if not build_if_missing:
             raise
-        if not settings.corpus.is_dir():  # say so before promising a build
+        if not settings.corpus.exists():  # say so before promising a build
             raise RagError(f"no index at {settings.index}, and no corpus folder at {settings.corpus} "
                            "to build it from") from None
+        check_corpus_folder(settings.corpus)  # a file, or an empty folder
         if on_build:
             on_build()
         build_index(settings, embedder)
         index = open_store(settings, embedder)
+    else:
+        check_corpus(index.manifest, settings.corpus, settings.index)
     handle = Handle(settings, embedder, index)
     with _lock:
         _handles[key] = handle

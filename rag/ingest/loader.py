@@ -224,10 +224,7 @@ def load_corpus(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Docum
     Raises :class:`RagError` when the folder is missing or holds no readable text,
     since an index over nothing would only produce confusing abstentions later.
     """
-    if not root.exists():
-        raise RagError(f"corpus folder not found: {root}")
-    if not root.is_dir():
-        raise RagError(f"corpus path is not a folder: {root}")
+    check_corpus_folder(root)
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for path in iter_files(root):
@@ -249,8 +246,27 @@ def load_corpus(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Docum
     for item in skipped:  # one line each; `rag index` prints them from its report instead
         log.warning("skipped %s: %s", item.source, item.reason, extra={SKIP_RECORD: True})
     if not docs:
-        raise RagError(f"no readable documents (.txt, .md, .pdf, .docx, .html) in {root}")
+        raise RagError(no_documents(root))
     return docs, skipped
+
+
+def check_corpus_folder(root: Path) -> None:
+    """A corpus folder that exists and is not empty, or the one line saying what it is instead."""
+    if not root.exists():
+        raise RagError(f"corpus folder not found: {root}")
+    if not root.is_dir():
+        raise RagError(f"corpus path is not a folder: {root}")
+    try:
+        with os.scandir(root) as entries:
+            empty = next(entries, None) is None
+    except OSError as err:
+        raise RagError(f"cannot read the corpus folder {root} ({err.strerror or err})") from None
+    if empty:
+        raise RagError(no_documents(root))
+
+
+def no_documents(root: Path) -> str:
+    return f"no readable documents (.txt, .md, .pdf, .docx, .html) in {root}"
 
 
 def limits_of(settings: Settings) -> Limits:

@@ -244,7 +244,7 @@ def _finish_version(settings: Settings, embedder: Embedder, docs: Sequence[Docum
         chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
         index_type=settings.index_type,
         files={d.source: FileEntry(d.sha256, d.encoding, counts.get(d.source, 0)) for d in docs},
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), corpus=str(settings.corpus),
         sizes={name: (tmp / name).stat().st_size for name in DATA_FILES},
         resolved_index_type=choose_type(settings.index_type, len(chunks)),
         checksums={name: file_checksum(tmp / name) for name in DATA_FILES},

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import RagError
-from rag.ingest.loader import Document, Skipped
+from rag.ingest.loader import Document, Skipped, check_corpus_folder
 
 FORMAT_VERSION = 3  # 2: sentence vectors; 3: a checksum per data file, page/heading per chunk
 
@@ -42,6 +42,7 @@ class Manifest:
     sizes: dict[str, int] = field(default_factory=dict)  # bytes per data file, to catch truncation
     resolved_index_type: str = "flat"  # what "auto" chose
     checksums: dict[str, str] = field(default_factory=dict)  # xxh3-64 hex per data file
+    corpus: str = ""  # the folder it was built from, absolute ("" in indexes built before this was recorded)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
@@ -66,6 +67,33 @@ def check_compatible(manifest: Manifest, settings: Settings, embedder: Embedder,
         raise RagError(f"index at {root} was built with chunk size {manifest.chunk_size}/"
                        f"{manifest.chunk_overlap} but settings use {settings.chunk_size}/"
                        f"{settings.chunk_overlap}: run `rag index` to rebuild it")
+
+
+def check_corpus(manifest: Manifest, corpus: Path, root: Path) -> None:
+    """Refuse to answer for a corpus folder the index was not built from.
+
+    Rebuilding instead would replace another folder's index unasked (and take seconds to
+    minutes on the ask path); this is the same one line as for an index of another
+    embedding.  An index whose folder has moved with it (a copied checkout), or that was
+    built before the folder was recorded, is recognised by its files: the folder asked
+    for holds every file the index lists.  Files changed since the build do not refuse
+    it: updating is ``rag index``'s work, as for any stale index."""
+    check_corpus_folder(corpus)
+    if manifest.corpus == str(corpus):
+        return
+    absent = next((source for source in manifest.files if not _holds(corpus, source)), None)
+    if absent is None and manifest.files:
+        return
+    built_from = (f"{manifest.corpus}, not from {corpus}" if manifest.corpus
+                  else f"another folder than {corpus} ({absent} is not in it)")
+    raise RagError(f"index at {root} was built from {built_from}: rebuild it from {corpus} with "
+                   "`rag index`, or give that folder an index of its own (--index)")
+
+
+def _holds(corpus: Path, source: str) -> bool:
+    """Whether the index source ``"docs/a.txt"`` names a file in ``corpus`` (named ``docs``)."""
+    parts = PurePosixPath(source).parts
+    return len(parts) > 1 and parts[0] == corpus.name and os.path.isfile(corpus.joinpath(*parts[1:]))
 
 
 @dataclass(frozen=True)

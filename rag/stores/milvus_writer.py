@@ -131,7 +131,7 @@ class MilvusWriter:
             format=FORMAT_VERSION, embedding=self.embedder.name, dim=self.embedder.dim,
             chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap, index_type=settings.index_type,
             files={d.source: FileEntry(d.sha256, d.encoding, counts.get(d.source, 0)) for d in docs},
-            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), resolved_index_type=self.kind)
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), corpus=str(settings.corpus), resolved_index_type=self.kind)
         done = Meta(meta.chunks, meta.sentences, g, meta.next_id + len(self.chunk_rows),
                     meta.next_sentence_id + len(self.sentence_rows))
         _write_version(settings.index, manifest, done, bm25, ids)  # the commit point
