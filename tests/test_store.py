@@ -156,6 +156,18 @@ def test_missing_index_says_to_run_rag_index(tmp_path, counting):
         load_index(make_settings(tmp_path, tmp_path / "none"), counting)
 
 
+def test_the_manifest_records_the_corpus_folder_and_skips_fields_of_later_versions(small_corpus, tmp_path, counting):
+    s = make_settings(small_corpus, tmp_path / "index")
+    build_index(s, counting)
+    version = live_version(s.index)
+    assert version is not None
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["corpus"] == str(small_corpus.resolve())
+    manifest["recorded_by_a_later_version"] = {"anything": 1}
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_index(s, counting).manifest.corpus == str(small_corpus.resolve())
+
+
 def test_index_built_with_other_chunking_is_refused(small_corpus, tmp_path, counting):
     build_index(make_settings(small_corpus, tmp_path / "index"), counting)
     with pytest.raises(RagError, match="chunk size .*rag index"):

@@ -8,7 +8,7 @@ new and changed files are embedded again, whichever store holds the vectors.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
@@ -47,7 +47,10 @@ class Manifest:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         files = {k: FileEntry(**v) for k, v in data.pop("files").items()}
-        return cls(files=files, **data)
+        # Fields a later version added are skipped, so an older rag still reads its index
+        # (a change it could not read raises FORMAT_VERSION instead).
+        known = {f.name for f in fields(cls)}
+        return cls(files=files, **{k: v for k, v in data.items() if k in known})
 
     @property
     def chunks(self) -> int:
