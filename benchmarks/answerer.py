@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.answering.features import QUESTION_TYPES
 
-from . import answer_data
+from . import answer_data, quote_context
 from . import train_answerer as ta
 from .common import ROOT
 
@@ -290,6 +290,9 @@ def render(r: dict[str, Any]) -> str:
                              + (f"{h['abstained_swap']:.3f}" if "abstained_swap" in h else "–")
                              + f" | {balance(h):.3f} | {balance(h) - balance(base[c]):+.3f} |")
         lines.append("")
+    context = r.get("quote_context") or quote_context.load()  # python -m benchmarks.quote_context
+    if context:
+        lines += quote_context.render(context)
     if "off_topic" in r:
         o = r["off_topic"]
         lines += ["### Off-topic questions (benchmarks/data/offtopic.jsonl, never trained on)", "",

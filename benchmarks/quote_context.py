@@ -1,0 +1,254 @@
+"""What the quote's context patterns buy: each switched off, on the three corpora.
+
+The extractive answerer quotes, beside the sentence it chose, the neighbours that sentence
+leans on (``rag.answering.extractive._with_context``).  Some of those choices are made by
+patterns of opening words; they decide which sentences are quoted, never whether to
+answer.  Each is switched off in turn (it then never matches), and all together, and the
+answers are scored as ``rag eval`` scores them (:func:`rag.evaluate.evaluate`), plus what a
+reader of the quote cares about: does the quoted text hold the gold evidence, does it hold
+a gold answer, and how long is it.
+
+``python -m benchmarks.quote_context`` replays the shipped answerer
+(:class:`rag.answering.answerer.ExtractiveAnswerer`, short answer included) over the top
+passages each question retrieved, as benchmarks/answer_data.py cached them: nothing is
+retrieved or embedded again (each stored sentence cosine stands in for the sentence's
+vector).  It writes benchmarks/data/results/quote_context_results.json and renders the
+table into benchmarks/sections/answerer.md from the last answerer_results.json (about
+10 minutes on 2 cores; one corpus at a time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from rag.answering import extractive
+from rag.answering.answerer import ExtractiveAnswerer, Query
+from rag.evaluate import Question, contains_evidence, evaluate
+from rag.records import Answer, Hit, Passage
+
+from . import answer_data
+
+RESULTS = Path(__file__).parent / "data" / "results" / "quote_context_results.json"
+# The context patterns of rag/answering/extractive.py, by module attribute.
+PATTERNS = {
+    "_REFERS_BACK": "refers back (因此 …, 这 …): the sentence before is quoted",
+    "_GIVES_REASON": "gives the reason (因为 …) after a why-question's claim",
+    "_OPENS_LIST": "opens a list (首先 …, 第一 …): its next items are quoted",
+    "_CONTINUES_LIST": "continues a list (其次 …, 最后 …)",
+}
+ALL_OFF = "all context patterns off"
+_NEVER = re.compile(r"(?!)")
+_GAP = "\x00"  # joins quotes that are not adjacent in the file, so no evidence runs across the gap
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def switched_off(names: tuple[str, ...]) -> Iterator[None]:
+    """The answerer with the patterns ``names`` never matching (read at call time)."""
+    saved = {n: getattr(extractive, n) for n in names}
+    try:
+        for n in names:
+            setattr(extractive, n, _NEVER)
+        yield
+    finally:
+        for n, v in saved.items():
+            setattr(extractive, n, v)
+
+
+def _hits(raw: list[dict[str, Any]]) -> list[Hit]:
+    """Cached hits whose one-dimensional sentence "vectors" are the stored cosines, so
+    that a query vector of [1.0] gives the answerer exactly the cosines the index gave."""
+    return [Hit(Passage(h["source"], h["start"], h["end"], h["text"]), h["score"], h["dense"], h["lexical"],
+                tuple(tuple(s) for s in h["sentences"]), np.asarray(h["cos"], np.float32).reshape(-1, 1))
+            for h in raw]
+
+
+def _question(rec: dict[str, Any]) -> Question:
+    answerable = rec["kind"] == "answerable"
+    return Question(rec["id"], rec["question"], rec["type"] if answerable else "unanswerable",
+                    rec["doc"], rec["evidence"], tuple(g for g in rec.get("golds") or () if g.strip()))
+
+
+def quoted_by_file(answer: dict[str, Any]) -> dict[str, str]:
+    """The quoted text of an answer (rag eval's record of it), per file, in file order."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for c in answer["citations"]:
+        for a, b in c["quotes"]:
+            spans.setdefault(c["source"], []).append((a, b, c["text"][a - c["start"] : b - c["start"]]))
+    out = {}
+    for source, quotes in spans.items():
+        quotes.sort()
+        text = quotes[0][2]
+        for (_, end, _), (start, _, t) in zip(quotes, quotes[1:]):
+            text += ("" if 0 <= start - end <= 2 else _GAP) + t
+        out[source] = text
+    return out
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def measures(questions: list[Question], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """rag eval's figures plus the quote's: over the answered answerable questions, the share
+    whose quote holds the gold evidence (in the gold file), holds a gold answer, and its length."""
+    rows = [(q, r) for q, r in zip(questions, results) if q.answerable and not r["abstained"]]
+    unanswerable = [r for q, r in zip(questions, results) if not q.answerable]
+    quotes = [(q, quoted_by_file(r)) for q, r in rows]
+    evidence = [any(contains_evidence(q, s, t) for s, t in by_file.items()) for q, by_file in quotes]
+    golds = [any(_squash(g) in _squash(t) for g in (q.golds or (q.evidence or "",)) for t in by_file.values())
+             for q, by_file in quotes]
+    chars = [sum(len(t.replace(_GAP, "")) for t in by_file.values()) for _, by_file in quotes]
+    sentences = [sum(len(c["quotes"]) for c in r["citations"]) for _, r in rows]
+    answerable = [r for q, r in zip(questions, results) if q.answerable]
+    scored = [r for r in answerable if "short_f1" in r]
+    n = max(len(rows), 1)
+    return {
+        "answerable": len(answerable), "unanswerable": len(unanswerable),
+        "answered": round(len(rows) / max(len(answerable), 1), 4),
+        "abstained_unanswerable": round(sum(r["abstained"] for r in unanswerable) / max(len(unanswerable), 1), 4),
+        "cited": round(sum(r["cited_evidence"] for r in answerable if not r["abstained"]) / n, 4),
+        "quote_evidence": round(sum(evidence) / n, 4),
+        "quote_gold": round(sum(golds) / n, 4),
+        "short_f1": round(sum(r["short_f1"] for r in scored) / max(len(scored), 1), 4),
+        "quote_chars": round(float(np.mean(chars)) if chars else 0.0, 1),
+        "quote_chars_p90": round(float(np.percentile(chars, 90)) if chars else 0.0, 1),
+        "sentences": round(float(np.mean(sentences)) if sentences else 0.0, 3),
+    }
+
+
+def _signature(r: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple((c["source"], tuple(map(tuple, c["quotes"]))) for c in r["citations"])
+
+
+@dataclass(frozen=True)
+class Variant:
+    patterns: tuple[str, ...] = ()  # switched off
+    echo: bool = True  # the sentence after one that only restates the question is quoted
+
+
+def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict[str, Any]:
+    """Every variant on one corpus: its measures, and how many answers it changes."""
+    handle = answer_data.open_corpus(corpus)
+    records = [r for r in answer_data.load(corpus.name)
+               if r["kind"] in ("answerable", "unanswerable") and r.get("set") != "offtopic"]
+    questions = [_question(r) for r in records]
+    hits = {r["question"]: _hits(r["hits"][: handle.settings.top_k]) for r in records}
+    one = np.ones(1, np.float32)
+    out: dict[str, Any] = {}
+    base: list[tuple[Any, ...]] = []
+    for name, v in variants.items():
+        t0 = time.perf_counter()
+        settings = handle.settings
+        if not v.echo:  # no sentence counts as restating the question (novelty is never below 0)
+            settings = replace(settings, tuning=replace(settings.tuning, echo_novelty=0.0))
+        answerer = ExtractiveAnswerer(handle.embedder, handle.index.stats, settings)
+
+        def answer_fn(question: str, answerer: ExtractiveAnswerer = answerer) -> Answer:
+            return answerer.final(Query(question, question, one, time.perf_counter()), hits[question])
+
+        with switched_off(v.patterns):
+            results = evaluate(questions, answer_fn)["results"]
+        signatures = [_signature(r) for r in results]
+        base = base or signatures
+        out[name] = {**measures(questions, results), "changed": sum(a != b for a, b in zip(signatures, base))}
+        log(f"{corpus.name} / {name}: {time.perf_counter() - t0:.0f}s {out[name]}")
+    return out
+
+
+ECHO_OFF = "off: the echo check (the sentence after one that only restates the question)"
+
+
+def variants() -> dict[str, Variant]:
+    """As shipped; each pattern of :data:`PATTERNS` the answerer still has, off; all of them
+    off; and the one context check that is no pattern, the echo, off."""
+    present = tuple(n for n in PATTERNS if hasattr(extractive, n))
+    return {"none (as shipped)": Variant(), **{f"off: {n}": Variant((n,)) for n in present},
+            ALL_OFF: Variant(present), ECHO_OFF: Variant(echo=False)}
+
+
+# ------------------------------------------------------------ report
+
+HEAD = ["switched off", "corpus", "answered", "near misses abstained", "cited (passage)", "quote holds the evidence",
+        "quote holds a gold answer", "short answer F1", "quote chars (mean / p90)", "sentences quoted",
+        "answers changed", "Δ quote holds evidence", "Δ chars"]
+
+
+def _ordered(corpora: dict[str, Any]) -> list[tuple[str, Any]]:
+    order = [c.name for c in answer_data.corpora()]
+    return sorted(corpora.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+
+
+def render(r: dict[str, Any]) -> list[str]:
+    """The ablation table, for the answer layer's section."""
+    counts = ", ".join(f"{c} {per[next(iter(per))]['answerable']}" for c, per in _ordered(r["corpora"]))
+    lines = ["### Quote context patterns, switched off (`python -m benchmarks.quote_context`)", "",
+             "Which neighbours are quoted beside the chosen sentence (never whether to answer), replayed with the "
+             "shipped weights over each question's cached top-5 passages (so the fit's figures, in-sample for the "
+             f"choice of sentence). Answerable questions: {counts} "
+             "(off-topic excepted). *Quote holds the evidence* = of the answered, the quoted sentences of the gold "
+             "file hold the gold evidence (rag eval's test, on the quote instead of the passage); *a gold answer* = "
+             "any gold span anywhere in the quote; *cited (passage)* = rag eval's cited evidence, of the answered; "
+             "*answers changed* = answers whose quoted spans differ from the shipped answerer's.", "",
+             "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    for name in r["variants"]:
+        for c, per in _ordered(r["corpora"]):
+            if name not in per:
+                continue
+            m, b = per[name], per[next(iter(per))]
+            lines.append(f"| {name} | {c} | {m['answered']:.3f} | {m['abstained_unanswerable']:.3f} | {m['cited']:.3f} | "
+                         f"{m['quote_evidence']:.3f} | {m['quote_gold']:.3f} | {m['short_f1']:.3f} | "
+                         f"{m['quote_chars']:.0f} / {m['quote_chars_p90']:.0f} | {m['sentences']:.2f} | {m['changed']} | "
+                         f"{m['quote_evidence'] - b['quote_evidence']:+.3f} | {m['quote_chars'] - b['quote_chars']:+.1f} |")
+    lines.append("")
+    lines += r.get("notes", [])
+    return lines
+
+
+NOTES: list[str] = []
+
+
+def load() -> dict[str, Any] | None:
+    return json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else None
+
+
+def render_section() -> None:
+    """benchmarks/sections/answerer.md again, from the last answerer results and these."""
+    from . import answerer
+
+    if answerer.RESULTS.exists():
+        result = json.loads(answerer.RESULTS.read_text(encoding="utf-8"))
+        answerer.SECTION.write_text(answerer.render(result), encoding="utf-8")
+        log(f"wrote {answerer.SECTION}")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    names = argv or [c.name for c in answer_data.corpora()]
+    t0 = time.perf_counter()
+    vs = variants()
+    kept = load() if argv else None  # one corpus at a time: keep the others' last figures
+    result: dict[str, Any] = {"variants": list(vs), "corpora": kept["corpora"] if kept else {}}
+    for corpus in answer_data.corpora():
+        if corpus.name in names:
+            result["corpora"][corpus.name] = run_corpus(corpus, vs)
+    result["notes"] = NOTES
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    render_section()
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
