@@ -70,8 +70,9 @@ NOTES = [
     "- *The one check before the models, `looks_up`* (a question with no word of two or more characters that "
     "the corpus uses abstains): of 13,212 training examples it fires on 1 answerable question (CMRC) and 6 "
     "generated near misses, so it costs nothing measurable; it is what the tests hold for \"什么?\", \"x\", "
-    "\"你好\", \"hello\". The context rules (a sentence that refers back brings the one before, a list its "
-    "items, a why-question's claim its reason) choose which neighbours are quoted, never whether to answer.",
+    "\"你好\", \"hello\". The context rules (a sentence that refers back brings the one before; one that "
+    "only restates the question, the one after) choose which neighbours are quoted, never whether to answer; their "
+    "ablation is the quote-context table above.",
     "- *Ablations (table above)*: without the generated near misses in training the judge answers more on CMRC "
     "(0.908 → 0.943) but catches far fewer cut answers (0.525 → 0.231) and swapped entities (0.400 → 0.198), and "
     "on seeds answers less (0.709 → 0.602); without the answer-type signals seeds' near misses fall 0.291 → 0.192; "

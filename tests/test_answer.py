@@ -69,19 +69,18 @@ def test_context_sentences_are_quoted_from_the_passage_and_cited(embedder):
 
 
 # Two overlapping passages of one file, as the chunker makes them: the first ends with
-# the first item of a list, the second holds it and the next one.
-LIST_FIRST = "数据隔离背后的逻辑更为复杂。首先,模型公司进入会破坏云平台原有的数据安全体系。"
-LIST_NEXT = "其次,模型公司如果不断接触客户数据,会用它们增强自己的模型。"
-LIST_PASSAGES = ["云平台和模型公司的关系很微妙。" + LIST_FIRST, LIST_FIRST + LIST_NEXT + "这些都是分歧所在。"]
-LIST_STARTS = [0, len("云平台和模型公司的关系很微妙。")]
+# the reason, the second holds it and the conclusion that refers back to it.
+REASON = "模型公司进入会破坏云平台原有的数据安全体系。"
+CONCLUSION = "因此,云平台把模型公司与客户数据隔离在两个机房。"
+OVERLAPPING = ["云平台和模型公司的关系很微妙。" + REASON, REASON + CONCLUSION + "这些都是分歧所在。"]
+OVERLAPPING_STARTS = [0, len("云平台和模型公司的关系很微妙。")]
 
 
-def test_an_answer_that_starts_a_list_quotes_the_items_that_follow_in_one_passage(embedder):
-    a = answer("平台为什么要把模型公司与客户数据隔离开?", LIST_PASSAGES, embedder, LIST_STARTS)
-    assert "首先,模型公司进入会破坏云平台原有的数据安全体系。" in a.answer
-    assert LIST_NEXT in a.answer
-    (cite,) = a.citations  # one passage holds both items: the reader sees them together
-    assert LIST_NEXT in cite.text and "首先" in cite.text
+def test_a_sentence_that_refers_back_past_a_passage_boundary_is_cited_with_its_reason_from_one_passage(embedder):
+    a = answer("云平台把模型公司与客户数据隔离在哪里?", OVERLAPPING, embedder, OVERLAPPING_STARTS)
+    assert REASON + "[1]" + CONCLUSION + "[1]" == a.answer  # in reading order
+    (cite,) = a.citations  # one passage holds both: the reader sees them together
+    assert REASON + CONCLUSION in cite.text
 
 
 def test_a_question_for_one_figure_does_not_get_the_rest_of_a_list(embedder):

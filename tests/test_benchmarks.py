@@ -48,6 +48,28 @@ def test_quick_benchmark_runs_and_writes_results_and_report(tmp_path: Path) -> N
     assert before == after, "a quick run must not overwrite the committed BENCHMARKS.md"
 
 
+def test_the_quote_holds_the_evidence_only_when_its_own_sentences_of_the_gold_file_do() -> None:
+    from benchmarks.quote_context import measures
+    from rag.evaluate import Question
+
+    text = "甲说了一件事。他出资五千万美元。乙没有出资。"  # a passage of docs/a.txt at offset 100
+
+    def result(quotes: list[tuple[int, int]], source: str = "docs/a.txt") -> dict:
+        return {"abstained": False, "cited_evidence": True, "short_f1": 0.0,
+                "citations": [{"source": source, "start": 100, "text": text, "quotes": [list(q) for q in quotes]}]}
+
+    q = Question("q", "他出资多少?", "fact", "a.txt", "出资五千万美元", ("五千万美元",))
+    split = Question("s", "甲说了什么?", "fact", "a.txt", "一件事。他出资", ("一件事。他出资",))
+    gap = Question("g", "甲说了什么?", "fact", "a.txt", "一件事。乙没有", ("一件事。乙没有",))
+    m = measures([q, q, q, split, gap], [result([(107, 116)]), result([(100, 107)]), result([(107, 116)], "docs/b.txt"),
+                                          result([(100, 107), (107, 116)]), result([(100, 107), (116, 122)])])
+    # held: the sentence itself; the sentences around it; spanning two adjacent quoted sentences.
+    # Not held: another sentence; another file; two quoted sentences that are not adjacent.
+    assert m["answered"] == 1.0 and m["quote_evidence"] == 2 / 5
+    assert m["quote_gold"] == 3 / 5  # a gold answer counts in any file
+    assert m["quote_chars"] == (9 + 7 + 9 + 16 + 13) / 5
+
+
 def _synthetic_bm25(n_docs: int, seed: int = 0) -> tuple[BM25, list[list[str]]]:
     rng = np.random.default_rng(seed)
     sample = zipf_sampler(20_000, 1.1, rng, resolution=1 << 20)

@@ -18,8 +18,7 @@ benchmarks/sections/answerer.md).  The checks that remain, each measured there:
 
 - a question with no word the corpus uses abstains before any model (``looks_up``);
 - a cited sentence brings the neighbour it leans on: the sentence before one that
-  refers back (因此 …, 这 …), the sentence after one that only restates the question,
-  the reason after a why-question's claim, and the other items of a list.
+  refers back (因此 …, 这 …), the sentence after one that only restates the question.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering.features import QUESTION_TYPES, Question, looks_up
+from rag.answering.features import Question, looks_up
 from rag.answering.judge import Judge, load_models
 from rag.answering.scorer import SentenceScorer, candidate_sentences, sentence_cosines
 from rag.embeddings import Embedder
@@ -43,15 +42,8 @@ ABSTAIN_EN = "The corpus does not contain an answer to this question. The closes
 # A sentence opening with one of these leans on the sentence before it ("因此 …" gives a
 # conclusion whose reason came first; "这 …" refers back), so it is cited with it.
 _REFERS_BACK = re.compile(r"^\W*(?:因此|所以|因而|于是|於是|由此|为此|為此|对此|對此|这|這|此(?!外)|其中|它|他们|他們|她们|她們|他|她)")
-# For a "why" question, a following sentence opening with a reason is part of the answer.
-_GIVES_REASON = re.compile(r"^\W*(?:因为|因為|由于|由於|原因|主要是|一方面|首先)")
-# A list's first item, and the items that continue it.
-_OPENS_LIST = re.compile(r"^\W*(?:首先|第一[,，、:：]|一是|其一|一方面|\bfirst(?:ly)?\b)", re.I)
-_CONTINUES_LIST = re.compile(r"^\W*(?:其次|再次|然后|然後|最后|最後|此外|另外|第[二三四五][,，、:：]|[二三四五]是|其[二三四五]|"
-                             r"另一方面|\b(?:second(?:ly)?|then|finally|also)\b)", re.I)
-LIST_ITEMS_MAX = 3  # following items quoted after a list's first
-# Questions asking for one item (a figure, a date, a name) do not get the rest of a list.
-_ONE_ITEM = ("number", "when", "who", "where")
+# (Patterns for a why-question's reason and a list's items were measured and dropped:
+# benchmarks/quote_context.py.)
 
 
 def abstain_message(question: str) -> str:
@@ -160,7 +152,7 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
             break
         if all(cand.text != c.text for c in chosen):
             chosen.append(cand)
-    chosen = _with_context(chosen, candidates, question, hits, Question.read(question, bm25))
+    chosen = _with_context(chosen, candidates, hits)
     citations: dict[int, Citation] = {}
     parts = []
     for cand, rank in zip(chosen, _citing_passages(chosen, hits)):
@@ -173,44 +165,28 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
                   False, list(citations.values()), hits, support=evidence.probability)
 
 
-def _with_context(chosen: list[Candidate], candidates: list[Candidate], question: str,
-                  hits: list[Hit], q: Question) -> list[Candidate]:
-    """The chosen sentences, each with the neighbours it needs to be understood: the
-    sentence before one that refers back; the sentence after one that only restates the
-    question (the answer follows it), or that gives the reason a "why" question asks; the
-    other items of a list, unless the question asks for one figure, date or name.
+def _with_context(chosen: list[Candidate], candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+    """The chosen sentences, each with the neighbour it needs to be understood: the
+    sentence before one that refers back; else the sentence after one that only restates
+    the question (the answer follows it).
 
     Neighbours are looked up in the whole file as far as the retrieved passages cover
-    it: overlapping passages share their sentences, and a list often runs past the end
-    of the passage where it starts."""
+    it: overlapping passages share their sentences."""
     by_file: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_file.setdefault(hits[c.hit_rank].chunk.source, []).append(c)
     for group in by_file.values():
         group.sort(key=lambda c: c.start)
-    open_question = not any(q.types[t] for t in _ONE_ITEM)
-    asks_why = bool(QUESTION_TYPES["why"].search(question))
     seen: set[tuple[int, int]] = set()
     out: list[Candidate] = []
     for cand in chosen:
         group = by_file[hits[cand.hit_rank].chunk.source]
         i = next(k for k, c in enumerate(group) if c.start == cand.start)
         prev = group[i - 1] if i > 0 and _adjacent(group[i - 1], cand) else None
-        in_list = (open_question and prev is not None and _CONTINUES_LIST.search(cand.text)
-                   and (_OPENS_LIST.search(prev.text) or _CONTINUES_LIST.search(prev.text)))
-        before = prev if _REFERS_BACK.search(cand.text) or in_list else None
-        after: list[Candidate] = []
-        for nxt in group[i + 1 : i + 1 + LIST_ITEMS_MAX]:
-            if not _adjacent(after[-1] if after else cand, nxt):
-                break
-            completes = not after and ((before is None and cand.echo)
-                                       or (asks_why and _GIVES_REASON.search(nxt.text)))
-            list_goes_on = (open_question and _CONTINUES_LIST.search(nxt.text)
-                            and any(_OPENS_LIST.search(x.text) for x in (cand, *after)))
-            if not (completes or list_goes_on):
-                break
-            after.append(nxt)
-        for pick in (before, cand, *after):
+        nxt = group[i + 1] if i + 1 < len(group) and _adjacent(cand, group[i + 1]) else None
+        before = prev if _REFERS_BACK.search(cand.text) else None
+        after = nxt if before is None and cand.echo else None
+        for pick in (before, cand, after):
             if pick is not None and (pick.hit_rank, pick.start) not in seen:
                 seen.add((pick.hit_rank, pick.start))
                 out.append(pick)
