@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -155,6 +156,11 @@ def _without_columns(data: dict[str, list[ta.Example]], columns: tuple[str, ...]
     return {c: [ta.replace_rows(e, f(e.rows)) for e in exs] for c, exs in data.items()}
 
 
+def _without_span(data: dict[str, list[ta.Example]]) -> dict[str, list[ta.Example]]:
+    """The judge without the span model's reading of the best sentence (as if never read)."""
+    return {c: [replace(e, span=np.full(len(e.span), np.nan)) for e in exs] for c, exs in data.items()}
+
+
 TYPE_COLUMNS = tuple(c for c in ta.SENTENCE_FEATURES if c.startswith(("q_", "s_")) and c not in
                      ("q_english", "q_cross", "q_known", "q_chars", "s_chars"))
 LEXICAL_COLUMNS = ("cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context", "cov_passage",
@@ -164,11 +170,7 @@ DENSE_COLUMNS = ("sim", "sim_gap", "sim_rank", "p_dense")
 # detector earns its place only if switching it off costs something on every corpus.
 DETECTORS: dict[str, tuple[str, ...]] = {
     "detector off: interrogative list (QUESTION_TYPES)": tuple(f"q_{t}" for t in QUESTION_TYPES),
-    "detector off: figures (_DIGITS)": ("s_digits", "s_new_number"),
-    "detector off: Chinese numerals (_CN_NUMBER)": ("s_cn_number",),
-    "detector off: dates (_DATE)": ("s_date",),
-    "detector off: quotation marks (_QUOTE)": ("s_quote",),
-    "detector off: Latin names (_LATIN)": ("s_latin_new",),
+    "detector off: figures in digits or Chinese numerals (_DIGITS, _CN_NUMBER)": ("s_digits", "s_new_number"),
     "detector off: the question's missing words and figures (dictionary pairs, _ALNUM)": (
         "miss_word", "miss_words", "miss_alnum"),
 }
@@ -183,6 +185,7 @@ def ablations(data: dict[str, list[ta.Example]]) -> dict[str, Any]:
         "no answer-type signals (question kind, numbers, dates, names)": (_without_columns(data, TYPE_COLUMNS), {}),
         "no word-overlap signals": (_without_columns(data, LEXICAL_COLUMNS), {}),
         "no e5 similarity signals": (_without_columns(data, DENSE_COLUMNS), {}),
+        "no span-model signal (best_span)": (_without_span(data), {}),
         **{name: (_without_columns(data, cols), {}) for name, cols in DETECTORS.items()},
     }
     for name, (variant, opts) in variants.items():

@@ -43,6 +43,7 @@ from rag.answering.features import (
     looks_up,
     question_features,
     sentence_features,
+    span_signal,
 )
 from rag.answering.judge import WEIGHTS
 from rag.answering.scorer import candidate_sentences
@@ -87,6 +88,7 @@ class Example:
     labels: np.ndarray  # 1 where the sentence holds the answer
     cited: np.ndarray  # 1 where the sentence's passage is the gold file's and holds the evidence
     q: Question = field(repr=False, default=None)  # type: ignore[assignment]
+    span: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]  # features.span_signal
 
     @property
     def answerable(self) -> bool:
@@ -132,8 +134,10 @@ def _example(corpus: str, rec: dict[str, Any], kind: str, raw_hits: list[dict[st
                     if any(s.start < b and a < s.end for a, b in spans):
                         labels[i] = 1
     rows = sentence_features(q, sentences, cos, hits, bm25, SIMILARITY_FLOOR)
+    # every sentence the judge may read the span signal of, should the scorer rank it first
+    span = np.array([span_signal(q, s, r) for s, r in zip(sentences, rows)])
     return Example(corpus, rec["id"].removesuffix(":swap"), kind, rec["question"], [h.dense for h in hits],
-                   looks_up(rec["question"], bm25), rows, labels, cited, q)
+                   looks_up(rec["question"], bm25), rows, labels, cited, q, span)
 
 
 def _drop_answer(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -205,17 +209,17 @@ def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
 
 
 def _features_version() -> str:
-    """A digest of the code that makes the cached rows: a change there recomputes them."""
+    """A digest of the modules that make the cached rows: any change there recomputes them
+    (a digest of a few functions once missed a helper they call)."""
     import hashlib
     import inspect
 
     import rag.answering.english as english
     import rag.answering.features as f
+    import rag.answering.short_answer as short
 
-    code = "".join(inspect.getsource(x) for x in (f.sentence_features, f.Question, f._word_bigrams, f.coverage, english))
-    code += repr(f.SENTENCE_FEATURES) + repr({k: p.pattern for k, p in f.QUESTION_TYPES.items()})
-    code += repr(sorted(v.pattern for v in vars(f).values() if isinstance(v, re.Pattern)))  # the detectors
-    return hashlib.sha1(code.encode()).hexdigest()[:10]
+    code = inspect.getsource(f) + inspect.getsource(english) + inspect.getsource(short)
+    return hashlib.sha1(code.encode() + short.WEIGHTS.read_bytes()).hexdigest()[:10]
 
 
 def _write(path: Path, exs: list[Example]) -> None:
@@ -224,19 +228,20 @@ def _write(path: Path, exs: list[Example]) -> None:
              "unknown": e.q.unknown} for e in exs]
     np.savez(path, rows=np.concatenate([e.rows for e in exs]), labels=np.concatenate([e.labels for e in exs]),
              cited=np.concatenate([e.cited for e in exs]), sizes=np.array([len(e.labels) for e in exs]),
+             span=np.concatenate([e.span for e in exs]),
              meta=np.array([json.dumps(meta, ensure_ascii=False)]))
 
 
 def _read(path: Path) -> list[Example]:
     with np.load(path, allow_pickle=False) as z:
-        rows, labels, cited, sizes = z["rows"], z["labels"], z["cited"], z["sizes"]
+        rows, labels, cited, sizes, span = z["rows"], z["labels"], z["cited"], z["sizes"], z["span"]
         meta = json.loads(str(z["meta"][0]))
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     out = []
     for m, a, b in zip(meta, bounds[:-1], bounds[1:]):
         q = Question(m["question"], {}, frozenset(), m["types"], m["english"], m["known"], "", unknown=m["unknown"])
         out.append(Example(m["corpus"], m["qid"], m["kind"], m["question"], m["dense"], m["looks"],
-                           rows[a:b], labels[a:b], cited[a:b], q))
+                           rows[a:b], labels[a:b], cited[a:b], q, span[a:b]))
     return out
 
 
@@ -311,7 +316,7 @@ def _scorer_rows(exs: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def _judge_row(e: Example, probs: np.ndarray) -> np.ndarray:
-    return question_features(e.q, e.rows, probs, e.dense, e.looks)
+    return question_features(e.q, e.rows, probs, e.dense, e.looks, float(e.span[int(np.argmax(probs))]))
 
 
 def _folds(exs: list[Example], k: int) -> list[int]:
@@ -450,7 +455,7 @@ def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = No
 
 
 def replace_rows(e: Example, rows: np.ndarray) -> Example:
-    return Example(e.corpus, e.qid, e.kind, e.question, e.dense, e.looks, rows, e.labels, e.cited, e.q)
+    return Example(e.corpus, e.qid, e.kind, e.question, e.dense, e.looks, rows, e.labels, e.cited, e.q, e.span)
 
 
 def report(data: dict[str, list[Example]], save_weights: bool = True, cv: bool = True) -> dict[str, Any]:

@@ -5,7 +5,7 @@ rescaled so that "unrelated" reads 0 for any embedder), word overlap weighted by
 corpus's own IDF (characters, bigrams and Latin words, so they hold in simplified and
 traditional script alike), what kind of answer the question asks for (read from a
 general list of interrogatives, in both scripts and English), and what kind of thing a
-sentence holds (numbers, dates, quoted titles, Latin names, words the question lacks).
+sentence holds (figures, in digits or Chinese numerals, and words the question lacks).
 Which of them matter, and how they combine, is learned (benchmarks/train_answerer.py).
 
 :func:`sentence_features` gives one row per candidate sentence (the scorer's input);
@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from rag.answering.english import EnglishNames
-from rag.answering.short_answer import normalise, tables
+from rag.answering.short_answer import normalise, span_confidence, tables
 from rag.records import Hit
 from rag.text.lexical import CorpusStats, across_scripts, is_english, tokenize
 
@@ -47,11 +47,6 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _CN_NUMBER = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]{2,}|"
                         r"[二两兩三四五六七八九十百千万萬亿億](?=[个個位种種次年岁歲名人项項条條座部届屆家所成倍])|"
                         r"[一二三四五六七八九十百千万萬]分之[零〇一二两兩三四五六七八九十百]")
-_DATE = re.compile(r"\d+\s*(?:年|月|日|号|號)|[一二三四五六七八九十]+月|[零〇一二三四五六七八九]{4}年|世纪|世紀|年代|朝代|"
-                   r"\b(?:1[5-9]|20)\d{2}\b|\b(?:january|february|march|april|june|july|august|september|october|"
-                   r"november|december)\b", re.I)
-_QUOTE = re.compile(r"[《「『“\"]")
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
 _SPACE = re.compile(r"\s+")
 _ALNUM = re.compile(r"[0-9a-z]")
 WORD_ODDS = range(1, 5)  # boundary buckets of a character pair inside a word (rag.answering.short_answer.Tables)
@@ -61,7 +56,7 @@ SENTENCE_FEATURES = (
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
     "cov_passage", "common_run", "novelty", "novel_rare",
     "miss_word", "miss_words", "miss_alnum",
-    "s_chars", "s_digits", "s_new_number", "s_cn_number", "s_date", "s_quote", "s_latin_new",
+    "s_chars", "s_digits", "s_new_number",
     "p_rank", "p_dense", "p_lexical", "p_score",
 )
 
@@ -96,8 +91,9 @@ class Question:
         tokens = tokenize(question)
         known = sum(1 for t in tokens if t in bm25.vocab) / len(tokens) if tokens else 0.0
         unknown = bm25.max_idf()
-        terms = {t: (bm25.idf(t) if t in bm25.vocab else unknown) for t in set(content_tokens(question))}
-        specific = sorted((t for t in terms if len(t) > 1 or not _is_cjk_char(t)), key=lambda t: -terms[t])
+        terms = {t: (bm25.idf(t) if t in bm25.vocab else unknown) for t in sorted(set(content_tokens(question)))}
+        # ties by the term itself: set order changes with PYTHONHASHSEED, and answers with it
+        specific = sorted((t for t in terms if len(t) > 1 or not _is_cjk_char(t)), key=lambda t: (-terms[t], t))
         types = {name: 1.0 if p.search(question) else 0.0 for name, p in QUESTION_TYPES.items()}
         squashed = _SPACE.sub("", _QUESTION_WORDS.sub(" ", question)).lower()
         words = frozenset(t for t in terms if t in _word_bigrams(question))
@@ -143,8 +139,11 @@ def coverage(terms: dict[str, float], tokens: set[str]) -> float:
 
 
 def _numbers(text: str) -> set[str]:
-    """The figures of ``text`` that are not dates ("4 月" dates, "4 名" counts)."""
-    return {m.group().replace(",", "") for m in _DIGITS.finditer(_DATE.sub(" ", text))}
+    """The figures of ``text``, in digits or Chinese numerals (两百一十万, 三成, 千分之一):
+    reports and contracts write both.  Dates count too: keeping them apart paid on no
+    corpus (benchmarks/sections/answerer.md)."""
+    return ({m.group().replace(",", "") for m in _DIGITS.finditer(text)}
+            | {m.group() for m in _CN_NUMBER.finditer(text)})
 
 
 def _rank(values: np.ndarray) -> np.ndarray:
@@ -165,7 +164,6 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
     bigram_terms = {t: w for t, w in terms.items() if not _is_cjk_char(t)}
     asked = set(tokenize(question.text))
     asked_numbers = _numbers(question.text)
-    q_lower = question.text.lower()
     cross = question.known < 0.5 or across_scripts(question.text, (h.chunk.text for h in hits))
     # Across languages word overlap means nothing: the share of the question's names and
     # figures found stands in for every overlap signal.
@@ -217,9 +215,6 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
             run / max(len(question.squashed), 1), len(novel) / max(len(ts), 1), novel_rare,
             miss_word, miss_words, miss_alnum,
             min(len(s.text), 200) / 200, float(bool(numbers)), float(bool(numbers - asked_numbers)),
-            float(bool(_CN_NUMBER.search(s.text))), float(bool(_DATE.search(s.text))),
-            float(bool(_QUOTE.search(s.text))),
-            float(any(m.group().lower() not in q_lower for m in _LATIN.finditer(s.text))),
             min(s.hit_rank, 10), hit.dense, hit.lexical / max_lex, hit.score / max_score,
         ]
     return rows
@@ -229,20 +224,33 @@ JUDGE_FEATURES = (
     *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "looks_up",
     "p1", "p2", "p_margin", "p_sum",
     "best_sim", "best_cov", "best_cov_rare", "best_cov_passage", "best_cov_context", "best_common_run",
-    "best_novelty", "best_new_number", "best_date", "best_novel_rare", "best_latin_new", "best_quote",
-    "best_number_fits", "best_date_fits", "best_name_fits",
+    "best_novelty", "best_new_number", "best_novel_rare", "best_number_fits", "best_name_fits",
     "best_miss_word", "best_miss_words", "best_miss_alnum", "min_miss_word", "min_miss_alnum", "q_unknown",
     "max_sim", "max_cov", "max_cov_rare", "max_cov_passage", "max_common_run",
-    "hit_dense", "hit_dense_gap", "type_ratio", "typed_p",
+    "hit_dense", "hit_dense_gap", "type_ratio", "typed_p", "best_span",
 )
 _COL = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 
 
+SPAN_RANK = 3  # the span model reads the best sentence only when it is among the few most similar or covering
+
+
+def reads_span(row: np.ndarray) -> bool:
+    """Whether the span model reads this sentence when it is the best (training reads only these)."""
+    return bool(row[_COL["sim_rank"]] < SPAN_RANK or row[_COL["cov_rank"]] < SPAN_RANK)
+
+
+def span_signal(question: Question, sentence: Sentence, row: np.ndarray) -> float:
+    """The span model's confidence that ``sentence`` holds the answer's words (NaN: not read)."""
+    return span_confidence(question.text, sentence.text) if reads_span(row) else float("nan")
+
+
 def question_features(question: Question, rows: np.ndarray, probabilities: np.ndarray, dense: list[float],
-                      looks: bool) -> np.ndarray:
+                      looks: bool, span: float = float("nan")) -> np.ndarray:
     """One row of :data:`JUDGE_FEATURES`: the question, its best-scored sentence, and the
     best any sentence reaches on each signal.  ``dense`` holds the passages' similarities
-    (``Hit.dense``), ``looks`` whether the question has a word to look up (:func:`looks_up`)."""
+    (``Hit.dense``), ``looks`` whether the question has a word to look up (:func:`looks_up`),
+    ``span`` the best sentence's :func:`span_signal`."""
     q_part = [*(question.types[t] for t in QUESTION_TYPES), float(question.english)]
     if not len(rows):
         return np.array([*q_part, 1.0, question.known, float(looks)] + [0.0] * (len(JUDGE_FEATURES) - len(q_part) - 3))
@@ -267,30 +275,28 @@ def question_features(question: Question, rows: np.ndarray, probabilities: np.nd
         p1, p2, p1 - p2, float(np.minimum(probabilities, 1.0).sum()),
         best[col["sim"]], best[col["cov"]], best[col["cov_rare"]], best[col["cov_passage"]],
         best[col["cov_context"]], best[col["common_run"]], best[col["novelty"]], best[col["s_new_number"]],
-        best[col["s_date"]], best[col["novel_rare"]], best[col["s_latin_new"]], best[col["s_quote"]],
-        # a figure for a how-many question, a date for a when-question (1 when not asked)
-        1.0 - best[col["q_number"]] * (1.0 - max(best[col["s_new_number"]], best[col["s_cn_number"]])),
-        1.0 - best[col["q_when"]] * (1.0 - best[col["s_date"]]),
-        # a name for a who- or what-is-it-called question: quoted, Latin, or words the question lacks
-        1.0 - max(best[col["q_who"]], best[col["q_name"]]) * (1.0 - max(best[col["s_quote"]], best[col["s_latin_new"]],
-                                                                        best[col["novel_rare"]])),
+        best[col["novel_rare"]],
+        # a figure for a how-many question (1 when not asked)
+        1.0 - best[col["q_number"]] * (1.0 - best[col["s_new_number"]]),
+        # a name for a who- or what-is-it-called question: a rare word the question lacks
+        1.0 - max(best[col["q_who"]], best[col["q_name"]]) * (1.0 - best[col["novel_rare"]]),
         best[col["miss_word"]], best[col["miss_words"]], best[col["miss_alnum"]],
         rows[:, col["miss_word"]].min(), rows[:, col["miss_alnum"]].min(), question.unknown,
         rows[:, col["sim"]].max(), rows[:, col["cov"]].max(), rows[:, col["cov_rare"]].max(),
         rows[:, col["cov_passage"]].max(), rows[:, col["common_run"]].max(),
         dense[0] if dense else 0.0, (dense[0] - dense[1]) if len(dense) > 1 else 0.0,
-        type_ratio, typed_p,
+        type_ratio, typed_p, span,
     ])
 
 
 def _fits(rows: np.ndarray) -> np.ndarray:
     """Per sentence: does it hold the kind of answer the question asks for (all do when it
-    asks for none of these)?  A figure for how many, a date for when, a name (quoted,
-    Latin or words the question lacks) for who, which and what-is-it-called."""
+    asks for none of these)?  A new figure for how many, a rare word the question lacks
+    for who and what-is-it-called."""
     c = _COL
-    number = np.maximum(rows[:, c["s_new_number"]], rows[:, c["s_cn_number"]])
-    name = np.maximum.reduce([rows[:, c["s_quote"]], rows[:, c["s_latin_new"]], (rows[:, c["novel_rare"]] > 0.6) * 1.0])
+    number = rows[:, c["s_new_number"]]
+    name = (rows[:, c["novel_rare"]] > 0.6) * 1.0
     ok = np.ones(len(rows), dtype=bool)
-    for asked, held in (("q_number", number), ("q_when", rows[:, c["s_date"]]), ("q_who", name), ("q_name", name)):
+    for asked, held in (("q_number", number), ("q_who", name), ("q_name", name)):
         ok &= (rows[:, c[asked]] == 0) | (held > 0)
     return ok

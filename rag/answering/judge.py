@@ -19,7 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from rag.answering.features import JUDGE_FEATURES, SENTENCE_FEATURES, looks_up, question_features
+import numpy as np
+
+from rag.answering.features import JUDGE_FEATURES, SENTENCE_FEATURES, looks_up, question_features, span_signal
 from rag.answering.scorer import Scored, TreeScorer
 from rag.answering.trees import Trees, load_npz
 from rag.records import Hit
@@ -44,8 +46,12 @@ class TreeJudge:
     threshold: float
 
     def probability(self, scored: Scored, hits: list[Hit], bm25: CorpusStats) -> float:
+        span = float("nan")
+        if len(scored.rows):
+            best = int(np.argmax(scored.probabilities))
+            span = span_signal(scored.question, scored.sentences[best], scored.rows[best])
         row = question_features(scored.question, scored.rows, scored.probabilities, [h.dense for h in hits],
-                                looks_up(scored.question.text, bm25))
+                                looks_up(scored.question.text, bm25), span)
         return float(self.trees.probability(row[None, :])[0])
 
     def judge(self, scored: Scored, hits: list[Hit], bm25: CorpusStats) -> Verdict:

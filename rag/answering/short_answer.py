@@ -558,6 +558,18 @@ def best_span(question: str, sentences: Sequence[str]) -> Span | None:
     return Span(enc.sentence[a:b], k, a, b, float(probs[i]), keep)
 
 
+NO_SPAN = -20.0  # the span score of a sentence with no candidate span (scores run about -5 … 15)
+
+
+def span_confidence(question: str, sentence: str) -> float:
+    """The span model's best raw score in ``sentence``: how well any of its spans reads as
+    the answer to ``question``.  A sentence that names what the question names but not
+    what it asks scores low, so the answerability judge reads it too."""
+    t, arrays, _ = _model()
+    scores = span_scores(encode(read_question(question, t), sentence, t), arrays["hashed"], arrays["span"])
+    return float(scores.max()) if len(scores) else NO_SPAN
+
+
 def short_answer(question: str, sentences: Sequence[str]) -> str | None:
     """The span of the cited ``sentences`` that answers ``question``, or None when the
     question asks for a reason or an explanation, or the sentence answers better whole."""
