@@ -5,7 +5,8 @@ rescaled so that "unrelated" reads 0 for any embedder), word overlap weighted by
 corpus's own IDF (characters, bigrams and Latin words, so they hold in simplified and
 traditional script alike), what kind of answer the question asks for (read from a
 general list of interrogatives, in both scripts and English), and what kind of thing a
-sentence holds (figures, in digits or Chinese numerals, and words the question lacks).
+sentence holds (figures, in digits or Chinese numerals, and words the question lacks),
+and how well the short-answer span model finds an answer in the best sentence.
 Which of them matter, and how they combine, is learned (benchmarks/train_answerer.py).
 
 :func:`sentence_features` gives one row per candidate sentence (the scorer's input);

@@ -2,8 +2,9 @@
 
 :class:`Judge` is a seam: an LLM judge or a calibrated cross-encoder can replace the
 default, :class:`TreeJudge`, boosted trees over the question's kind, its best
-sentences' scores and signals, and the margins between them
-(:func:`rag.answering.features.question_features`).  It was trained on answerable
+sentences' scores and signals, the margins between them
+(:func:`rag.answering.features.question_features`), and how well the short-answer span
+model reads an answer in the best sentence (a near miss names the subject, not the answer).  It was trained on answerable
 questions and near misses (passages or whole articles left out; the answer sentence
 cut; the asked entity swapped for a similar one) of three corpora in two scripts, by
 ``python -m benchmarks.train_answerer``, which also reports leave-one-corpus-out and
