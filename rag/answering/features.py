@@ -242,8 +242,11 @@ def reads_span(row: np.ndarray) -> bool:
 
 
 def span_signal(question: Question, sentence: Sentence, row: np.ndarray) -> float:
-    """The span model's confidence that ``sentence`` holds the answer's words (NaN: not read)."""
-    return span_confidence(question.text, sentence.text) if reads_span(row) else float("nan")
+    """The span model's confidence that ``sentence`` holds the answer's words (NaN: not
+    read; nor for an English question, since the model learned from Chinese ones)."""
+    if question.english or not reads_span(row):
+        return float("nan")
+    return span_confidence(question.text, sentence.text)
 
 
 def question_features(question: Question, rows: np.ndarray, probabilities: np.ndarray, dense: list[float],
