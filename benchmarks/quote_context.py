@@ -240,10 +240,10 @@ NOTES = [
     "evidence +0.000 / +0.000 / −0.002 (8 / 24 / 176 answers changed), quotes 1.0-2.6 characters shorter. It pays "
     "on DRCD only; it stays because its test (a restated claim is followed by the answer) specifies a quote that "
     "answers rather than one that repeats the question.",
-    "- *Run to run*: the judge's probability depends on PYTHONHASHSEED (rag/answering/features.py, `Question.read`: "
-    "its rarest terms are sorted by IDF alone, and ties fall in set order), so answered, abstained and the chosen "
-    "sentence move by a question or two between processes (seeds near misses 0.688-0.702 over hash seeds 0-2). The "
-    "Δ columns compare variants within one process.",
+    "- *Run to run (fixed)*: the judge's probability depended on PYTHONHASHSEED (`Question.read` sorted the "
+    "question's rarest terms by IDF alone, and ties fell in set order), so answers moved by a question or two "
+    "between processes (seeds near misses 0.688-0.702 over hash seeds 0-2). Ties are now broken by the term. The "
+    "figures in the bullets above are from the run before the answer layer's third retrain; the table is current.",
 ]
 
 
