@@ -4,12 +4,13 @@
 default, :class:`TreeJudge`, boosted trees over the question's kind, its best
 sentences' scores and signals, the margins between them
 (:func:`rag.answering.features.question_features`), and how well the short-answer span
-model reads an answer in the best sentence (a near miss names the subject, not the answer).  It was trained on answerable
-questions and near misses (passages or whole articles left out; the answer sentence
-cut; the asked entity swapped for a similar one) of three corpora in two scripts, by
-``python -m benchmarks.train_answerer``, which also reports leave-one-corpus-out and
-cross-validated figures (benchmarks/sections/answerer.md).  Scorer and judge ship as
-plain arrays in ``answerer.npz`` beside this module.
+model reads an answer in the best sentence (a near miss names the subject, not the
+answer).  It was trained on answerable questions and near misses (passages or whole
+articles left out; the answer sentence cut; the asked entity swapped for a similar one)
+of three corpora in two scripts, by ``python -m benchmarks.train_answerer``, which also
+reports leave-one-corpus-out and cross-validated figures
+(benchmarks/sections/answerer.md).  Scorer and judge ship as plain arrays in
+``answerer.npz`` beside this module.
 """
 
 from __future__ import annotations

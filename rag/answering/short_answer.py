@@ -530,6 +530,15 @@ def decision_features(question: Question, sentence: str, probs: np.ndarray, best
                                   length / max(len(sentence), 1), math.log(max(len(question.text), 1))]])
 
 
+@lru_cache(maxsize=32)
+def _scored(question: str, sentence: str) -> tuple[Encoded, np.ndarray]:
+    """``sentence`` encoded for ``question`` and its spans' scores.  Cached: the judge reads
+    the best sentence (:func:`span_confidence`) and the short answer reads it again."""
+    t, arrays, _ = _model()
+    enc = encode(read_question(question, t), sentence, t)
+    return enc, span_scores(enc, arrays["hashed"], arrays["span"])
+
+
 def best_span(question: str, sentences: Sequence[str]) -> Span | None:
     """The best-scoring span over ``sentences`` (the cited ones), with the decision's
     probability that it answers better than its sentence; None if no sentence has a span."""
@@ -538,8 +547,7 @@ def best_span(question: str, sentences: Sequence[str]) -> Span | None:
     best: tuple[float, int, Encoded, np.ndarray, int] | None = None
     scored = []
     for k, sentence in enumerate(sentences):
-        enc = encode(q, sentence, t)
-        scores = span_scores(enc, arrays["hashed"], arrays["span"])
+        enc, scores = _scored(question, sentence)
         if len(scores):
             scored.append((k, enc, scores))
     if not scored:
@@ -565,8 +573,7 @@ def span_confidence(question: str, sentence: str) -> float:
     """The span model's best raw score in ``sentence``: how well any of its spans reads as
     the answer to ``question``.  A sentence that names what the question names but not
     what it asks scores low, so the answerability judge reads it too."""
-    t, arrays, _ = _model()
-    scores = span_scores(encode(read_question(question, t), sentence, t), arrays["hashed"], arrays["span"])
+    scores = _scored(question, sentence)[1]
     return float(scores.max()) if len(scores) else NO_SPAN
 
 
