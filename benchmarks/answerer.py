@@ -4,22 +4,31 @@
 benchmarks/sections/answerer.md and benchmarks/data/results/answerer_results.json.  It retrains the
 models as ``python -m benchmarks.train_answerer`` does (same seed, same data) but does
 not overwrite the shipped weights; the off-topic and speed figures use the shipped ones.
+
+One training run is noisy: the training seed (``train_answerer.SEED``) moves a corpus's
+held-out balance by ±0.006-0.02.  ``--seeds N`` retrains every ablation and the shipped
+set-up at seeds 1..N and reports the paired Δ (variant minus shipped, same seed) as
+mean ± sd and on how many seeds it was paid; ``--only-ablations`` reruns just that part
+into the existing results; ``--variant SUBSTRING`` picks ablations, ``--out DIR`` writes
+elsewhere.  The lead's run: ``nice python -m benchmarks.answerer --seeds 5 --only-ablations``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from rag.answering.features import QUESTION_TYPES
+from rag.answering.features import QUESTION_TYPES, Question
 
 from . import answer_data, quote_context
 from . import train_answerer as ta
@@ -194,7 +203,14 @@ def _zero(columns: tuple[str, ...], names: tuple[str, ...]) -> Callable[[np.ndar
 
 def _without_columns(data: dict[str, list[ta.Example]], columns: tuple[str, ...]) -> dict[str, list[ta.Example]]:
     f = _zero(columns, ta.SENTENCE_FEATURES)
-    return {c: [ta.replace_rows(e, f(e.rows)) for e in exs] for c, exs in data.items()}
+    return {c: [replace(e, rows=f(e.rows), q=_without_types(e.q, columns)) for e in exs] for c, exs in data.items()}
+
+
+def _without_types(q: Question, columns: tuple[str, ...]) -> Question:
+    """The judge reads the question's kinds from the Question, not from the sentence rows:
+    switched off, they go from both."""
+    off = {t for t in q.types if f"q_{t}" in columns}
+    return replace(q, types={t: 0.0 if t in off else v for t, v in q.types.items()}) if off else q
 
 
 def _without_span(data: dict[str, list[ta.Example]]) -> dict[str, list[ta.Example]]:
@@ -218,23 +234,168 @@ DETECTORS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ablations(data: dict[str, list[ta.Example]]) -> dict[str, Any]:
-    """Leave-one-corpus-out with one thing changed at a time."""
-    out: dict[str, Any] = {}
-    real_only = {c: [e for e in exs if e.kind in ("answerable", "unanswerable")] for c, exs in data.items()}
-    variants: dict[str, tuple[dict[str, list[ta.Example]], dict[str, Any]]] = {
-        "no generated near misses in training": (real_only, {}),
-        "no answer-type signals (question kind, numbers, dates, names)": (_without_columns(data, TYPE_COLUMNS), {}),
-        "no word-overlap signals": (_without_columns(data, LEXICAL_COLUMNS), {}),
-        "no e5 similarity signals": (_without_columns(data, DENSE_COLUMNS), {}),
-        "no span-model signal (best_span)": (_without_span(data), {}),
-        **{name: (_without_columns(data, cols), {}) for name, cols in DETECTORS.items()},
+Data = dict[str, list[ta.Example]]
+
+
+def variants(data: Data) -> dict[str, Callable[[], tuple[Data, Data]]]:
+    """Each ablation's training and test data, made when asked (a copy of every row per
+    variant would hold them all in memory at once).  A switched-off signal is off in the
+    held-out corpus too: the judge's derived inputs (does the best sentence fit the asked
+    kind, type_ratio) would read it back from rows left as they were."""
+    def real_only() -> tuple[Data, Data]:
+        # trained without generated near misses, judged on all of them
+        return {c: [e for e in exs if e.kind in ("answerable", "unanswerable")] for c, exs in data.items()}, data
+
+    def both(make: Callable[[], Data]) -> Callable[[], tuple[Data, Data]]:
+        def f() -> tuple[Data, Data]:
+            changed = make()
+            return changed, changed
+        return f
+
+    def columns(cols: tuple[str, ...]) -> Callable[[], tuple[Data, Data]]:
+        return both(lambda: _without_columns(data, cols))
+
+    return {
+        "no generated near misses in training": real_only,
+        "no answer-type signals (question kind, numbers, dates, names)": columns(TYPE_COLUMNS),
+        "no word-overlap signals": columns(LEXICAL_COLUMNS),
+        "no e5 similarity signals": columns(DENSE_COLUMNS),
+        "no span-model signal (best_span)": both(lambda: _without_span(data)),
+        **{name: columns(cols) for name, cols in DETECTORS.items()},
     }
-    for name, (variant, opts) in variants.items():
+
+
+def chosen(names: list[str], only: str | None) -> list[str]:
+    """The variants whose name holds ``only`` (any case); all of them without it."""
+    picked = [n for n in names if only is None or only.lower() in n.lower()]
+    if not picked:
+        raise SystemExit(f"no ablation matches {only!r}; they are: " + "; ".join(names))
+    return picked
+
+
+def ablations(data: Data, only: str | None = None) -> dict[str, Any]:
+    """Leave-one-corpus-out with one thing changed at a time, at the shipped seed."""
+    out: dict[str, Any] = {}
+    made = variants(data)
+    for name in chosen(list(made), only):
         t0 = time.perf_counter()
-        # the held-out corpus is always judged on all its examples, generated ones included
-        out[name] = ta.loco(variant, test=data, keep=opts.get("keep", ta.KEEP), gate=opts.get("gate", True))
+        train, test = made[name]()
+        out[name] = ta.loco(train, test=test)
         log(f"ablation {name}: {time.perf_counter() - t0:.0f}s")
+    return out
+
+
+@contextmanager
+def training_seed(seed: int) -> Iterator[None]:
+    """Train at ``seed``: it picks the folds, the sampled negatives and the trees' binning
+    (train_answerer reads SEED at each call; the feature cache does not depend on it)."""
+    shipped = ta.SEED
+    ta.SEED = seed
+    try:
+        yield
+    finally:
+        ta.SEED = shipped
+
+
+def _held_out(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c: result[c]["held_out"] for c in ta.CORPORA}
+
+
+def ablations_over_seeds(data: Data, seeds: list[int], only: str | None = None) -> dict[str, Any]:
+    """The shipped set-up and every chosen variant retrained at each seed (paired: the
+    same seed's folds and samples on both sides); held-out figures per corpus per seed."""
+    made = variants(data)
+    names = chosen(list(made), only)
+    base: dict[str, list[dict[str, Any]]] = {c: [] for c in ta.CORPORA}
+    no_gate: dict[str, list[dict[str, Any]]] = {c: [] for c in ta.CORPORA}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {n: {c: [] for c in ta.CORPORA} for n in names}
+    for seed in seeds:
+        with training_seed(seed):
+            t0 = time.perf_counter()
+            shipped = ta.loco(data)
+            for c in ta.CORPORA:
+                base[c].append(shipped[c]["held_out"])
+                no_gate[c].append(shipped[c]["held_out_without_gate"])
+            log(f"seed {seed}, as shipped: {time.perf_counter() - t0:.0f}s")
+            for name in names:
+                t0 = time.perf_counter()
+                train, test = made[name]()
+                held = _held_out(ta.loco(train, test=test))
+                for c in ta.CORPORA:
+                    runs[name][c].append(held[c])
+                log(f"seed {seed}, ablation {name}: {time.perf_counter() - t0:.0f}s")
+    # the looks_up gate is a switch at answer time: its ablation is the same models, free
+    return {"seeds": seeds, "commit": _commit(), "baseline": base,
+            "variants": {GATE: no_gate, **runs}}
+
+
+GATE = "no looks_up gate (the one check before the models)"
+GENERATED = ("drop_answer", "drop_doc", "swap")  # the generated near misses: cut, removed, swapped
+
+
+def _commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                          check=False).stdout.strip()
+
+
+def merged(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """A run over some variants added to an earlier run at the same seeds (the baseline
+    is retrained identically, so earlier variants stay paired with it)."""
+    if not old or old.get("seeds") != new["seeds"]:
+        return new
+    return {**new, "variants": {**old["variants"], **new["variants"]}}
+
+
+# ------------------------------------------------------------ paired statistics over seeds
+
+@dataclass(frozen=True)
+class Paired:
+    """A variant against the shipped set-up, seed by seed."""
+
+    deltas: tuple[float, ...]  # variant minus shipped, per seed
+    mean: float
+    sd: float  # over seeds (n - 1); 0 for one seed
+    paid: int  # seeds where the variant did worse: the switched-off part was paying
+
+    @property
+    def n(self) -> int:
+        return len(self.deltas)
+
+
+def mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def paired_deltas(baseline: Sequence[float], variant: Sequence[float]) -> Paired:
+    """Δ per seed (``variant[i] - baseline[i]``, same seed), its mean and sd, and how many
+    seeds the variant was worse on."""
+    if len(baseline) != len(variant) or not baseline:
+        raise ValueError(f"paired runs need the same seeds: {len(baseline)} against {len(variant)}")
+    deltas = tuple(float(v - b) for b, v in zip(baseline, variant))
+    mean, sd = mean_sd(deltas)
+    return Paired(deltas, mean, sd, sum(d < 0 for d in deltas))
+
+
+def summarise(runs: dict[str, Any]) -> dict[str, Any]:
+    """Per corpus: the shipped set-up's mean ± sd of answered, near misses abstained and
+    balance; per variant, its means and its paired Δ balance."""
+    def stats(held: list[dict[str, Any]]) -> dict[str, Any]:
+        kinds = {k: mean_sd([h[f"abstained_{k}"] for h in held]) for k in GENERATED
+                 if all(f"abstained_{k}" in h for h in held)}
+        return {"answered": mean_sd([h.get("answered", 0.0) for h in held]),
+                "near": mean_sd([h.get("abstained_unanswerable", 0.0) for h in held]),
+                **kinds, "balance": mean_sd([balance(h) for h in held])}
+
+    base = runs["baseline"]
+    out: dict[str, Any] = {"baseline": {c: stats(held) for c, held in base.items()}, "variants": {}}
+    for name, per_corpus in runs["variants"].items():
+        out["variants"][name] = {}
+        for c, held in per_corpus.items():
+            p = paired_deltas([balance(h) for h in base[c]], [balance(h) for h in held])
+            out["variants"][name][c] = {**stats(held), "delta": {"per_seed": [round(d, 4) for d in p.deltas],
+                                                                 "mean": p.mean, "sd": p.sd, "paid": p.paid,
+                                                                 "n": p.n}}
     return out
 
 
@@ -294,6 +455,71 @@ def _table(rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
+def ablation_lines(ablations: dict[str, Any], loco: dict[str, Any], after_seeds: bool = False) -> list[str]:
+    """One run at the shipped seed, every kind of near miss (under the table over seeds, when there is one)."""
+    title = (f"#### One run at the shipped seed ({ta.SEED}), per kind of near miss" if after_seeds else
+             "### Ablations (leave-one-corpus-out, held-out figures; one change at a time)")
+    lines = [title, "",
+             "*balance* = mean of answered and the mean abstention over the kinds of near miss; *Δ* = "
+             "its change against the shipped set-up (negative: the switched-off part was paying on that corpus).", "",
+             "| change | corpus | answered | cited | near misses abstained (the set's) | cut | removed | swapped "
+             "| balance | Δ |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    base = {c: loco[c]["held_out"] for c in loco}
+    rows: list[tuple[str, dict[str, Any]]] = [("none (as shipped)", {c: {"held_out": base[c]} for c in base})]
+    if all("held_out_without_gate" in loco[c] for c in loco):
+        rows.append(("no looks_up gate (the one check before the models)",
+                     {c: {"held_out": loco[c]["held_out_without_gate"]} for c in loco}))
+    for name, res in [*rows, *ablations.items()]:
+        for c, v in res.items():
+            h = v["held_out"]
+            lines.append(f"| {name} | {c} | {h.get('answered', 0):.3f} | {h.get('cited', 0):.3f} | "
+                         f"{h.get('abstained_unanswerable', 0):.3f} | {h.get('abstained_drop_answer', 0):.3f} | "
+                         f"{h.get('abstained_drop_doc', 0):.3f} | "
+                         + (f"{h['abstained_swap']:.3f}" if "abstained_swap" in h else "–")
+                         + f" | {balance(h):.3f} | {balance(h) - balance(base[c]):+.3f} |")
+    lines.append("")
+    return lines
+
+
+def _pm(ms: Sequence[float], signed: bool = False) -> str:
+    mean, sd = ms
+    return f"{mean:+.3f} ± {sd:.3f}" if signed else f"{mean:.3f} ± {sd:.3f}"
+
+
+def _generated(stats: dict[str, Any]) -> str:
+    return " / ".join(f"{stats[k][0]:.3f}" if k in stats else "–" for k in GENERATED)
+
+
+def seed_ablation_lines(runs: dict[str, Any]) -> list[str]:
+    """The ablations over training seeds: paired Δ balance, mean ± sd and the seeds it was paid on."""
+    s = summarise(runs)
+    seeds = runs["seeds"]
+    n = len(seeds)
+    lines = [f"### Ablations over {n} training seeds (leave-one-corpus-out, held-out figures; one change at a time)",
+             "",
+             f"Each row is retrained at training seeds {seeds[0]}–{seeds[-1]} (`train_answerer.SEED`: folds, sampled "
+             "negatives, trees), and so is the shipped set-up; Δ is paired, variant minus shipped at the same seed"
+             + (f" (measured at commit {runs['commit']})" if runs.get("commit") else "") + ". "
+             "*balance* = mean of answered and the mean abstention over the kinds of near miss; *Δ balance* = "
+             f"mean ± sd over seeds, and on how many of the {n} seeds the variant did worse (*paid*: the "
+             "switched-off part was paying). A Δ inside about one sd of zero is noise: the seed alone moves it that "
+             "much. Figures are means over the seeds (mean ± sd for the shipped set-up).", "",
+             "| change | corpus | answerable answered | near misses abstained (the set's) | generated ones: cut / "
+             "removed / swapped | balance | Δ balance (mean ± sd, seeds paid) |",
+             "|---|---|---|---|---|---|---|"]
+    for c, b in s["baseline"].items():
+        lines.append(f"| none (as shipped) | {c} | {_pm(b['answered'])} | {_pm(b['near'])} | {_generated(b)} | "
+                     f"{_pm(b['balance'])} | – |")
+    for name, per_corpus in s["variants"].items():
+        for c, v in per_corpus.items():
+            d = v["delta"]
+            lines.append(f"| {name} | {c} | {v['answered'][0]:.3f} | {v['near'][0]:.3f} | {_generated(v)} | "
+                         f"{v['balance'][0]:.3f} | {_pm((d['mean'], d['sd']), signed=True)} ({d['paid']}/{d['n']} "
+                         "paid) |")
+    return [*lines, ""]
+
+
 def render(r: dict[str, Any]) -> str:
     loco, cv, fit = r["train"]["loco"], r["train"]["cv5"], r["train"]["fit"]
     lines = ["## The learned answer layer (issue 25)", "",
@@ -315,27 +541,10 @@ def render(r: dict[str, Any]) -> str:
              "", *_table([_row(c, cv[c]) for c in cv]), "",
              "### Fit (trained on all three: the shipped weights)", "",
              *_table([_row(c, fit[c]) for c in fit]), ""]
+    if "ablations_seeds" in r:
+        lines += seed_ablation_lines(r["ablations_seeds"])
     if "ablations" in r:
-        lines += ["### Ablations (leave-one-corpus-out, held-out figures; one change at a time)", "",
-                  "*balance* = mean of answered and the mean abstention over the kinds of near miss; *Δ* = "
-                  "its change against the shipped set-up (negative: the switched-off part was paying on that corpus).", "",
-                  "| change | corpus | answered | cited | near misses abstained (the set's) | cut | removed | swapped "
-                  "| balance | Δ |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
-        base = {c: loco[c]["held_out"] for c in loco}
-        rows: list[tuple[str, dict[str, Any]]] = [("none (as shipped)", {c: {"held_out": base[c]} for c in base})]
-        if all("held_out_without_gate" in loco[c] for c in loco):
-            rows.append(("no looks_up gate (the one check before the models)",
-                         {c: {"held_out": loco[c]["held_out_without_gate"]} for c in loco}))
-        for name, res in [*rows, *r["ablations"].items()]:
-            for c, v in res.items():
-                h = v["held_out"]
-                lines.append(f"| {name} | {c} | {h.get('answered', 0):.3f} | {h.get('cited', 0):.3f} | "
-                             f"{h.get('abstained_unanswerable', 0):.3f} | {h.get('abstained_drop_answer', 0):.3f} | "
-                             f"{h.get('abstained_drop_doc', 0):.3f} | "
-                             + (f"{h['abstained_swap']:.3f}" if "abstained_swap" in h else "–")
-                             + f" | {balance(h):.3f} | {balance(h) - balance(base[c]):+.3f} |")
-        lines.append("")
+        lines += ablation_lines(r["ablations"], loco, after_seeds="ablations_seeds" in r)
     context = r.get("quote_context") or quote_context.load()  # python -m benchmarks.quote_context
     if context:
         lines += quote_context.render(context)
@@ -367,22 +576,67 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.answerer", description=__doc__.split("\n")[0])
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="retrain the ablations and the shipped set-up at training seeds 1..N and report paired "
+                        f"Δ mean ± sd (default 1: one run at the shipped seed, {ta.SEED})")
+    p.add_argument("--only-ablations", action="store_true",
+                   help="rerun only the ablations into the existing results (no CV, fit, off-topic or speed)")
+    p.add_argument("--variant", metavar="SUBSTRING", help="only the ablations whose name holds this (any case)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help=f"write answerer_results.json and answerer.md here (default {RESULTS.parent} and "
+                        f"{SECTION.parent})")
+    p.add_argument("--no-ablations", action="store_true")
+    p.add_argument("--no-speed", action="store_true")
+    args = p.parse_args(argv)
+    if args.seeds < 1:
+        p.error("--seeds must be at least 1")
+    return args
+
+
+def _previous(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = set(argv or [])
+    args = parse_args(argv)
+    results, section = (args.out / RESULTS.name, args.out / SECTION.name) if args.out else (RESULTS, SECTION)
+    previous = _previous(results) or _previous(RESULTS)
     t0 = time.perf_counter()
     data = ta.load_examples()
-    result: dict[str, Any] = {"train": ta.report(data, save_weights=False)}
-    if "--no-ablations" not in args:
-        result["ablations"] = ablations(data)
-    result["regexes"] = regex_count()
-    result["off_topic"] = off_topic()
-    if "--no-speed" not in args:
-        result["speed"] = speed()
-    result["notes"] = NOTES
-    result["seconds"] = round(time.perf_counter() - t0, 1)
-    RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    SECTION.write_text(render(result), encoding="utf-8")
-    log(f"wrote {SECTION} in {result['seconds']} s")
+    if args.only_ablations:
+        if not previous:
+            raise SystemExit(f"--only-ablations needs earlier results: {results} is missing")
+        result = previous
+    else:
+        result = {"train": ta.report(data, save_weights=False)}
+    if args.no_ablations:
+        pass
+    elif args.seeds > 1:
+        runs = ablations_over_seeds(data, list(range(1, args.seeds + 1)), args.variant)
+        result["ablations_seeds"] = merged(previous.get("ablations_seeds"), runs)
+        result["ablations_seeds"]["summary"] = summarise(result["ablations_seeds"])  # for readers of the JSON
+        result.pop("ablations", None)  # one seed's run: superseded
+    else:
+        if "ablations_seeds" in previous:  # a long run, kept (it names the commit it measured)
+            result["ablations_seeds"] = previous["ablations_seeds"]
+        if args.only_ablations:  # the baseline the Δs are read against, from the same code
+            result["train"]["loco"] = ta.loco(data)
+        fresh = ablations(data, args.variant)
+        result["ablations"] = {**result.get("ablations", {}), **fresh} if args.variant else fresh
+    if not args.only_ablations:
+        result["regexes"] = regex_count()
+        result["off_topic"] = off_topic()
+        if not args.no_speed:
+            result["speed"] = speed()
+        result["notes"] = NOTES
+        result["seconds"] = round(time.perf_counter() - t0, 1)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    section.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    section.write_text(render(result), encoding="utf-8")
+    log(f"wrote {section} and {results} in {time.perf_counter() - t0:.0f} s")
     return result
 
 

@@ -111,3 +111,70 @@ def test_index_types_find_an_indexed_vector_and_auto_switches_at_the_measured_si
         assert 123 in ids.tolist() or kind == "ivf" and len(ids) == 5
     assert choose_type("auto", AUTO_HNSW_MIN - 1) == "flat" and choose_type("auto", AUTO_HNSW_MIN) == "hnsw"
     assert choose_type("ivf", 10) == "ivf"
+
+
+def test_paired_deltas_are_variant_minus_baseline_at_the_same_seed() -> None:
+    from benchmarks.answerer import paired_deltas
+
+    p = paired_deltas([0.70, 0.72, 0.68], [0.68, 0.73, 0.65])
+    assert p.deltas == pytest.approx((-0.02, 0.01, -0.03))
+    assert p.mean == pytest.approx(-0.04 / 3)
+    assert p.sd == pytest.approx(float(np.std([-0.02, 0.01, -0.03], ddof=1)))  # over seeds, n - 1
+    assert p.paid == 2 and p.n == 3  # worse on two seeds of three; a tie is not paid
+    assert paired_deltas([0.5, 0.6], [0.5, 0.7]).paid == 0
+    one = paired_deltas([0.7], [0.6])
+    assert one.sd == 0.0 and one.paid == 1
+    with pytest.raises(ValueError):
+        paired_deltas([0.7, 0.7], [0.6])
+
+
+def _held(answered: float, near: float, cut: float) -> dict:
+    return {"answered": answered, "abstained_unanswerable": near, "abstained_drop_answer": cut}
+
+
+def test_the_answerer_section_shows_ablations_over_seeds_as_paired_mean_sd_and_seeds_paid() -> None:
+    from benchmarks.answerer import render
+
+    runs = {"seeds": [1, 2, 3], "commit": "abc1234",
+            # balance = (answered + mean of the kinds abstained) / 2
+            "baseline": {"seeds": [_held(0.6, 0.4, 0.6), _held(0.7, 0.5, 0.5), _held(0.8, 0.6, 0.4)]},  # 0.55, 0.6, 0.65
+            "variants": {"no figures": {"seeds": [_held(0.6, 0.2, 0.6), _held(0.6, 0.5, 0.5), _held(0.9, 0.6, 0.4)]}}}
+    loco = {"seeds": {"held_out": _held(0.7, 0.5, 0.5), "fit": _held(0.9, 0.9, 0.9), "threshold": 0.5}}
+    section = render({"train": {"loco": loco, "cv5": {}, "fit": {}}, "ablations_seeds": runs})
+    assert "Ablations over 3 training seeds" in section and "abc1234" in section
+    assert "inside about one sd of zero is noise" in section
+    # the shipped set-up: mean ± sd over seeds of answered, near misses abstained, balance
+    assert "| none (as shipped) | seeds | 0.700 ± 0.100 | 0.500 ± 0.100 | 0.500 / – / – | 0.600 ± 0.050 | – |" \
+        in section  # the generated near misses: cut (mean), none removed or swapped in this dict
+    # the variant: balances 0.5, 0.55, 0.7 against 0.55, 0.6, 0.65: Δ −0.05, −0.05, +0.05
+    assert "| no figures | seeds | 0.700 | 0.433 | 0.500 / – / – | 0.583 | -0.017 ± 0.058 (2/3 paid) |" in section
+    assert "One run at the shipped seed" not in section  # no single-seed results in this dict
+
+
+def test_the_committed_answerer_results_still_render() -> None:
+    from benchmarks.answerer import RESULTS, render
+
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    section = render(results)
+    assert "### Leave-one-corpus-out" in section
+    if "ablations" in results:  # one run at the shipped seed: a Δ per variant and corpus
+        assert "| none (as shipped) | seeds |" in section and "| balance | Δ |" in section
+
+
+def test_an_ablation_switches_a_detector_off_in_the_rows_and_in_the_judges_question_kinds() -> None:
+    from benchmarks import train_answerer as ta
+    from benchmarks.answerer import DETECTORS, _without_columns
+    from rag.answering.features import QUESTION_TYPES, SENTENCE_FEATURES, Question
+
+    types = {t: 1.0 for t in QUESTION_TYPES}
+    q = Question("多少人?", {"人": 1.0}, frozenset(), types, False, 1.0, "人")
+    rows = np.ones((2, len(SENTENCE_FEATURES)))
+    e = ta.Example("seeds", "q1", "answerable", q.text, [0.9], True, rows, np.array([1.0, 0.0]),
+                   np.array([1.0, 0.0]), q, np.zeros(2))
+    interrogatives = next(cols for name, cols in DETECTORS.items() if "interrogative" in name)
+    off = _without_columns({"seeds": [e]}, interrogatives)["seeds"][0]
+    kept = [i for i, c in enumerate(SENTENCE_FEATURES) if c not in interrogatives]
+    assert not off.rows[:, [SENTENCE_FEATURES.index(c) for c in interrogatives]].any()
+    assert (off.rows[:, kept] == 1.0).all()
+    assert set(off.q.types.values()) == {0.0}  # the judge's q_* inputs come from here
+    assert set(e.q.types.values()) == {1.0} and (e.rows == 1.0).all()  # the shipped data is left as it was
