@@ -18,6 +18,11 @@ from answerable ones (benchmarks/train_answerer.py):
 - *swap the entity*: the article title the question names is replaced by the most
   similar other title of the corpus (by e5), and the question is retrieved again
   (records of kind ``swap``, written here).
+
+*Foreign* questions are off-topic ones of the kind users ask in every language: the
+questions written for one corpus asked of another, retrieved there (``data-<corpus>-
+foreign.jsonl``, kind ``foreign``).  seeds/ holds the only English questions, so these
+are the only English near misses the Wikipedia corpora get.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -38,6 +43,10 @@ SHARED = ROOT.parent / "shared" / "eval"
 CACHE = Path(os.environ.get("RAG_ANSWER_CACHE", ROOT.parent / "cache" / "answer"))
 DEPTH = 10  # passages kept per question: top_k plus room to drop the gold file's
 SWAPS = 400  # entity-swapped questions per corpus
+FOREIGN = 600  # questions of one corpus asked of another, at most (a sample): every one of seeds/
+# Which corpus's questions are asked of which: not CMRC's of DRCD's, as both are Wikipedia
+# and an article of one may well be in the other (in the other script).
+FOREIGN_SOURCES = {"seeds": ("cmrc", "drcd"), "cmrc": ("seeds",), "drcd": ("seeds",)}
 SEED = 25
 
 
@@ -93,7 +102,7 @@ def retrieved(handle: Any, question: str, query_vector: np.ndarray | None = None
     from rag.retrieve.retriever import retrieve
 
     qv = embed_query(handle.embedder, question) if query_vector is None else query_vector
-    hits = retrieve(handle.index, handle.embedder, question, handle.settings, DEPTH, "hybrid", qv)
+    hits = retrieve(handle.index, handle.embedder, question, replace(handle.settings, top_k=DEPTH), "hybrid", qv)
     out = []
     for h in hits:
         cos = (np.asarray(h.sentence_vectors, np.float32) @ np.asarray(qv, np.float32)
@@ -157,8 +166,33 @@ def dump(corpus: Corpus) -> Path:
     return out
 
 
-def load(name: str) -> list[dict[str, Any]]:
-    path = CACHE / f"data-{name}.jsonl"
+def foreign_path(name: str) -> Path:
+    return CACHE / f"data-{name}-foreign.jsonl"
+
+
+def dump_foreign(corpus: Corpus) -> Path:
+    """The other corpora's questions (off-topic here) retrieved from this corpus."""
+    out = foreign_path(corpus.name)
+    if out.exists():
+        return out
+    handle = open_corpus(corpus)
+    rng = random.Random(SEED)
+    tmp = out.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for source in (c for c in corpora() if c.name in FOREIGN_SOURCES[corpus.name]):
+            questions = [q for q in read_questions(source) if q["set"] != "offtopic"]  # those are a test
+            if len(questions) > FOREIGN:
+                questions = rng.sample(questions, FOREIGN)
+            for q in questions:
+                rec = {**q, "kind": "foreign", "source": source.name, "doc": None, "evidence": None, "golds": []}
+                rec.update(retrieved(handle, q["question"]))
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    tmp.rename(out)
+    return out
+
+
+def load(name: str, foreign: bool = False) -> list[dict[str, Any]]:
+    path = foreign_path(name) if foreign else CACHE / f"data-{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -168,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     for corpus in corpora():
         if corpus.name in names:
             dump(corpus)
+            dump_foreign(corpus)
 
 
 if __name__ == "__main__":

@@ -257,6 +257,8 @@ def variants(data: Data) -> dict[str, Callable[[], tuple[Data, Data]]]:
 
     return {
         "no generated near misses in training": real_only,
+        "no other corpora's questions (off-topic) in training": lambda: (
+            {c: [e for e in exs if e.kind != "foreign"] for c, exs in data.items()}, data),
         "no answer-type signals (question kind, numbers, dates, names)": columns(TYPE_COLUMNS),
         "no word-overlap signals": columns(LEXICAL_COLUMNS),
         "no e5 similarity signals": columns(DENSE_COLUMNS),
@@ -444,11 +446,11 @@ def _row(name: str, f: dict[str, Any]) -> list[str]:
     def g(k: str) -> str:
         return f"{f[k]:.3f}" if k in f else "–"
     return [name, g("answered"), g("cited"), g("top_sentence"), g("abstained_unanswerable"), g("abstained_swap"),
-            g("abstained_drop_answer"), g("abstained_drop_doc")]
+            g("abstained_drop_answer"), g("abstained_drop_doc"), g("abstained_foreign")]
 
 
 HEAD = ["", "answerable answered", "cited evidence", "top sentence holds the answer", "near misses abstained (the set's)",
-        "entity swapped", "answer sentence cut", "document removed"]
+        "entity swapped", "answer sentence cut", "document removed", "another corpus's questions"]
 
 
 def _table(rows: list[list[str]]) -> list[str]:

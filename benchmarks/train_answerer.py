@@ -16,7 +16,10 @@ corpus) and three kinds of generated near misses are negative:
 
 - ``drop_answer``: the answer sentences are cut from their passages (entity there, attribute not);
 - ``drop_doc``: every passage of the gold file is removed (only similar entities remain);
-- ``swap``: the article title in the question is swapped for the most similar other title.
+- ``swap``: the article title in the question is swapped for the most similar other title;
+- ``foreign``: another corpus's questions asked of this one (off-topic; seeds/'s English
+  questions are the only English ones the Wikipedia corpora meet).  Held out, a corpus's
+  own questions stay out of training in these too.
 
 The judge is trained on out-of-fold scorer probabilities, so it sees the scorer as it
 behaves on questions it never saw.  Its threshold keeps :data:`KEEP` of the training
@@ -30,7 +33,7 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,7 @@ CORPORA = ("seeds", "cmrc", "drcd")
 OFF_TOPIC = "offtopic"  # benchmarks/data/offtopic.jsonl
 SHARP_JUDGE = True
 REAL_SHARE = 0.5  # of the near misses' weight, the sets' own
+FOREIGN_SHARE = 0.1  # other corpora's questions (easy): a little weight on top, not a share of the near misses
 THRESHOLD_POOL = "median"  # of the training corpora's thresholds: "min" keeps KEEP answered on each
 KEEP = 0.95  # share of the training corpora's answerable questions the threshold keeps answered
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
@@ -89,6 +93,7 @@ class Example:
     cited: np.ndarray  # 1 where the sentence's passage is the gold file's and holds the evidence
     q: Question = field(repr=False, default=None)  # type: ignore[assignment]
     span: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]  # features.span_signal
+    source: str = ""  # the corpus the question was written for, when not this one (kind foreign)
 
     @property
     def answerable(self) -> bool:
@@ -137,7 +142,7 @@ def _example(corpus: str, rec: dict[str, Any], kind: str, raw_hits: list[dict[st
     # every sentence the judge may read the span signal of, should the scorer rank it first
     span = np.array([span_signal(q, s, r) for s, r in zip(sentences, rows)])
     return Example(corpus, rec["id"].removesuffix(":swap"), kind, rec["question"], [h.dense for h in hits],
-                   looks_up(rec["question"], bm25), rows, labels, cited, q, span)
+                   looks_up(rec["question"], bm25), rows, labels, cited, q, span, rec.get("source", ""))
 
 
 def _drop_answer(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -186,26 +191,31 @@ def examples(corpus: str, records: list[dict[str, Any]], bm25: BM25) -> list[Exa
 
 
 def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
-    """Every corpus's examples, from the feature cache when it is newer than the data."""
+    """Every corpus's examples (its own questions, then the foreign ones), from the feature
+    cache when it is newer than the data."""
     cache: dict[str, list[Example]] = {}
     for corpus in answer_data.corpora():
-        name = corpus.name
-        if name not in names:
-            continue
-        data = answer_data.CACHE / f"data-{name}.jsonl"
-        if not data.exists():
-            answer_data.dump(corpus)
-        stored = answer_data.CACHE / f"features-{name}-{_features_version()}.npz"
-        if stored.exists() and stored.stat().st_mtime > data.stat().st_mtime:
-            cache[name] = _read(stored)
-            continue
-        t0 = time.perf_counter()
-        bm25 = answer_data.open_corpus(corpus).index.stats
-        cache[name] = examples(name, answer_data.load(name), bm25)
-        _write(stored, cache[name])
-        log(f"{name}: {len(cache[name])} examples in {time.perf_counter() - t0:.0f}s")
+        if corpus.name in names:
+            cache[corpus.name] = _corpus_examples(corpus, foreign=False) + _corpus_examples(corpus, foreign=True)
     # the off-topic questions are kept out of training: a test of their own
     return {c: [e for e in exs if not e.qid.startswith(OFF_TOPIC + ":")] for c, exs in cache.items()}
+
+
+def _corpus_examples(corpus: answer_data.Corpus, foreign: bool) -> list[Example]:
+    name = corpus.name
+    data = answer_data.foreign_path(name) if foreign else answer_data.CACHE / f"data-{name}.jsonl"
+    if not data.exists():
+        answer_data.dump_foreign(corpus) if foreign else answer_data.dump(corpus)
+    label = f"{name}-foreign" if foreign else name
+    stored = answer_data.CACHE / f"features-{label}-{_features_version()}.npz"
+    if stored.exists() and stored.stat().st_mtime > data.stat().st_mtime:
+        return _read(stored)
+    t0 = time.perf_counter()
+    bm25 = answer_data.open_corpus(corpus).index.stats
+    out = examples(name, answer_data.load(name, foreign), bm25)
+    _write(stored, out)
+    log(f"{label}: {len(out)} examples in {time.perf_counter() - t0:.0f}s")
+    return out
 
 
 def _features_version() -> str:
@@ -225,7 +235,7 @@ def _features_version() -> str:
 def _write(path: Path, exs: list[Example]) -> None:
     meta = [{"corpus": e.corpus, "qid": e.qid, "kind": e.kind, "question": e.question, "dense": e.dense,
              "looks": e.looks, "types": e.q.types, "english": e.q.english, "known": e.q.known,
-             "unknown": e.q.unknown} for e in exs]
+             "unknown": e.q.unknown, "source": e.source} for e in exs]
     np.savez(path, rows=np.concatenate([e.rows for e in exs]), labels=np.concatenate([e.labels for e in exs]),
              cited=np.concatenate([e.cited for e in exs]), sizes=np.array([len(e.labels) for e in exs]),
              span=np.concatenate([e.span for e in exs]),
@@ -241,7 +251,7 @@ def _read(path: Path) -> list[Example]:
     for m, a, b in zip(meta, bounds[:-1], bounds[1:]):
         q = Question(m["question"], {}, frozenset(), m["types"], m["english"], m["known"], "", unknown=m["unknown"])
         out.append(Example(m["corpus"], m["qid"], m["kind"], m["question"], m["dense"], m["looks"],
-                           rows[a:b], labels[a:b], cited[a:b], q, span[a:b]))
+                           rows[a:b], labels[a:b], cited[a:b], q, span[a:b], m.get("source", "")))
     return out
 
 
@@ -320,27 +330,28 @@ def _judge_row(e: Example, probs: np.ndarray) -> np.ndarray:
 
 
 def _folds(exs: list[Example], k: int) -> list[int]:
-    """A fold per example; every variant of one source question in the same fold."""
-    ids = sorted({(e.corpus, e.qid) for e in exs})
+    """A fold per example; every variant of one source question in the same fold (asked
+    of another corpus too)."""
+    ids = sorted({(e.source or e.corpus, e.qid) for e in exs})
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(ids))
     fold_of = {ids[i]: n % k for n, i in enumerate(order)}
-    return [fold_of[(e.corpus, e.qid)] for e in exs]
+    return [fold_of[(e.source or e.corpus, e.qid)] for e in exs]
 
 
 def _judge_weights(exs: list[Example]) -> np.ndarray:
     """Each corpus weighs the same; within it answerable questions weigh as much as near
     misses, and each kind of near miss the same (the corpora differ in size tenfold, the
-    kinds of near miss too)."""
+    kinds of near miss too); off-topic questions from other corpora weigh a little on top."""
     w = np.ones(len(exs))
     for corpus in {e.corpus for e in exs}:
         kinds = {e.kind for e in exs if e.corpus == corpus}
-        generated = len(kinds - {"answerable", "unanswerable"})
+        generated = len(kinds - {"answerable", "unanswerable", "foreign"})
         for kind in kinds:
             idx = [i for i, e in enumerate(exs) if e.corpus == corpus and e.kind == kind]
             # the sets' own near misses weigh half of the negatives: they are what users ask
             share = 1.0 if kind == "answerable" else REAL_SHARE if kind == "unanswerable" else (
-                (1.0 - REAL_SHARE) / max(generated, 1))
+                FOREIGN_SHARE if kind == "foreign" else (1.0 - REAL_SHARE) / max(generated, 1))
             w[idx] = share / len(idx)
     return w * len(exs) / w.sum()
 
@@ -396,12 +407,17 @@ def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, 
         out["cited"] = round(sum(x[0] and x[1] for x in a) / len(a), 4)
         out["top_sentence"] = round(sum(x[2] for x in a) / len(a), 4)
         out["n_answerable"] = len(a)
-    for kind in ("unanswerable", "swap", "drop_answer", "drop_doc"):
+    for kind in ("unanswerable", "swap", "drop_answer", "drop_doc", "foreign"):
         rows = by_kind.get(kind, [])
         if rows:
             out[f"abstained_{kind}"] = round(sum(not x[0] for x in rows) / len(rows), 4)
             out[f"n_{kind}"] = len(rows)
     return out
+
+
+def without(data: dict[str, list[Example]], held: str) -> list[Example]:
+    """The examples of every corpus but ``held``, its questions asked of the others left out too."""
+    return [e for c in CORPORA if c != held for e in data[c] if e.source != held]
 
 
 def loco(data: dict[str, list[Example]], test: dict[str, list[Example]] | None = None, keep: float = KEEP,
@@ -411,10 +427,11 @@ def loco(data: dict[str, list[Example]], test: dict[str, list[Example]] | None =
     test = test or data
     for held in CORPORA:
         t0 = time.perf_counter()
-        models = train([e for c in CORPORA if c != held for e in data[c]], keep=keep)
+        training = without(data, held)
+        models = train(training, keep=keep)
         out[held] = {"held_out": figures(models, test[held], gate),
                      "held_out_without_gate": figures(models, test[held], gate=False),
-                     "fit": figures(models, [e for c in CORPORA if c != held for e in data[c]], gate),
+                     "fit": figures(models, training, gate),
                      "threshold": round(models.threshold, 4)}
         log(f"LOCO {held}: {out[held]['held_out']} ({time.perf_counter() - t0:.0f}s)")
     return out
@@ -455,7 +472,7 @@ def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = No
 
 
 def replace_rows(e: Example, rows: np.ndarray) -> Example:
-    return Example(e.corpus, e.qid, e.kind, e.question, e.dense, e.looks, rows, e.labels, e.cited, e.q, e.span)
+    return replace(e, rows=rows)
 
 
 def report(data: dict[str, list[Example]], save_weights: bool = True, cv: bool = True) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def test_hybrid_beats_each_half_alone(reports, half):
 
 def test_the_dev_set_figures_hold(reports):
     """The line held on the 50 dev questions with the learned answer layer (hit@5 0.947,
-    MRR@10 0.865, cited 0.842, answered 0.895, 7 of 12 near misses abstained on; the rule
+    MRR@10 0.865, cited 0.842, answered 0.868, 8 of 12 near misses abstained on; the rule
     chain it replaced, fitted to these articles, reached cited 0.895, answered 1.0, 11 of 12).
     Thirty-eight answerable and twelve near misses are a small sample: one question moves a
     figure by 0.026 or 0.083, and an inconsequential retrain (an all-zero column deleted)
@@ -41,14 +41,17 @@ def test_the_dev_set_figures_hold(reports):
     leave-one-corpus-out figures over 364 answerable and 141 near-miss seeds questions
     (benchmarks/sections/answerer.md): the retrain that added the span model's signal and
     dropped three detectors took dev from 35 to 34 answered and 34 to 32 cited, while in
-    5-fold CV seeds near misses went 0.546 -> 0.582 and answered 0.860 -> 0.843.  This line
-    catches a broken layer, not a point of noise."""
+    5-fold CV seeds near misses went 0.546 -> 0.582 and answered 0.860 -> 0.843.  Training on
+    other corpora's questions as off-topic negatives traded one answered dev question (34 ->
+    33) for one near miss (7 -> 8 of 12), cited unchanged, while 5-fold CV on seeds moved
+    answered 0.849 -> 0.854 and near misses 0.546 -> 0.553.  This line catches a broken
+    layer, not a point of noise."""
     m = reports["hybrid"]
     assert m["hit@5"] >= 0.92, m
     assert m["mrr@10"] >= 0.82, m
     assert m["cited_evidence"] >= 0.84, m
-    assert m["answered"] >= 0.89, m  # answerable questions answered, not abstained on
-    assert m["abstained_unanswerable"] >= 0.58, m  # 7 of 12 near misses (figures are rounded to 4 places)
+    assert m["answered"] >= 0.86, m  # 33 of 38 answerable questions answered, not abstained on
+    assert m["abstained_unanswerable"] >= 0.66, m  # 8 of 12 near misses (figures are rounded to 4 places)
 
 
 @pytest.mark.parametrize("question", [
