@@ -378,10 +378,16 @@ def _training(held: str) -> tuple[str, ...]:
     return tuple(c for c in CORPORA if c != held)
 
 
+def _own(data: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Each corpus's own questions: the other corpora's, asked of it as off-topic negatives
+    (kind ``foreign``), train the judge but are no pairs for a reader of (question, answer)."""
+    return {c: [e for e in exs if e.kind != "foreign"] for c, exs in data.items()}
+
+
 def _split(data: dict[str, list[Any]], held: str) -> tuple[list[Any], set[tuple[str, str]]]:
-    """The training corpora's examples, less :data:`COMBINE_QUESTIONS` source questions
+    """The training corpora's own examples, less :data:`COMBINE_QUESTIONS` source questions
     (every variant of each) kept aside to fit the blend of judge and cross-encoder."""
-    exs = [e for c in _training(held) for e in data[c]]
+    exs = [e for c in _training(held) for e in _own(data)[c]]
     ids = sorted({(e.corpus, e.qid) for e in exs})
     rng = np.random.default_rng(SEED)
     aside = {ids[i] for i in rng.choice(len(ids), COMBINE_QUESTIONS, replace=False)}
@@ -396,15 +402,17 @@ def trees_stage(data: dict[str, list[Any]], held: str) -> dict[str, Any]:
     path = CACHE / f"trees-{held}.json"
     if path.exists():
         return dict(json.loads(path.read_text()))
-    fit_on, aside = _split(data, held)
+    _, aside = _split(data, held)
+    fit_on = [e for e in ta.without(data, held) if (e.corpus, e.qid) not in aside]
     t0 = time.perf_counter()
     models = ta.train(fit_on)
     log(f"trees trained on {len(fit_on)} examples in {time.perf_counter() - t0:.0f}s")
     out: dict[str, Any] = {"threshold": models.threshold, "trained_examples": len(fit_on)}
     # the reference: the judge as LOCO trains it, on every example of the training corpora
-    full = ta.train([e for c in _training(held) for e in data[c]])
-    out["p_full"] = [ta.predict(full, e)[0] for e in data[held]]
-    for name, exs in ((held, data[held]), ("aside", [e for c in _training(held) for e in data[c]
+    full = ta.train(ta.without(data, held))
+    own = _own(data)
+    out["p_full"] = [ta.predict(full, e)[0] for e in own[held]]
+    for name, exs in ((held, own[held]), ("aside", [e for c in _training(held) for e in own[c]
                                                     if (e.corpus, e.qid) in aside])):
         rows = []
         for e in exs:
@@ -710,9 +718,10 @@ def run(held: str = HELD) -> dict[str, Any]:
     report["parity"] = parity(model, tok)
     log(f"parity: {report['parity']}")
 
-    data = ta.load_examples()
-    trees = trees_stage(data, held)
-    fit_on, aside = _split(data, held)
+    everything = ta.load_examples()
+    trees = trees_stage(everything, held)
+    data = _own(everything)
+    fit_on, aside = _split(everything, held)
     weights = CACHE / f"ce-{held}.npz"
     meta_path = CACHE / f"ce-{held}.json"
     if weights.exists() and meta_path.exists():
