@@ -22,7 +22,7 @@ from answerable ones (benchmarks/train_answerer.py):
 *Foreign* questions are off-topic ones of the kind users ask in every language: the
 questions written for one corpus asked of another, retrieved there (``data-<corpus>-
 foreign.jsonl``, kind ``foreign``).  seeds/ holds the only English questions, so these
-are the only English near misses the Wikipedia corpora get.
+are the only English questions the Wikipedia corpora get.
 """
 
 from __future__ import annotations
