@@ -147,7 +147,7 @@ def swapped(corpus: Corpus, handle: Any, questions: list[dict[str, Any]]) -> Ite
 
 
 def dump(corpus: Corpus) -> Path:
-    out = CACHE / f"data-{corpus.name}.jsonl"
+    out = data_path(corpus.name)
     if out.exists():
         return out
     t0 = time.perf_counter()
@@ -166,13 +166,14 @@ def dump(corpus: Corpus) -> Path:
     return out
 
 
-def foreign_path(name: str) -> Path:
-    return CACHE / f"data-{name}-foreign.jsonl"
+def data_path(name: str, foreign: bool = False) -> Path:
+    """Where a corpus's retrieved questions are cached: its own, or the other corpora's (foreign)."""
+    return CACHE / (f"data-{name}-foreign.jsonl" if foreign else f"data-{name}.jsonl")
 
 
 def dump_foreign(corpus: Corpus) -> Path:
     """The other corpora's questions (off-topic here) retrieved from this corpus."""
-    out = foreign_path(corpus.name)
+    out = data_path(corpus.name, foreign=True)
     if out.exists():
         return out
     handle = open_corpus(corpus)
@@ -192,8 +193,7 @@ def dump_foreign(corpus: Corpus) -> Path:
 
 
 def load(name: str, foreign: bool = False) -> list[dict[str, Any]]:
-    path = foreign_path(name) if foreign else CACHE / f"data-{name}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in data_path(name, foreign).read_text(encoding="utf-8").splitlines()]
 
 
 def main(argv: list[str] | None = None) -> None:

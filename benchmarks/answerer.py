@@ -10,7 +10,7 @@ held-out balance by ±0.006-0.02.  ``--seeds N`` retrains every ablation and the
 set-up at seeds 1..N and reports the paired Δ (variant minus shipped, same seed) as
 mean ± sd and on how many seeds it was paid; ``--only-ablations`` reruns just that part
 into the existing results; ``--variant SUBSTRING`` picks ablations, ``--out DIR`` writes
-elsewhere.  The lead's run: ``nice python -m benchmarks.answerer --seeds 5 --only-ablations``.
+elsewhere.  The shipped table: ``nice python -m benchmarks.answerer --seeds 3 --only-ablations`` (~1 h).
 """
 
 from __future__ import annotations

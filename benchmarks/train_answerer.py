@@ -33,7 +33,7 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -203,9 +203,9 @@ def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
 
 def _corpus_examples(corpus: answer_data.Corpus, foreign: bool) -> list[Example]:
     name = corpus.name
-    data = answer_data.foreign_path(name) if foreign else answer_data.CACHE / f"data-{name}.jsonl"
+    data = answer_data.data_path(name, foreign)
     if not data.exists():
-        answer_data.dump_foreign(corpus) if foreign else answer_data.dump(corpus)
+        (answer_data.dump_foreign if foreign else answer_data.dump)(corpus)
     label = f"{name}-foreign" if foreign else name
     stored = answer_data.CACHE / f"features-{label}-{_features_version()}.npz"
     if stored.exists() and stored.stat().st_mtime > data.stat().st_mtime:
@@ -469,10 +469,6 @@ def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = No
     arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | {
         "meta": np.array([json.dumps(meta, ensure_ascii=False)])}
     np.savez_compressed(path, **arrays)
-
-
-def replace_rows(e: Example, rows: np.ndarray) -> Example:
-    return replace(e, rows=rows)
 
 
 def report(data: dict[str, list[Example]], save_weights: bool = True, cv: bool = True) -> dict[str, Any]:
