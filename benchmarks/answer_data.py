@@ -17,7 +17,14 @@ from answerable ones (benchmarks/train_answerer.py):
   entities of the same kind remain (also made at training time: :data:`DEPTH` > top_k);
 - *swap the entity*: the article title the question names is replaced by the most
   similar other title of the corpus (by e5), and the question is retrieved again
-  (records of kind ``swap``, written here).
+  (records of kind ``swap``, written here);
+- *ask an attribute the entity lacks*: a question's name (a Latin-script name, or a
+  person, place or organisation by jieba's tagger) is replaced by the most similar name
+  of the same kind that another question asks about, kept only when none of the
+  question's other words occurs near any mention of the new name in the corpus: the
+  corpus talks about the entity but never gives what is asked of it, as in the seeds
+  sets' own near misses (``data-<corpus>-attribute.jsonl``, kind ``attribute``; every
+  corpus, titles or not).
 
 *Foreign* questions are off-topic ones of the kind users ask in every language: the
 questions written for one corpus asked of another, retrieved there (``data-<corpus>-
@@ -30,11 +37,12 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -43,6 +51,10 @@ SHARED = ROOT.parent / "shared" / "eval"
 CACHE = Path(os.environ.get("RAG_ANSWER_CACHE", ROOT.parent / "cache" / "answer"))
 DEPTH = 10  # passages kept per question: top_k plus room to drop the gold file's
 SWAPS = 400  # entity-swapped questions per corpus
+ATTRIBUTES = 400  # questions asking an entity what the corpus never says of it, at most, per corpus
+NEAR = 300  # characters either side of a name's mention that count as near it (about a passage)
+COMMON = 0.2  # a word in more of the corpus's passages than this says nothing of what is asked
+PER_QUESTION = 3  # names each question is asked of, at most (seeds/ has few questions with a name)
 FOREIGN = 600  # questions of one corpus asked of another, at most (a sample): every one of seeds/
 # Which corpus's questions are asked of which: not CMRC's of DRCD's, as both are Wikipedia
 # and an article of one may well be in the other (in the other script).
@@ -146,6 +158,150 @@ def swapped(corpus: Corpus, handle: Any, questions: list[dict[str, Any]]) -> Ite
         yield rec
 
 
+# Latin-script names hold a capital or a digit (GPT-4, Scale AI, Sambanova), not a plain English word
+_LATIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*(?: [A-Za-z0-9][A-Za-z0-9.+\-]*)*")
+_NAME_TAGS = {"nr": "person", "nrfg": "person", "nrt": "person", "ns": "place", "nt": "organisation"}
+
+
+def names(question: str) -> list[tuple[str, str]]:
+    """The names a question holds, each with its kind: Latin-script names with a capital
+    or a digit, and the words jieba's part-of-speech tagger reads as a person, a place or
+    an organisation (read in simplified script, so both scripts tag alike)."""
+    import jieba
+    import jieba.posseg as pseg
+
+    from rag.answering.short_answer import normalise
+
+    jieba.setLogLevel(60)
+    out = [(m.group(), "latin") for m in _LATIN_NAME.finditer(question)
+           if len(m.group()) >= 2 and re.search(r"[A-Z0-9]", m.group()) and re.search(r"[A-Za-z]", m.group())]
+    simplified, at = normalise(question), 0
+    for word, tag in pseg.cut(simplified):
+        i = simplified.find(word, at)
+        at = i + len(word)
+        if tag in _NAME_TAGS and len(word) >= 2:
+            out.append((question[i:at], _NAME_TAGS[tag]))
+    return out
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+@dataclass
+class Mentions:
+    """Where the corpus names things: the text near every mention of a name."""
+
+    files: dict[str, str]  # file name -> text
+    cache: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, folder: Path) -> Mentions:
+        return cls({p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))})
+
+    def count(self, text: str) -> int:
+        return sum(t.count(text) for t in self.files.values())
+
+    def whole(self, name: str, question: str) -> bool:
+        """Whether ``name`` is a unit the corpus uses on its own, not a piece of a longer
+        word the tagger split (巴克 of 乌尔巴克齿龙): the Chinese characters around it in the
+        question do not go with every mention of it in the corpus."""
+        n = self.count(name)
+        i = question.find(name)
+        around = (question[i - 1 : i + len(name)] if i > 0 else "", question[i : i + len(name) + 1])
+        return all(not (len(a) > len(name) and _is_han(a[0] if a.endswith(name) else a[-1]) and self.count(a) == n)
+                   for a in around)
+
+    def near(self, name: str) -> list[str]:
+        if name not in self.cache:
+            self.cache[name] = [t[max(0, m.start() - NEAR) : m.end() + NEAR] for t in self.files.values()
+                                for m in re.finditer(re.escape(name), t, re.IGNORECASE)]
+        return self.cache[name]
+
+
+def attribute_words(frame: str, bm25: Any) -> set[str]:
+    """What a question asks besides its name: its content words (a dictionary's word
+    pairs, Latin words, figures) the corpus uses, but not in most of its passages."""
+    from rag.answering.features import _word_bigrams, content_tokens
+
+    pairs = _word_bigrams(frame)
+    return {t for t in content_tokens(frame) if (t in pairs or not _is_han(t[0]))
+            and t in bm25.vocab and bm25.df(t) <= COMMON * bm25.n_docs}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An answerable question asked of another name, which the corpus never gives it for."""
+
+    source: dict[str, Any]  # the answerable question
+    question: str
+    name: str  # the name it asked about …
+    other: str  # … and the one it asks about now
+    wanted: tuple[str, ...]  # the words of what it asks (none of them near ``other`` in the corpus)
+
+
+def attribute_questions(questions: list[dict[str, Any]], mentions: Mentions, bm25: Any,
+                        embed: Callable[[list[str]], np.ndarray]) -> Iterator[Asked]:
+    """Answerable questions with their name replaced by the most similar name of the same
+    kind (``embed``'s cosine of the names) near which the corpus never uses the question's
+    other words: the new name is there, what is asked of it is not."""
+    from rag.text.lexical import is_english, tokenize
+
+    subject: dict[str, tuple[str, str]] = {}
+    for q in questions:
+        if q["kind"] != "answerable" or is_english(q["question"]) or not q["doc"]:
+            continue
+        text = mentions.files.get(Path(q["doc"]).name, "")
+        # the question's name: one its answer's document uses, mentioned more than once in the corpus
+        found = [(n, k) for n, k in names(q["question"])
+                 if n in text and mentions.count(n) >= 2 and mentions.whole(n, q["question"])]
+        if found:
+            subject[q["id"]] = max(found, key=lambda nk: (len(nk[0]), nk))
+    pool = sorted(set(subject.values()))
+    if len(pool) < 2:
+        return
+    vectors = np.asarray(embed([n for n, _ in pool]), dtype=np.float32)
+    where = {nk: i for i, nk in enumerate(pool)}
+    words_near: dict[str, set[str]] = {}
+    rng = random.Random(SEED)
+    asked = [q for q in questions if q["id"] in subject]
+    rng.shuffle(asked)
+    made = 0
+    for q in asked:
+        name, kind = subject[q["id"]]
+        wanted = attribute_words(q["question"].replace(name, " "), bm25)
+        if len(wanted) < 2:  # one word asks too little to be sure the corpus never gives it
+            continue
+        taken = 0
+        sims = vectors @ vectors[where[(name, kind)]]
+        for j in np.argsort(-sims, kind="stable"):
+            other, other_kind = pool[j]
+            if other_kind != kind or other in name or name in other:
+                continue
+            if other not in words_near:  # in the corpus's own script, as the question's words are
+                words_near[other] = set(tokenize(" ".join(mentions.near(other))))
+            if wanted & words_near[other]:
+                continue
+            yield Asked(q, q["question"].replace(name, other), name, other, tuple(sorted(wanted)))
+            made += 1
+            taken += 1
+            if made >= ATTRIBUTES:
+                return
+            if taken >= PER_QUESTION:
+                break
+
+
+def absent_attributes(corpus: Corpus, handle: Any, questions: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """:func:`attribute_questions` of the corpus, retrieved (kind ``attribute``)."""
+    from rag.embeddings import embed_query
+
+    for a in attribute_questions(questions, Mentions.of(corpus.folder), handle.index.stats, handle.embedder.embed):
+        rec = {**a.source, "id": a.source["id"] + ":attribute", "question": a.question, "kind": "attribute",
+               "swapped": [a.name, a.other], "asked": list(a.wanted), "doc": None, "evidence": None, "golds": []}
+        rec.update(retrieved(handle, a.question, embed_query(handle.embedder, a.question)))
+        yield rec
+
+
 def dump(corpus: Corpus) -> Path:
     out = data_path(corpus.name)
     if out.exists():
@@ -166,14 +322,18 @@ def dump(corpus: Corpus) -> Path:
     return out
 
 
-def data_path(name: str, foreign: bool = False) -> Path:
-    """Where a corpus's retrieved questions are cached: its own, or the other corpora's (foreign)."""
-    return CACHE / (f"data-{name}-foreign.jsonl" if foreign else f"data-{name}.jsonl")
+PARTS = ("", "foreign", "attribute")  # a corpus's cached questions: its own, the others', the made near misses
+
+
+def data_path(name: str, part: str = "") -> Path:
+    """Where a corpus's retrieved questions are cached: its own, the other corpora's
+    (``foreign``), or the near misses asking an attribute the corpus never gives (``attribute``)."""
+    return CACHE / (f"data-{name}-{part}.jsonl" if part else f"data-{name}.jsonl")
 
 
 def dump_foreign(corpus: Corpus) -> Path:
     """The other corpora's questions (off-topic here) retrieved from this corpus."""
-    out = data_path(corpus.name, foreign=True)
+    out = data_path(corpus.name, "foreign")
     if out.exists():
         return out
     handle = open_corpus(corpus)
@@ -192,8 +352,29 @@ def dump_foreign(corpus: Corpus) -> Path:
     return out
 
 
-def load(name: str, foreign: bool = False) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in data_path(name, foreign).read_text(encoding="utf-8").splitlines()]
+def dump_attributes(corpus: Corpus) -> Path:
+    """The corpus's questions asking an entity what the corpus never says of it."""
+    out = data_path(corpus.name, "attribute")
+    if out.exists():
+        return out
+    t0 = time.perf_counter()
+    handle = open_corpus(corpus)
+    tmp = out.with_suffix(".tmp")
+    n = 0
+    with tmp.open("w", encoding="utf-8") as f:
+        for rec in absent_attributes(corpus, handle, read_questions(corpus)):
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n += 1
+    tmp.rename(out)
+    print(f"{corpus.name}: {n} attribute near misses in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    return out
+
+
+DUMPS = {"": dump, "foreign": dump_foreign, "attribute": dump_attributes}
+
+
+def load(name: str, part: str = "") -> list[dict[str, Any]]:
+    return [json.loads(line) for line in data_path(name, part).read_text(encoding="utf-8").splitlines()]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -201,8 +382,8 @@ def main(argv: list[str] | None = None) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     for corpus in corpora():
         if corpus.name in names:
-            dump(corpus)
-            dump_foreign(corpus)
+            for part in PARTS:
+                DUMPS[part](corpus)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ corpus) and three kinds of generated near misses are negative:
 - ``drop_answer``: the answer sentences are cut from their passages (entity there, attribute not);
 - ``drop_doc``: every passage of the gold file is removed (only similar entities remain);
 - ``swap``: the article title in the question is swapped for the most similar other title;
+- ``attribute``: the question's name is swapped for a similar name near which the corpus
+  never uses the question's other words (the entity is there, what is asked of it is not;
+  the only made near miss of a corpus without titles, like seeds/);
 - ``foreign``: another corpus's questions asked of this one (off-topic; seeds/'s English
   questions are the only English ones the Wikipedia corpora meet).  Held out, a corpus's
   own questions stay out of training in these too.
@@ -84,7 +87,7 @@ class Example:
 
     corpus: str
     qid: str  # the source question's id: generated near misses share it (folds keep them together)
-    kind: str  # answerable | unanswerable | swap | drop_answer | drop_doc
+    kind: str  # answerable | unanswerable | swap | attribute | drop_answer | drop_doc | foreign
     question: str
     dense: list[float]  # Hit.dense of its passages
     looks: bool  # features.looks_up
@@ -141,7 +144,7 @@ def _example(corpus: str, rec: dict[str, Any], kind: str, raw_hits: list[dict[st
     rows = sentence_features(q, sentences, cos, hits, bm25, SIMILARITY_FLOOR)
     # every sentence the judge may read the span signal of, should the scorer rank it first
     span = np.array([span_signal(q, s, r) for s, r in zip(sentences, rows)])
-    return Example(corpus, rec["id"].removesuffix(":swap"), kind, rec["question"], [h.dense for h in hits],
+    return Example(corpus, rec["id"].removesuffix(":swap").removesuffix(":attribute"), kind, rec["question"], [h.dense for h in hits],
                    looks_up(rec["question"], bm25), rows, labels, cited, q, span, rec.get("source", ""))
 
 
@@ -191,29 +194,30 @@ def examples(corpus: str, records: list[dict[str, Any]], bm25: BM25) -> list[Exa
 
 
 def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
-    """Every corpus's examples (its own questions, then the foreign ones), from the feature
-    cache when it is newer than the data."""
+    """Every corpus's examples (its own questions, the foreign ones, the made attribute near
+    misses), from the feature cache when it is newer than the data."""
     cache: dict[str, list[Example]] = {}
     for corpus in answer_data.corpora():
         if corpus.name in names:
-            cache[corpus.name] = _corpus_examples(corpus, foreign=False) + _corpus_examples(corpus, foreign=True)
+            cache[corpus.name] = [e for part in answer_data.PARTS for e in _corpus_examples(corpus, part)]
     # the off-topic questions are kept out of training: a test of their own
     return {c: [e for e in exs if not e.qid.startswith(OFF_TOPIC + ":")] for c, exs in cache.items()}
 
 
-def _corpus_examples(corpus: answer_data.Corpus, foreign: bool) -> list[Example]:
+def _corpus_examples(corpus: answer_data.Corpus, part: str) -> list[Example]:
     name = corpus.name
-    data = answer_data.data_path(name, foreign)
+    data = answer_data.data_path(name, part)
     if not data.exists():
-        (answer_data.dump_foreign if foreign else answer_data.dump)(corpus)
-    label = f"{name}-foreign" if foreign else name
+        answer_data.DUMPS[part](corpus)
+    label = f"{name}-{part}" if part else name
     stored = answer_data.CACHE / f"features-{label}-{_features_version()}.npz"
     if stored.exists() and stored.stat().st_mtime > data.stat().st_mtime:
         return _read(stored)
     t0 = time.perf_counter()
     bm25 = answer_data.open_corpus(corpus).index.stats
-    out = examples(name, answer_data.load(name, foreign), bm25)
-    _write(stored, out)
+    out = examples(name, answer_data.load(name, part), bm25)
+    if out:  # a corpus may have no made near misses of a kind
+        _write(stored, out)
     log(f"{label}: {len(out)} examples in {time.perf_counter() - t0:.0f}s")
     return out
 
@@ -407,7 +411,7 @@ def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, 
         out["cited"] = round(sum(x[0] and x[1] for x in a) / len(a), 4)
         out["top_sentence"] = round(sum(x[2] for x in a) / len(a), 4)
         out["n_answerable"] = len(a)
-    for kind in ("unanswerable", "swap", "drop_answer", "drop_doc", "foreign"):
+    for kind in ("unanswerable", "swap", "attribute", "drop_answer", "drop_doc", "foreign"):
         rows = by_kind.get(kind, [])
         if rows:
             out[f"abstained_{kind}"] = round(sum(not x[0] for x in rows) / len(rows), 4)

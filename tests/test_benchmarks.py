@@ -144,10 +144,10 @@ def test_the_answerer_section_shows_ablations_over_seeds_as_paired_mean_sd_and_s
     assert "Ablations over 3 training seeds" in section and "abc1234" in section
     assert "inside about one sd of zero is noise" in section
     # the shipped set-up: mean ± sd over seeds of answered, near misses abstained, balance
-    assert "| none (as shipped) | seeds | 0.700 ± 0.100 | 0.500 ± 0.100 | 0.500 / – / – | 0.600 ± 0.050 | – |" \
-        in section  # the generated near misses: cut (mean), none removed or swapped in this dict
+    assert "| none (as shipped) | seeds | 0.700 ± 0.100 | 0.500 ± 0.100 | 0.500 / – / – / – | 0.600 ± 0.050 | – |" \
+        in section  # the generated near misses: cut (mean), none removed, swapped or asked in this dict
     # the variant: balances 0.5, 0.55, 0.7 against 0.55, 0.6, 0.65: Δ −0.05, −0.05, +0.05
-    assert "| no figures | seeds | 0.700 | 0.433 | 0.500 / – / – | 0.583 | -0.017 ± 0.058 (2/3 paid) |" in section
+    assert "| no figures | seeds | 0.700 | 0.433 | 0.500 / – / – / – | 0.583 | -0.017 ± 0.058 (2/3 paid) |" in section
     assert "One run at the shipped seed" not in section  # no single-seed results in this dict
 
 
