@@ -24,7 +24,7 @@ from answerable ones (benchmarks/train_answerer.py):
   question's other words occurs near any mention of the new name in the corpus: the
   corpus talks about the entity but never gives what is asked of it, as in the seeds
   sets' own near misses (``data-<corpus>-attribute.jsonl``, kind ``attribute``; every
-  corpus, titles or not).
+  corpus, titles or not; measured, not trained on: ``train_answerer.ATTRIBUTE_SHARE``).
 
 *Foreign* questions are off-topic ones of the kind users ask in every language: the
 questions written for one corpus asked of another, retrieved there (``data-<corpus>-
