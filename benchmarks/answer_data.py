@@ -377,6 +377,30 @@ def load(name: str, part: str = "") -> list[dict[str, Any]]:
     return [json.loads(line) for line in data_path(name, part).read_text(encoding="utf-8").splitlines()]
 
 
+def question_vectors(corpus: Corpus) -> tuple[dict[str, np.ndarray], str]:
+    """The vector of every question retrieved from the corpus (each part of its data:
+    :data:`DUMPS`) and the embedder's name, cached in ``qvec-<corpus>.npz``: the answer
+    layer reads the asked kind from it (rag/answering/asked.py)."""
+    from rag.embeddings import embed_query
+
+    out = CACHE / f"qvec-{corpus.name}.npz"
+    texts = sorted({r["question"] for part in DUMPS if data_path(corpus.name, part).exists()
+                    for r in load(corpus.name, part)})
+    known: dict[str, np.ndarray] = {}
+    if out.exists():
+        with np.load(out, allow_pickle=False) as z:
+            known, name = dict(zip((str(t) for t in z["texts"]), z["vectors"])), str(z["embedder"][0])
+        if all(t in known for t in texts):
+            return known, name
+    handle = open_corpus(corpus)
+    if known and name != handle.embedder.name:
+        known = {}
+    vectors = {t: known[t] if t in known else embed_query(handle.embedder, t).astype(np.float32) for t in texts}
+    np.savez(out, texts=np.array(texts), vectors=np.stack([vectors[t] for t in texts]),
+             embedder=np.array([handle.embedder.name]))
+    return vectors, handle.embedder.name
+
+
 def main(argv: list[str] | None = None) -> None:
     names = argv if argv else [c.name for c in corpora()]
     CACHE.mkdir(parents=True, exist_ok=True)

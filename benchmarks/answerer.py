@@ -232,6 +232,16 @@ NOTES = [
     "abstention (0.37) is mostly hardness: retrieval returns the original article, whose sentence answers all but "
     "the name. The absence test above as a swap filter keeps 329/400 CMRC and 178/400 DRCD swaps yet catches 2 of "
     "those 5 (paraphrase: 颜色 against 呈橙色; DRCD titles in the other script have no mentions), so no filter.",
+    "- *Did not help (fifth pass): what the question asks of its subject, read near its question word.* The word "
+    "pairs within 6 characters of a question word (X的估值是多少, 哪一年成立的: 估值, 成立) are where a near miss "
+    "asks what the corpus does not say, rare or not. As a missing share (`miss_focus`, one run, same data), 5-fold CV "
+    "answered / near / AUC: seeds 0.854 / 0.553 / 0.808 → 0.841 / 0.567 / 0.809, CMRC answered 0.942 → 0.933, DRCD "
+    "±0.01; LOCO seeds 0.684 / 0.447 → 0.712 / 0.468, CMRC near misses 0.953 → 0.924, DRCD answered 0.768 → 0.786. "
+    "As meaning (e5 cosine of each sentence with the question's words around its question word, embedded on their "
+    "own): CV seeds 0.854 / 0.553 / 0.808 → 0.821 / 0.631 / 0.802 (a trade along the same curve), CMRC and DRCD "
+    "±0.012; LOCO DRCD answered 0.768 → 0.845 but its generated near misses 0.901 → 0.837, CMRC near misses "
+    "0.953 → 0.929. It would also cost a second embedding per question (+12-15 ms, over the warm budget). Neither "
+    "kept.",
 ]
 
 
@@ -281,7 +291,7 @@ def _without_span(data: dict[str, list[ta.Example]]) -> dict[str, list[ta.Exampl
 
 
 TYPE_COLUMNS = tuple(c for c in ta.SENTENCE_FEATURES if c.startswith(("q_", "s_")) and c not in
-                     ("q_english", "q_cross", "q_known", "q_chars", "s_chars"))
+                     ("q_english", "q_cross", "q_known", "q_chars", "q_figure", "s_chars"))
 LEXICAL_COLUMNS = ("cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context", "cov_passage",
                    "common_run", "novelty", "novel_rare")
 DENSE_COLUMNS = ("sim", "sim_gap", "sim_rank", "p_dense")
@@ -324,6 +334,8 @@ def variants(data: Data) -> dict[str, Callable[[], tuple[Data, Data]]]:
         "no word-overlap signals": columns(LEXICAL_COLUMNS),
         "no e5 similarity signals": columns(DENSE_COLUMNS),
         "no span-model signal (best_span)": both(lambda: _without_span(data)),
+        "no learned asked kind (q_figure, from the question's vector)": both(
+            lambda: {c: [replace(e, vector=None) for e in exs] for c, exs in data.items()}),
         **{name: columns(cols) for name, cols in DETECTORS.items()},
     }
 

@@ -37,16 +37,18 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag.answering.asked import AskedKind
 from rag.answering.features import (
     JUDGE_FEATURES,
     SENTENCE_FEATURES,
     Question,
+    figures_of,
     looks_up,
     question_features,
     sentence_features,
@@ -74,6 +76,8 @@ KEEP = 0.95  # share of the training corpora's answerable questions the threshol
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
 SEED = 25
+ASKED_C = 1.0  # the asked-kind regression's inverse regularisation (scikit-learn's default)
+EMBEDDER = "e5:multilingual-e5-small"  # whose vectors the asked kind reads (load_examples sets it)
 HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these nearest negatives …
 EASY_NEGATIVES = 4  # … and a few others at random (every row would cost three times the time)
 SCORER_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 15, "max_depth": 5,
@@ -102,6 +106,8 @@ class Example:
     q: Question = field(repr=False, default=None)  # type: ignore[assignment]
     span: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]  # features.span_signal
     source: str = ""  # the corpus the question was written for, when not this one (kind foreign)
+    asks_figure: float = float("nan")  # answerable: does a gold answer hold a figure (the asked-kind label)
+    vector: np.ndarray | None = field(repr=False, default=None)  # the question's embedding
 
     @property
     def answerable(self) -> bool:
@@ -149,8 +155,10 @@ def _example(corpus: str, rec: dict[str, Any], kind: str, raw_hits: list[dict[st
     rows = sentence_features(q, sentences, cos, hits, bm25, SIMILARITY_FLOOR)
     # every sentence the judge may read the span signal of, should the scorer rank it first
     span = np.array([span_signal(q, s, r) for s, r in zip(sentences, rows)])
-    return Example(corpus, rec["id"].removesuffix(":swap").removesuffix(":attribute"), kind, rec["question"], [h.dense for h in hits],
-                   looks_up(rec["question"], bm25), rows, labels, cited, q, span, rec.get("source", ""))
+    figure = float(bool(figures_of(" ".join(rec.get("golds") or [])))) if kind == "answerable" else float("nan")
+    return Example(corpus, rec["id"].removesuffix(":swap").removesuffix(":attribute"), kind, rec["question"],
+                   [h.dense for h in hits], looks_up(rec["question"], bm25), rows, labels, cited, q, span,
+                   rec.get("source", ""), figure)
 
 
 def _drop_answer(rec: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -205,6 +213,11 @@ def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
     for corpus in answer_data.corpora():
         if corpus.name in names:
             cache[corpus.name] = [e for part in answer_data.PARTS for e in _corpus_examples(corpus, part)]
+    global EMBEDDER
+    for corpus in answer_data.corpora():
+        if corpus.name in cache:
+            vectors, EMBEDDER = answer_data.question_vectors(corpus)
+            cache[corpus.name] = [replace(e, vector=vectors.get(e.question)) for e in cache[corpus.name]]
     # the off-topic questions are kept out of training: a test of their own
     return {c: [e for e in exs if not e.qid.startswith(OFF_TOPIC + ":")] for c, exs in cache.items()}
 
@@ -244,7 +257,7 @@ def _features_version() -> str:
 def _write(path: Path, exs: list[Example]) -> None:
     meta = [{"corpus": e.corpus, "qid": e.qid, "kind": e.kind, "question": e.question, "dense": e.dense,
              "looks": e.looks, "types": e.q.types, "english": e.q.english, "known": e.q.known,
-             "unknown": e.q.unknown, "source": e.source} for e in exs]
+             "unknown": e.q.unknown, "source": e.source, "asks_figure": e.asks_figure} for e in exs]
     np.savez(path, rows=np.concatenate([e.rows for e in exs]), labels=np.concatenate([e.labels for e in exs]),
              cited=np.concatenate([e.cited for e in exs]), sizes=np.array([len(e.labels) for e in exs]),
              span=np.concatenate([e.span for e in exs]),
@@ -260,7 +273,8 @@ def _read(path: Path) -> list[Example]:
     for m, a, b in zip(meta, bounds[:-1], bounds[1:]):
         q = Question(m["question"], {}, frozenset(), m["types"], m["english"], m["known"], "", unknown=m["unknown"])
         out.append(Example(m["corpus"], m["qid"], m["kind"], m["question"], m["dense"], m["looks"],
-                           rows[a:b], labels[a:b], cited[a:b], q, span[a:b], m.get("source", "")))
+                           rows[a:b], labels[a:b], cited[a:b], q, span[a:b], m.get("source", ""),
+                           float(m.get("asks_figure", float("nan")))))
     return out
 
 
@@ -305,6 +319,37 @@ class Models:
     scorer: Trees
     judge: Trees
     threshold: float
+    asked: AskedKind | None = None
+
+
+def fit_asked(exs: list[Example]) -> AskedKind | None:
+    """The asked-kind reader (rag/answering/asked.py): a logistic regression from the
+    question's vector to whether its gold answer holds a figure, on the answerable
+    questions of ``exs`` (each once)."""
+    from sklearn.linear_model import LogisticRegression
+
+    labelled = {e.question: (e.vector, e.asks_figure) for e in exs
+                if e.answerable and e.vector is not None and not np.isnan(e.asks_figure)}
+    if len({y for _, y in labelled.values()}) < 2:
+        return None
+    x = np.stack([v for v, _ in labelled.values()]).astype(np.float64)
+    y = np.array([y for _, y in labelled.values()])
+    model = LogisticRegression(C=ASKED_C, max_iter=3000).fit(x, y)
+    return AskedKind(model.coef_[0].astype(np.float64), float(model.intercept_[0]), EMBEDDER)
+
+
+_FIGURE = SENTENCE_FEATURES.index("q_figure")
+
+
+def with_asked(exs: list[Example], asked: AskedKind | None) -> list[Example]:
+    """The examples with the asked-kind reading in their rows (0 without a reader or a
+    vector: an ablation switches it off by dropping the vectors)."""
+    out = []
+    for e in exs:
+        rows = e.rows.copy()
+        rows[:, _FIGURE] = asked.figure(e.vector, EMBEDDER) if asked is not None and e.vector is not None else 0.0
+        out.append(replace(e, rows=rows))
+    return out
 
 
 def _stack(exs: list[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -368,6 +413,8 @@ def _judge_weights(exs: list[Example]) -> np.ndarray:
 
 def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Models:
     exs = [e for e in exs if e.kind != "attribute" or ATTRIBUTE_SHARE > 0]  # see ATTRIBUTE_SHARE
+    asked = fit_asked(exs)
+    exs = with_asked(exs, asked)
     scoring = [e for e in exs if e.answerable and e.labels.any()]
     x, y, w = _scorer_rows(scoring)
     scorer = fit_trees(x, y, SENTENCE_FEATURES, SCORER_PARAMS, w)
@@ -392,12 +439,13 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     p = judge.probability(jx)
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
-    return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)))
+    return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked)
 
 
 # ---------------------------------------------------------------- evaluation
 
 def predict(models: Models, e: Example) -> tuple[float, int]:
+    (e,) = with_asked([e], models.asked)
     probs = models.scorer.probability(e.rows)
     p = float(models.judge.probability(_judge_row(e, probs)[None, :])[0])
     return p, int(np.argmax(probs))
@@ -477,7 +525,8 @@ def _merge(per: list[dict[str, Any]], exs: list[Example]) -> dict[str, Any]:
 
 def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
     meta = {"threshold": models.threshold, "keep": KEEP, "trained_on": list(CORPORA), **(extra or {})}
-    arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | {
+    asked = models.asked.arrays("asked") if models.asked is not None else {}
+    arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | asked | {
         "meta": np.array([json.dumps(meta, ensure_ascii=False)])}
     np.savez_compressed(path, **arrays)
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answering.asked import load_asked
 from rag.answering.features import Question, looks_up
-from rag.answering.judge import Judge, load_models
+from rag.answering.judge import WEIGHTS, Judge, load_models
 from rag.answering.scorer import SentenceScorer, candidate_sentences, sentence_cosines
 from rag.embeddings import Embedder
 from rag.records import Answer, Citation, Hit, passage_dict  # noqa: F401 (also importable from here)
@@ -119,7 +120,9 @@ def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
     if scorer is None or judge is None:
         default_scorer, default_judge = load_models()
         scorer, judge = scorer or default_scorer, judge or default_judge
-    q = Question.read(question, bm25)
+    asks = load_asked(WEIGHTS)
+    figure = asks.figure(query_vector, embedder.name) if asks else float("nan")
+    q = Question.read(question, bm25, figure)
     cos = sentence_cosines(cands, hits, query_vector, embedder)
     scored = scorer.score(q, [s for s, _ in cands], cos, hits, bm25, float(getattr(embedder, "similarity_floor", 0.0)))
     verdict = judge.judge(scored, hits, bm25)

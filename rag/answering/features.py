@@ -4,7 +4,8 @@ Nothing here names an entity, a topic or a corpus: the signals are meaning (e5 c
 rescaled so that "unrelated" reads 0 for any embedder), word overlap weighted by the
 corpus's own IDF (characters, bigrams and Latin words, so they hold in simplified and
 traditional script alike), what kind of answer the question asks for (read from a
-general list of interrogatives, in both scripts and English), and what kind of thing a
+general list of interrogatives, in both scripts and English, and from the question's
+embedding: rag.answering.asked), and what kind of thing a
 sentence holds (figures, in digits or Chinese numerals, and words the question lacks),
 and how well the short-answer span model finds an answer in the best sentence.
 Which of them matter, and how they combine, is learned (benchmarks/train_answerer.py).
@@ -53,7 +54,7 @@ _ALNUM = re.compile(r"[0-9a-z]")
 WORD_ODDS = range(1, 5)  # boundary buckets of a character pair inside a word (rag.answering.short_answer.Tables)
 
 SENTENCE_FEATURES = (
-    *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "q_chars",
+    *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "q_chars", "q_figure",
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
     "cov_passage", "common_run", "novelty", "novel_rare",
     "miss_word", "miss_words", "miss_alnum",
@@ -86,9 +87,10 @@ class Question:
     words: frozenset[str] = frozenset()  # content bigrams that read as (part of) a dictionary word
     alnum: frozenset[str] = frozenset()  # content figures and Latin words (GPT, 4, B)
     unknown: float = 0.0  # share of ``words`` the corpus never uses: it cannot hold what they name
+    figure: float = float("nan")  # P(it asks for a figure), read from its vector (rag.answering.asked); NaN: unknown
 
     @classmethod
-    def read(cls, question: str, bm25: CorpusStats) -> Question:
+    def read(cls, question: str, bm25: CorpusStats, figure: float = float("nan")) -> Question:
         tokens = tokenize(question)
         known = sum(1 for t in tokens if t in bm25.vocab) / len(tokens) if tokens else 0.0
         unknown = bm25.max_idf()
@@ -101,7 +103,7 @@ class Question:
         alnum = frozenset(t for t in terms if _ALNUM.match(t))
         unknown = sum(1 for t in words if t not in bm25.vocab) / len(words) if words else 0.0
         return cls(question, terms, frozenset(specific[:3]), types, is_english(question), known, squashed,
-                   words, alnum, unknown)
+                   words, alnum, unknown, figure)
 
 
 def _word_bigrams(text: str) -> set[str]:
@@ -139,7 +141,7 @@ def coverage(terms: dict[str, float], tokens: set[str]) -> float:
     return sum(w for t, w in terms.items() if t in tokens) / total if total else 0.0
 
 
-def _numbers(text: str) -> set[str]:
+def figures_of(text: str) -> set[str]:
     """The figures of ``text``, in digits or Chinese numerals (两百一十万, 三成, 千分之一):
     reports and contracts write both.  Dates count too: keeping them apart paid on no
     corpus (benchmarks/sections/answerer.md)."""
@@ -164,7 +166,7 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
     terms, rare = question.terms, question.rare
     bigram_terms = {t: w for t, w in terms.items() if not _is_cjk_char(t)}
     asked = set(tokenize(question.text))
-    asked_numbers = _numbers(question.text)
+    asked_numbers = figures_of(question.text)
     cross = question.known < 0.5 or across_scripts(question.text, (h.chunk.text for h in hits))
     # Across languages word overlap means nothing: the share of the question's names and
     # figures found stands in for every overlap signal.
@@ -179,7 +181,7 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
     covs = np.array([names.coverage(s.text) if names else coverage(terms, ts) for s, ts in zip(sentences, token_sets)])
     rows = np.zeros((n, len(SENTENCE_FEATURES)))
     q_part = [*(question.types[t] for t in QUESTION_TYPES), float(question.english), float(cross), question.known,
-              min(len(question.text), 100) / 100]
+              min(len(question.text), 100) / 100, question.figure]
     sim_max, cov_max = float(sims.max()), float(covs.max())
     sim_rank, cov_rank = _rank(sims), _rank(covs)
     for i, (s, ts) in enumerate(zip(sentences, token_sets)):
@@ -193,7 +195,7 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
         novel = [t for t in ts if t not in asked]
         novel_rare = max((bm25.idf(t) if t in bm25.vocab else max_idf for t in novel if not _is_cjk_char(t)),
                          default=0.0) / max_idf
-        numbers = _numbers(s.text)
+        numbers = figures_of(s.text)
         hit = hits[s.hit_rank]
         if names:
             bigram_cov = rare_cov = covs[i]
@@ -227,6 +229,7 @@ JUDGE_FEATURES = (
     "best_sim", "best_cov", "best_cov_rare", "best_cov_passage", "best_cov_context", "best_common_run",
     "best_novelty", "best_new_number", "best_novel_rare", "best_number_fits", "best_name_fits",
     "best_miss_word", "best_miss_words", "best_miss_alnum", "min_miss_word", "min_miss_alnum", "q_unknown",
+    "q_figure", "best_figure_fits",
     "max_sim", "max_cov", "max_cov_rare", "max_cov_passage", "max_common_run",
     "hit_dense", "hit_dense_gap", "type_ratio", "typed_p", "best_span",
 )
@@ -286,6 +289,9 @@ def question_features(question: Question, rows: np.ndarray, probabilities: np.nd
         1.0 - max(best[col["q_who"]], best[col["q_name"]]) * (1.0 - best[col["novel_rare"]]),
         best[col["miss_word"]], best[col["miss_words"]], best[col["miss_alnum"]],
         rows[:, col["miss_word"]].min(), rows[:, col["miss_alnum"]].min(), question.unknown,
+        # the learned reading of the asked kind (rows carry it: training fills it per fold),
+        # and whether the best sentence holds a figure the question lacks when one is asked
+        best[col["q_figure"]], 1.0 - best[col["q_figure"]] * (1.0 - best[col["s_new_number"]]),
         rows[:, col["sim"]].max(), rows[:, col["cov"]].max(), rows[:, col["cov_rare"]].max(),
         rows[:, col["cov_passage"]].max(), rows[:, col["common_run"]].max(),
         dense[0] if dense else 0.0, (dense[0] - dense[1]) if len(dense) > 1 else 0.0,
