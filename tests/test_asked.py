@@ -20,15 +20,20 @@ def embedder(seeds_handle):
     return seeds_handle.embedder
 
 
+def figure(question: str, embedder, embedder_name: str | None = None) -> float:
+    """P(the question asks for a figure), as the shipped reader reads its vector."""
+    asked = load_asked(WEIGHTS)
+    assert asked is not None, "answerer.npz holds no asked-kind reader"
+    return asked.figure(embed_query(embedder, question), embedder_name or embedder.name)
+
+
 @pytest.mark.parametrize("question", [
     "业界认为做大模型的入场门票是多少钱?",
     "GPT-3是哪一年发布的?",
     "How much did AWS invest in its generative AI innovation center?",
 ])
 def test_a_question_after_an_amount_a_count_or_a_date_asks_for_a_figure(embedder, question):
-    asked = load_asked(WEIGHTS)
-    assert asked is not None
-    assert asked.figure(embed_query(embedder, question), embedder.name) > 0.5
+    assert figure(question, embedder) > 0.5
 
 
 @pytest.mark.parametrize("question", [
@@ -37,13 +42,8 @@ def test_a_question_after_an_amount_a_count_or_a_date_asks_for_a_figure(embedder
     "Who founded Hugging Face?",
 ])
 def test_a_question_after_a_name_or_a_reason_does_not(embedder, question):
-    asked = load_asked(WEIGHTS)
-    assert asked is not None
-    assert asked.figure(embed_query(embedder, question), embedder.name) < 0.5
+    assert figure(question, embedder) < 0.5
 
 
 def test_another_embedders_vectors_read_as_unknown(embedder):
-    asked = load_asked(WEIGHTS)
-    assert asked is not None
-    vector = embed_query(embedder, "业界认为做大模型的入场门票是多少钱?")
-    assert math.isnan(asked.figure(vector, "use:multilingual-v3"))
+    assert math.isnan(figure("业界认为做大模型的入场门票是多少钱?", embedder, "use:multilingual-v3"))
