@@ -27,7 +27,9 @@ corpus) and three kinds of generated near misses are negative:
 
 The judge is trained on out-of-fold scorer probabilities, so it sees the scorer as it
 behaves on questions it never saw.  Its threshold keeps :data:`KEEP` of the training
-corpora's answerable questions answered.
+corpora's answerable questions answered.  Each training run first fits the asked-kind
+reader (rag/answering/asked.py) on its own answerable questions, so held-out and
+cross-validated figures never read a question's kind from a model that saw it.
 """
 
 from __future__ import annotations
