@@ -79,7 +79,7 @@ TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
 SEED = 25
 ASKED_C = 1.0  # the asked-kind regression's inverse regularisation (scikit-learn's default)
-EMBEDDER = "e5:multilingual-e5-small"  # whose vectors the asked kind reads (load_examples sets it)
+EMBEDDER = "e5:multilingual-e5-small"  # the training corpora's embedder: the asked kind reads its vectors
 HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these nearest negatives …
 EASY_NEGATIVES = 4  # … and a few others at random (every row would cost three times the time)
 SCORER_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 15, "max_depth": 5,
@@ -215,10 +215,12 @@ def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
     for corpus in answer_data.corpora():
         if corpus.name in names:
             cache[corpus.name] = [e for part in answer_data.PARTS for e in _corpus_examples(corpus, part)]
-    global EMBEDDER
     for corpus in answer_data.corpora():
         if corpus.name in cache:
-            vectors, EMBEDDER = answer_data.question_vectors(corpus)
+            vectors, embedder = answer_data.question_vectors(corpus)
+            if embedder != EMBEDDER:
+                raise SystemExit(f"{corpus.name}: questions embedded with {embedder}, not {EMBEDDER}: "
+                                 f"delete {answer_data.CACHE}/qvec-{corpus.name}.npz")
             cache[corpus.name] = [replace(e, vector=vectors.get(e.question)) for e in cache[corpus.name]]
     # the off-topic questions are kept out of training: a test of their own
     return {c: [e for e in exs if not e.qid.startswith(OFF_TOPIC + ":")] for c, exs in cache.items()}
@@ -349,7 +351,7 @@ def with_asked(exs: list[Example], asked: AskedKind | None) -> list[Example]:
     out = []
     for e in exs:
         rows = e.rows.copy()
-        rows[:, _FIGURE] = asked.figure(e.vector, EMBEDDER) if asked is not None and e.vector is not None else 0.0
+        rows[:, _FIGURE] = asked.figure(e.vector, asked.embedder) if asked is not None and e.vector is not None else 0.0
         out.append(replace(e, rows=rows))
     return out
 

@@ -10,8 +10,7 @@ import math
 
 import pytest
 
-from rag.answering.asked import load_asked
-from rag.answering.judge import WEIGHTS
+from rag.answering.judge import load_asked
 from rag.embeddings import embed_query
 
 
@@ -22,7 +21,7 @@ def embedder(seeds_handle):
 
 def figure(question: str, embedder, embedder_name: str | None = None) -> float:
     """P(the question asks for a figure), as the shipped reader reads its vector."""
-    asked = load_asked(WEIGHTS)
+    asked = load_asked()
     assert asked is not None, "answerer.npz holds no asked-kind reader"
     return asked.figure(embed_query(embedder, question), embedder_name or embedder.name)
 

@@ -9,7 +9,8 @@ knows what the whole question asks.  Held out, it tells figure questions apart b
 than the list (AUC seeds 0.889 / CMRC 0.798 / DRCD 0.924, against 0.881 / 0.727 / 0.847;
 benchmarks/sections/answerer.md).
 
-Its weights live in the answer layer's ``answerer.npz``.  They hold for the embedder they
+Its weights live in the answer layer's ``answerer.npz`` (``rag.answering.judge.load_asked``
+reads them with the models, in one read).  They hold for the embedder they
 learned from only: with any other, the reading is NaN (unknown), which the trees route
 as they learned to.
 """
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -48,9 +47,3 @@ class AskedKind:
         meta = json.loads(str(z[f"{prefix}.meta"][0]))
         return cls(np.asarray(z[f"{prefix}.weights"], np.float64), float(meta["bias"]), str(meta["embedder"]))
 
-
-@lru_cache(maxsize=4)
-def load_asked(path: Path) -> AskedKind | None:
-    """The shipped reader, from the answer layer's weights (read once per process)."""
-    with np.load(path, allow_pickle=False) as z:
-        return AskedKind.from_arrays({k: z[k] for k in z.files if k.startswith("asked.")})

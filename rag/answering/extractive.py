@@ -28,9 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering.asked import load_asked
 from rag.answering.features import Question, looks_up
-from rag.answering.judge import WEIGHTS, Judge, load_models
+from rag.answering.judge import Judge, load_asked, load_models
 from rag.answering.scorer import SentenceScorer, candidate_sentences, sentence_cosines
 from rag.embeddings import Embedder
 from rag.records import Answer, Citation, Hit, passage_dict  # noqa: F401 (also importable from here)
@@ -120,7 +119,7 @@ def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
     if scorer is None or judge is None:
         default_scorer, default_judge = load_models()
         scorer, judge = scorer or default_scorer, judge or default_judge
-    asks = load_asked(WEIGHTS)
+    asks = load_asked()
     figure = asks.figure(query_vector, embedder.name) if asks else float("nan")
     q = Question.read(question, bm25, figure)
     cos = sentence_cosines(cands, hits, query_vector, embedder)

@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rag.answering.asked import AskedKind
 from rag.answering.features import JUDGE_FEATURES, SENTENCE_FEATURES, looks_up, question_features, span_signal
 from rag.answering.scorer import Scored, TreeScorer
 from rag.answering.trees import Trees, load_npz
@@ -62,11 +63,23 @@ class TreeJudge:
 
 
 @lru_cache(maxsize=4)
+def _weights(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of ``path``, read once per process: the models and the asked-kind reader share them."""
+    return load_npz(path)
+
+
+@lru_cache(maxsize=4)
 def load_models(path: Path = WEIGHTS) -> tuple[TreeScorer, TreeJudge]:
     """The shipped scorer and judge (read once per process)."""
-    z = load_npz(path)
+    z = _weights(path)
     scorer, judge = Trees.from_arrays(z, "scorer"), Trees.from_arrays(z, "judge")
     if scorer.features != SENTENCE_FEATURES or judge.features != JUDGE_FEATURES:
         raise RuntimeError(f"{path} was trained on other features: run python -m benchmarks.train_answerer")
     meta = json.loads(str(z["meta"][0]))
     return TreeScorer(scorer), TreeJudge(judge, float(meta["threshold"]))
+
+
+@lru_cache(maxsize=4)
+def load_asked(path: Path = WEIGHTS) -> AskedKind | None:
+    """The shipped asked-kind reader (rag.answering.asked), from the same weights."""
+    return AskedKind.from_arrays(_weights(path))
