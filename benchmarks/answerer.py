@@ -559,11 +559,13 @@ def balance(h: dict[str, Any]) -> float:
 def _row(name: str, f: dict[str, Any]) -> list[str]:
     def g(k: str) -> str:
         return f"{f[k]:.3f}" if k in f else "–"
-    return [name, g("answered"), g("cited"), g("top_sentence"), g("abstained_unanswerable"), g("abstained_swap"),
+    return [name, g("answered"), g("cited"), g("top_sentence"), g("top_sentence_scorer"), g("abstained_unanswerable"),
+            g("abstained_swap"),
             g("abstained_drop_answer"), g("abstained_drop_doc"), g("abstained_attribute"), g("abstained_foreign")]
 
 
-HEAD = ["", "answerable answered", "cited evidence", "top sentence holds the answer", "near misses abstained (the set's)",
+HEAD = ["", "answerable answered", "cited evidence", "top sentence holds the answer", "… by the scorer alone",
+        "near misses abstained (the set's)",
         "entity swapped", "answer sentence cut", "document removed", "attribute the entity lacks",
         "another corpus's questions"]
 
@@ -651,7 +653,9 @@ def render(r: dict[str, Any]) -> str:
              "`python -m benchmarks.train_answerer` refits and writes rag/answering/answerer.npz "
              f"({r['train'].get('seconds', 0):.0f} s here); `python -m benchmarks.answerer` writes this section.", "",
              "Figures are simulated on the retrieved top-5 passages exactly as the answerer reads them (the judge "
-             "decides; the top-scored sentence is cited from its passage; *cited evidence* = answered and the cited "
+             "decides; the sentence cited first is the reranker's pick among the scorer's best three "
+             "(rag/answering/rerank.py; *… by the scorer alone*: the scorer's best, as before it), cited from its "
+             "passage; *cited evidence* = answered and the cited "
              "passage is the gold file's and holds the gold answer, as `rag eval` counts it).", "",
              "### Leave-one-corpus-out (train on two, test on the third)", "",
              *_table([_row(f"**{c}** held out (threshold {loco[c]['threshold']:.3f})", loco[c]["held_out"])

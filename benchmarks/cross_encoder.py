@@ -423,7 +423,7 @@ def trees_stage(data: dict[str, list[Any]], held: str) -> dict[str, Any]:
         rows = []
         for e in exs:
             probs = models.scorer.probability(e.rows)
-            p, _ = ta.predict(models, e)
+            p = ta.predict(models, e)[0]
             rows.append({"corpus": e.corpus, "qid": e.qid, "kind": e.kind, "p": p,
                          "top": [int(i) for i in np.argsort(-probs)[:TOP_K]]})
         out[name] = rows

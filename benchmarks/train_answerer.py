@@ -57,6 +57,7 @@ from rag.answering.features import (
     span_signal,
 )
 from rag.answering.judge import WEIGHTS
+from rag.answering.rerank import Reranker, rerank_rows, top_candidates
 from rag.answering.scorer import candidate_sentences
 from rag.answering.trees import Trees
 from rag.records import Hit, Passage
@@ -78,6 +79,8 @@ KEEP = 0.95  # share of the training corpora's answerable questions the threshol
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
 SEED = 25
+RERANK = True  # reorder the scorer's best sentences with the span signal (rag/answering/rerank.py)
+RERANK_C = 1.0
 ASKED_C = 1.0  # the asked-kind regression's inverse regularisation (scikit-learn's default)
 EMBEDDER = "e5:multilingual-e5-small"  # the training corpora's embedder: the asked kind reads its vectors
 HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these nearest negatives …
@@ -324,6 +327,7 @@ class Models:
     judge: Trees
     threshold: float
     asked: AskedKind | None = None
+    reranker: Reranker | None = None
 
 
 def fit_asked(exs: list[Example]) -> AskedKind | None:
@@ -340,6 +344,33 @@ def fit_asked(exs: list[Example]) -> AskedKind | None:
     y = np.array([y for _, y in labelled.values()])
     model = LogisticRegression(C=ASKED_C, max_iter=3000).fit(x, y)
     return AskedKind(model.coef_[0].astype(np.float64), float(model.intercept_[0]), EMBEDDER)
+
+
+def fit_reranker(exs: list[Example], probs: list[np.ndarray]) -> Reranker | None:
+    """The reranker of the scorer's best sentences (rag/answering/rerank.py): a logistic
+    regression from each top candidate's out-of-fold probability and span signal to
+    whether it holds the answer, on the answerable questions whose top holds it somewhere."""
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for e, p in zip(exs, probs):
+        top = top_candidates(p)
+        if e.answerable and e.labels[top].any():
+            xs.append(rerank_rows(p[top], e.span[top]))
+            ys.append(e.labels[top])
+    y = np.concatenate(ys) if ys else np.zeros(0)
+    if len(set(y.tolist())) < 2:
+        return None
+    model = LogisticRegression(C=RERANK_C, max_iter=3000).fit(np.concatenate(xs), y)
+    return Reranker(model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+
+
+def best_sentence(models: Models, e: Example, probs: np.ndarray) -> int:
+    """The sentence the answerer cites first: the reranker's pick among the scorer's best."""
+    if models.reranker is None:
+        return int(np.argmax(probs))
+    top = top_candidates(probs)
+    return int(top[int(np.argmax(models.reranker.probabilities(probs[top], e.span[top])))])
 
 
 _FIGURE = SENTENCE_FEATURES.index("q_figure")
@@ -422,11 +453,13 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     scoring = [e for e in exs if e.answerable and e.labels.any()]
     x, y, w = _scorer_rows(scoring)
     scorer = fit_trees(x, y, SENTENCE_FEATURES, SCORER_PARAMS, w)
-    # out-of-fold scorer probabilities for the judge's training rows
+    # out-of-fold scorer probabilities for the judge's and the reranker's training rows: the
+    # scorer of a fold never saw its questions (folds drawn over the scorer's questions alone
+    # once split them otherwise, and half the answerable rows were read in-sample)
     folds = _folds(exs, inner_folds)
     probs: list[np.ndarray | None] = [None] * len(exs)
     for f in range(inner_folds):
-        fit_on = [e for e, g in zip(scoring, _folds(scoring, inner_folds)) if g != f]
+        fit_on = [e for e, g in zip(exs, folds) if g != f and e.answerable and e.labels.any()]
         inner = fit_trees(*_scorer_rows(fit_on)[:2], SENTENCE_FEATURES, SCORER_PARAMS, _scorer_rows(fit_on)[2])
         for i, (e, g) in enumerate(zip(exs, folds)):
             if g == f:
@@ -443,32 +476,36 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     p = judge.probability(jx)
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
-    return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked)
+    return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked,
+                  fit_reranker(exs, probs) if RERANK else None)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- evaluation
 
-def predict(models: Models, e: Example) -> tuple[float, int]:
+def predict(models: Models, e: Example) -> tuple[float, int, int]:
+    """The judge's probability, the sentence cited first and the scorer's best."""
     (e,) = with_asked([e], models.asked)
     probs = models.scorer.probability(e.rows)
     p = float(models.judge.probability(_judge_row(e, probs)[None, :])[0])
-    return p, int(np.argmax(probs))
+    return p, best_sentence(models, e, probs), int(np.argmax(probs))
 
 
 def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, Any]:
     """Answered and cited (answerable), abstained (each kind of near miss), sentence accuracy.
     ``gate``: a question with nothing to look up abstains (as the answerer does)."""
-    by_kind: dict[str, list[tuple[bool, bool, bool]]] = {}
+    by_kind: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
     for e in exs:
-        p, best = predict(models, e)
+        p, best, scorers = predict(models, e)
         answered = p >= models.threshold and (e.looks or not gate)
-        by_kind.setdefault(e.kind, []).append((answered, bool(e.cited[best]), bool(e.labels[best])))
+        by_kind.setdefault(e.kind, []).append(
+            (answered, bool(e.cited[best]), bool(e.labels[best]), bool(e.labels[scorers])))
     out: dict[str, Any] = {}
     a = by_kind.get("answerable", [])
     if a:
         out["answered"] = round(sum(x[0] for x in a) / len(a), 4)
         out["cited"] = round(sum(x[0] and x[1] for x in a) / len(a), 4)
         out["top_sentence"] = round(sum(x[2] for x in a) / len(a), 4)
+        out["top_sentence_scorer"] = round(sum(x[3] for x in a) / len(a), 4)
         out["n_answerable"] = len(a)
     for kind in ("unanswerable", "swap", "attribute", "drop_answer", "drop_doc", "foreign"):
         rows = by_kind.get(kind, [])
@@ -530,7 +567,8 @@ def _merge(per: list[dict[str, Any]], exs: list[Example]) -> dict[str, Any]:
 def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
     meta = {"threshold": models.threshold, "keep": KEEP, "trained_on": list(CORPORA), **(extra or {})}
     asked = models.asked.arrays("asked") if models.asked is not None else {}
-    arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | asked | {
+    reranker = models.reranker.arrays("rerank") if models.reranker is not None else {}
+    arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | asked | reranker | {
         "meta": np.array([json.dumps(meta, ensure_ascii=False)])}
     np.savez_compressed(path, **arrays)
 

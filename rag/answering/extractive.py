@@ -9,7 +9,10 @@ replaced):
   passages a probability of holding the answer;
 - a :class:`~rag.answering.judge.Judge` reads the scored sentences and says whether the
   corpus answers at all (a near miss names what the corpus names but asks what it
-  never says).
+  never says);
+- a small :class:`~rag.answering.rerank.Reranker` reorders the scorer's best three with
+  the short-answer span reader's opinion, to cite the sentence that holds the answer
+  rather than one that restates the question.
 
 Both are boosted trees over general signals (meaning, IDF-weighted overlap, the kind of
 answer asked for and the kinds of thing a sentence holds, margins), trained on three
@@ -29,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering.features import Question, looks_up
-from rag.answering.judge import Judge, load_asked, load_models
+from rag.answering.judge import Judge, load_asked, load_models, load_reranker
+from rag.answering.rerank import relevance
 from rag.answering.scorer import SentenceScorer, candidate_sentences, sentence_cosines
 from rag.embeddings import Embedder
 from rag.records import Answer, Citation, Hit, passage_dict  # noqa: F401 (also importable from here)
@@ -116,6 +120,8 @@ def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
     cands = candidate_sentences(hits)
     if not cands:
         return None
+    # the reranker learned from the shipped scorer's probabilities: another scorer's go as they are
+    reranker = load_reranker() if scorer is None else None
     if scorer is None or judge is None:
         default_scorer, default_judge = load_models()
         scorer, judge = scorer or default_scorer, judge or default_judge
@@ -126,9 +132,9 @@ def candidate_evidence(question: str, query_vector: np.ndarray, hits: list[Hit],
     scored = scorer.score(q, [s for s, _ in cands], cos, hits, bm25, float(getattr(embedder, "similarity_floor", 0.0)))
     verdict = judge.judge(scored, hits, bm25)
     asked = set(tokenize(question))
-    candidates = [Candidate(s.hit_rank, s.start, s.end, s.text, float(p), float(p),
+    candidates = [Candidate(s.hit_rank, s.start, s.end, s.text, float(p), float(r),
                             _novelty(s.text, asked) < tuning.echo_novelty)
-                  for s, p in zip(scored.sentences, scored.probabilities)]
+                  for s, p, r in zip(scored.sentences, scored.probabilities, relevance(scored, reranker))]
     candidates.sort(key=lambda c: -c.relevance)
     return Evidence(candidates, verdict.probability, verdict.answer)
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.answering.asked import AskedKind
 from rag.answering.features import JUDGE_FEATURES, SENTENCE_FEATURES, looks_up, question_features, span_signal
+from rag.answering.rerank import Reranker
 from rag.answering.scorer import Scored, TreeScorer
 from rag.answering.trees import Trees, load_npz
 from rag.records import Hit
@@ -83,3 +84,9 @@ def load_models(path: Path = WEIGHTS) -> tuple[TreeScorer, TreeJudge]:
 def load_asked(path: Path = WEIGHTS) -> AskedKind | None:
     """The shipped asked-kind reader (rag.answering.asked), from the same weights."""
     return AskedKind.from_arrays(_weights(path))
+
+
+@lru_cache(maxsize=4)
+def load_reranker(path: Path = WEIGHTS) -> Reranker | None:
+    """The shipped reranker of the scorer's best sentences (rag.answering.rerank), from the same weights."""
+    return Reranker.from_arrays(_weights(path))

@@ -1,0 +1,87 @@
+"""Which of the scorer's best sentences to cite: the span reader's second opinion.
+
+The sentence scorer reads how a sentence matches the question (meaning, shared words,
+the kind of answer asked for), so a sentence that restates the question often outranks
+the one that answers it.  The short-answer span reader (rag.answering.short_answer)
+reads the other side: whether some words of the sentence read as the answer.  A
+logistic regression over both, for the scorer's :data:`RERANK_K` best sentences only,
+reorders them.  It learned from the scorer's out-of-fold probabilities on three corpora
+(benchmarks/train_answerer.py); held out it picks the answer sentence more often on each
+(benchmarks/sections/answerer.md).  It never decides *whether* to answer: the judge
+reads the scorer's view, as it was trained to.
+
+Its few weights live in ``answerer.npz`` (``rag.answering.judge.load_reranker``).  The
+span reader runs on at most :data:`RERANK_K` sentences, and only on those the judge
+could read it for (``features.reads_span``); its result is cached for the short answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answering.features import span_signal
+from rag.answering.scorer import Scored
+
+RERANK_K = 3  # the scorer's top 3 hold the answer sentence about as often as its top 5
+RERANK_FEATURES = ("logit", "logit_gap", "span", "span_gap", "span_unread", *(f"rank_{i}" for i in range(RERANK_K)))
+
+
+def rerank_rows(probabilities: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """One row of :data:`RERANK_FEATURES` per candidate: the scorer's top candidates,
+    best first, with their probabilities and span signals (NaN: not read)."""
+    p = np.clip(np.asarray(probabilities, np.float64), 1e-6, 1 - 1e-6)
+    logit = np.log(p / (1 - p))
+    read = ~np.isnan(spans)
+    s = np.where(read, spans, 0.0)
+    top_span = float(s[read].max()) if read.any() else 0.0
+    return np.column_stack([logit, logit - logit[0], s, np.where(read, s - top_span, 0.0), (~read).astype(np.float64),
+                            np.eye(RERANK_K)[: len(p)]])
+
+
+@dataclass(frozen=True)
+class Reranker:
+    """P(the sentence holds the answer | the scorer's view, the span reader's)."""
+
+    weights: np.ndarray  # (len(RERANK_FEATURES),) float64
+    bias: float
+
+    def probabilities(self, probabilities: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        z = rerank_rows(probabilities, spans) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def arrays(self, prefix: str = "rerank") -> dict[str, np.ndarray]:
+        return {f"{prefix}.weights": self.weights,
+                f"{prefix}.meta": np.array([json.dumps({"bias": self.bias, "features": list(RERANK_FEATURES)})])}
+
+    @classmethod
+    def from_arrays(cls, z: dict[str, np.ndarray], prefix: str = "rerank") -> Reranker | None:
+        if f"{prefix}.weights" not in z:
+            return None
+        meta = json.loads(str(z[f"{prefix}.meta"][0]))
+        if tuple(meta["features"]) != RERANK_FEATURES:
+            raise RuntimeError("the reranker was trained on other features: run python -m benchmarks.train_answerer")
+        return cls(np.asarray(z[f"{prefix}.weights"], np.float64), float(meta["bias"]))
+
+
+def top_candidates(probabilities: np.ndarray) -> np.ndarray:
+    """The indices of the scorer's :data:`RERANK_K` best, best first."""
+    return np.argsort(-np.asarray(probabilities), kind="stable")[:RERANK_K]
+
+
+def relevance(scored: Scored, reranker: Reranker | None) -> np.ndarray:
+    """How to order the candidates: the reranker's probability for the scorer's best few;
+    the scorer's own below them (never above: the reranker did not read them)."""
+    rel = np.asarray(scored.probabilities, np.float64).copy()
+    if reranker is None or not len(rel):
+        return rel
+    top = top_candidates(rel)
+    spans = np.array([span_signal(scored.question, scored.sentences[i], scored.rows[i]) for i in top])
+    reranked = reranker.probabilities(rel[top], spans)
+    rest = np.ones(len(rel), dtype=bool)
+    rest[top] = False
+    rel[rest] = np.minimum(rel[rest], np.nextafter(float(reranked.min()), -np.inf))
+    rel[top] = reranked
+    return rel
