@@ -4,6 +4,7 @@ The extractive answerer quotes, beside the sentence it chose, the neighbours tha
 leans on (``rag.answering.extractive._with_context``).  Some of those choices are made by
 patterns of opening words; they decide which sentences are quoted, never whether to
 answer.  Each is switched off in turn (it then never matches), and all together, and the
+reranker that picks the sentence cited first (rag/answering/rerank.py) is switched off too; the
 answers are scored as ``rag eval`` scores them (:func:`rag.evaluate.evaluate`), plus what a
 reader of the quote cares about: does the quoted text hold the gold evidence, does it hold
 a gold answer, and how long is it.
@@ -11,8 +12,8 @@ a gold answer, and how long is it.
 ``python -m benchmarks.quote_context`` replays the shipped answerer
 (:class:`rag.answering.answerer.ExtractiveAnswerer`, short answer included) over the top
 passages each question retrieved, as benchmarks/answer_data.py cached them: nothing is
-retrieved or embedded again (each stored sentence cosine stands in for the sentence's
-vector).  It writes benchmarks/data/results/quote_context_results.json and renders the
+retrieved or embedded again (each stored sentence cosine, along the question's cached
+vector, stands in for the sentence's vector).  It writes benchmarks/data/results/quote_context_results.json and renders the
 table into benchmarks/sections/answerer.md from the last answerer_results.json (about
 3-10 minutes on 2 cores, one corpus at a time).
 """
@@ -67,11 +68,26 @@ def switched_off(names: tuple[str, ...]) -> Iterator[None]:
             setattr(extractive, n, v)
 
 
-def _hits(raw: list[dict[str, Any]]) -> list[Hit]:
-    """Cached hits whose one-dimensional sentence "vectors" are the stored cosines, so
-    that a query vector of [1.0] gives the answerer exactly the cosines the index gave."""
+@contextlib.contextmanager
+def reranker(on: bool) -> Iterator[None]:
+    """The answerer with its reranker, or without it (the scorer's best is cited first)."""
+    saved = extractive.load_reranker
+    try:
+        if not on:
+            extractive.load_reranker = lambda *a, **k: None  # type: ignore[assignment]
+        yield
+    finally:
+        extractive.load_reranker = saved  # type: ignore[assignment]
+
+
+def _hits(raw: list[dict[str, Any]], query: np.ndarray) -> list[Hit]:
+    """Cached hits whose sentence "vectors" are the stored cosines times the (unit) query
+    vector, so that the question's real vector gives the answerer exactly the cosines the
+    index gave, and the asked-kind reader (rag/answering/asked.py) reads that vector."""
+    q = np.asarray(query, np.float64)
     return [Hit(Passage(h["source"], h["start"], h["end"], h["text"]), h["score"], h["dense"], h["lexical"],
-                tuple(tuple(s) for s in h["sentences"]), np.asarray(h["cos"], np.float32).reshape(-1, 1))
+                tuple(tuple(s) for s in h["sentences"]),
+                (np.asarray(h["cos"], np.float64).reshape(-1, 1) * q / (q @ q)).astype(np.float32))
             for h in raw]
 
 
@@ -137,6 +153,7 @@ def _signature(r: dict[str, Any]) -> tuple[Any, ...]:
 class Variant:
     patterns: tuple[str, ...] = ()  # switched off
     echo: bool = True  # the sentence after one that only restates the question is quoted
+    rerank: bool = True  # the reranker picks the sentence cited first (rag/answering/rerank.py)
 
 
 def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict[str, Any]:
@@ -145,8 +162,10 @@ def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict
     records = [r for r in answer_data.load(corpus.name)
                if r["kind"] in ("answerable", "unanswerable") and r.get("set") != "offtopic"]
     questions = [_question(r) for r in records]
-    hits = {r["question"]: _hits(r["hits"][: handle.settings.top_k]) for r in records}
-    one = np.ones(1, np.float32)
+    vectors, embedder = answer_data.question_vectors(corpus)
+    if embedder != handle.embedder.name:
+        raise SystemExit(f"{corpus.name}: questions embedded with {embedder}, not {handle.embedder.name}")
+    hits = {r["question"]: _hits(r["hits"][: handle.settings.top_k], vectors[r["question"]]) for r in records}
     out: dict[str, Any] = {}
     base: list[tuple[Any, ...]] = []
     for name, v in variants.items():
@@ -157,9 +176,9 @@ def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict
         answerer = ExtractiveAnswerer(handle.embedder, handle.index.stats, settings)
 
         def answer_fn(question: str, answerer: ExtractiveAnswerer = answerer) -> Answer:
-            return answerer.final(Query(question, question, one, time.perf_counter()), hits[question])
+            return answerer.final(Query(question, question, vectors[question], time.perf_counter()), hits[question])
 
-        with switched_off(v.patterns):
+        with switched_off(v.patterns), reranker(v.rerank):
             results = evaluate(questions, answer_fn)["results"]
         signatures = [_signature(r) for r in results]
         base = base or signatures
@@ -169,6 +188,7 @@ def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict
 
 
 ECHO_OFF = "off: the echo check (the sentence after one that only restates the question)"
+RERANK_OFF = "off: the reranker (the scorer's best sentence is cited first)"
 
 
 def variants() -> dict[str, Variant]:
@@ -177,7 +197,7 @@ def variants() -> dict[str, Variant]:
     present = tuple(n for n in PATTERNS if hasattr(extractive, n))
     together = {ALL_OFF: Variant(present)} if len(present) > 1 else {}
     return {"none (as shipped)": Variant(), **{f"off: {n}": Variant((n,)) for n in present}, **together,
-            ECHO_OFF: Variant(echo=False)}
+            ECHO_OFF: Variant(echo=False), RERANK_OFF: Variant(rerank=False)}
 
 
 # ------------------------------------------------------------ report
@@ -195,8 +215,9 @@ def _ordered(corpora: dict[str, Any]) -> list[tuple[str, Any]]:
 def render(r: dict[str, Any]) -> list[str]:
     """The ablation table, for the answer layer's section."""
     counts = ", ".join(f"{c} {per[next(iter(per))]['answerable']}" for c, per in _ordered(r["corpora"]))
-    lines = ["### Quote context patterns, switched off (`python -m benchmarks.quote_context`)", "",
-             "Which neighbours are quoted beside the chosen sentence (never whether to answer), replayed with the "
+    lines = ["### Quote context patterns and the reranker, switched off (`python -m benchmarks.quote_context`)", "",
+             "Which sentence is cited first and which neighbours are quoted beside it (never whether to answer), "
+             "replayed with the "
              "shipped weights over each question's cached top-5 passages (so the fit's figures, in-sample for the "
              f"choice of sentence). Answerable questions: {counts} "
              "(off-topic excepted). *Quote holds the evidence* = of the answered, the quoted sentences of the gold "
