@@ -10,7 +10,9 @@ held-out balance by ±0.006-0.02.  ``--seeds N`` retrains every ablation and the
 set-up at seeds 1..N and reports the paired Δ (variant minus shipped, same seed) as
 mean ± sd and on how many seeds it was paid; ``--only-ablations`` reruns just that part
 into the existing results; ``--variant SUBSTRING`` picks ablations, ``--out DIR`` writes
-elsewhere.  The shipped table: ``nice python -m benchmarks.answerer --seeds 3 --only-ablations`` (~1 h).
+elsewhere; ``--render-only`` writes the section again from the last results (after
+``python -m benchmarks.quote_context``).  The shipped table: ``nice python -m
+benchmarks.answerer --seeds 3 --only-ablations`` (~1 h).
 """
 
 from __future__ import annotations
@@ -739,6 +741,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         f"{SECTION.parent})")
     p.add_argument("--no-ablations", action="store_true", help="keep the earlier ablations over seeds")
     p.add_argument("--no-speed", action="store_true", help="keep the earlier speed measurement")
+    p.add_argument("--render-only", action="store_true",
+                   help="write the section again from the last results (after python -m benchmarks.quote_context)")
     args = p.parse_args(argv)
     if args.seeds < 1:
         p.error("--seeds must be at least 1")
@@ -753,6 +757,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     results, section = (args.out / RESULTS.name, args.out / SECTION.name) if args.out else (RESULTS, SECTION)
     previous = _previous(results) or _previous(RESULTS)
+    if args.render_only:
+        if not previous:
+            raise SystemExit(f"--render-only needs earlier results: {results} is missing")
+        section.write_text(render(previous), encoding="utf-8")
+        log(f"wrote {section}")
+        return previous
     t0 = time.perf_counter()
     data = ta.load_examples()
     if args.only_ablations:

@@ -13,9 +13,10 @@ a gold answer, and how long is it.
 (:class:`rag.answering.answerer.ExtractiveAnswerer`, short answer included) over the top
 passages each question retrieved, as benchmarks/answer_data.py cached them: nothing is
 retrieved or embedded again (each stored sentence cosine, along the question's cached
-vector, stands in for the sentence's vector).  It writes benchmarks/data/results/quote_context_results.json and renders the
-table into benchmarks/sections/answerer.md from the last answerer_results.json (about
-3-10 minutes on 2 cores, one corpus at a time).
+vector, stands in for the sentence's vector).  It writes
+benchmarks/data/results/quote_context_results.json (about 3-10 minutes on 2 cores, one
+corpus at a time); ``python -m benchmarks.answerer --render-only`` then puts its table in
+benchmarks/sections/answerer.md.
 """
 
 from __future__ import annotations
@@ -272,16 +273,6 @@ def load() -> dict[str, Any] | None:
     return json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else None
 
 
-def render_section() -> None:
-    """benchmarks/sections/answerer.md again, from the last answerer results and these."""
-    from . import answerer
-
-    if answerer.RESULTS.exists():
-        result = json.loads(answerer.RESULTS.read_text(encoding="utf-8"))
-        answerer.SECTION.write_text(answerer.render(result), encoding="utf-8")
-        log(f"wrote {answerer.SECTION}")
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     names = argv or [c.name for c in answer_data.corpora()]
     t0 = time.perf_counter()
@@ -293,7 +284,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             result["corpora"][corpus.name] = run_corpus(corpus, vs)
     result["seconds"] = round(time.perf_counter() - t0, 1)
     RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    render_section()
+    log(f"wrote {RESULTS}; python -m benchmarks.answerer --render-only puts it in the answer section")
     return result
 
 
