@@ -309,6 +309,11 @@ NOTES = [
     "the sentence that is cited; one run): CV answered / near / AUC seeds 0.882 / 0.574 / 0.827 → 0.871 / 0.567 / "
     "0.828, CMRC and DRCD within 0.001; LOCO seeds AUC 0.627 → 0.608, CMRC answered / near 0.958 / 0.912 → 0.963 / "
     "0.924, DRCD answered 0.815 → 0.822. Inside the noise of one seed, at the cost of a second pass: not kept.",
+    "- *Did not help (sixth pass): the reranker reading the span model on all of the scorer's best three* "
+    "(not only on those among the three most similar or covering, where the judge reads it; over half the answer "
+    "sentences the reranker still missed had no reading). Over seeds 25, 2, 3, the answer sentence cited first, "
+    "CMRC CV 0.732 → 0.720 and LOCO 0.720 → 0.710, seeds LOCO 0.711 → 0.699, DRCD LOCO 0.862 → 0.867: off its "
+    "usual ground the span model is confident in the wrong sentences. Not kept.",
 ]
 
 
