@@ -747,7 +747,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-ablations", action="store_true", help="keep the earlier ablations over seeds")
     p.add_argument("--no-speed", action="store_true", help="keep the earlier speed measurement")
     p.add_argument("--render-only", action="store_true",
-                   help="write the section again from the last results (after python -m benchmarks.quote_context)")
+                   help="write the section again from the last results and these notes (after python -m "
+                        "benchmarks.quote_context)")
     args = p.parse_args(argv)
     if args.seeds < 1:
         p.error("--seeds must be at least 1")
@@ -765,6 +766,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.render_only:
         if not previous:
             raise SystemExit(f"--render-only needs earlier results: {results} is missing")
+        previous["notes"] = NOTES  # what was tried is written here, not measured
+        results.write_text(json.dumps(previous, indent=1, ensure_ascii=False), encoding="utf-8")
         section.write_text(render(previous), encoding="utf-8")
         log(f"wrote {section}")
         return previous
