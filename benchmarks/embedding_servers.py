@@ -138,7 +138,7 @@ def retrieval(url: str, work: Path) -> dict[str, Any]:
         handle = Handle(settings, embedder, load_index(settings, embedder))
         scores = {}
         for name, path in sets.items():
-            m = evaluate(read_questions(path), lambda q, h=handle: ask(h, q, top_k=10))["metrics"]["overall"]
+            m = evaluate(read_questions(path), lambda q, h=handle: ask(h.with_settings(top_k=10), q))["metrics"]["overall"]
             scores[name] = {"hit@5": m["hit@5"], "mrr@10": m["mrr@10"], "questions": m["questions"]}
         out[label] = {"build_s": round(built, 1), "sets": scores}
     return out
