@@ -79,8 +79,7 @@ KEEP = 0.95  # share of the training corpora's answerable questions the threshol
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
 SEED = 25
-RERANK = True  # reorder the scorer's best sentences with the span signal (rag/answering/rerank.py)
-RERANK_C = 1.0
+RERANK_C = 1.0  # the reranker's inverse regularisation (scikit-learn's default); figures() reports the scorer alone beside it
 ASKED_C = 1.0  # the asked-kind regression's inverse regularisation (scikit-learn's default)
 EMBEDDER = "e5:multilingual-e5-small"  # the training corpora's embedder: the asked kind reads its vectors
 HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these nearest negatives …
@@ -477,7 +476,7 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
     return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked,
-                  fit_reranker(exs, probs) if RERANK else None)  # type: ignore[arg-type]
+                  fit_reranker(exs, probs))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- evaluation
