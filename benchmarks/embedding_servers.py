@@ -113,8 +113,10 @@ def throughput(url: str, size: int, work: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def retrieval(url: str, work: Path) -> dict[str, Any]:
-    """The seeds built in process and through the server; the default pipeline on every seeds question set."""
+def retrieval(url: str, work: Path, corpus: Path = ROOT / "seeds",
+              sets: dict[str, Path] | None = None) -> dict[str, Any]:
+    """The seeds (or ``corpus``) built in process and through the server; the default
+    pipeline on every seeds question set (or ``sets``)."""
     from rag.embeddings import make_embedder
     from rag.evaluate import evaluate, read_questions
     from rag.indexing.build import build_index
@@ -124,12 +126,12 @@ def retrieval(url: str, work: Path) -> dict[str, Any]:
 
     from .quality import QUESTION_SETS
 
-    sets = {"dev": dev_set()} | dict(QUESTION_SETS)
+    sets = sets if sets is not None else {"dev": dev_set()} | dict(QUESTION_SETS)
     out: dict[str, Any] = {}
     for label, extra in (("e5", {}), ("openai:e5-passage", dict(embedding="openai:e5-passage",
                                                                embedding_query_model="e5-query",
                                                                embedding_base_url=url))):
-        settings = _settings(ROOT / "seeds", work / f"seeds-{label.replace(':', '-')}", **extra)
+        settings = _settings(corpus, work / f"seeds-{label.replace(':', '-')}", **extra)
         embedder = make_embedder(settings.embedding, settings, environ={})
         log(f"retrieval: building the seeds with {label} …")
         started = time.perf_counter()

