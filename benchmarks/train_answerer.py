@@ -112,6 +112,7 @@ class Example:
     source: str = ""  # the corpus the question was written for, when not this one (kind foreign)
     asks_figure: float = float("nan")  # answerable: does a gold answer hold a figure (the asked-kind label)
     vector: np.ndarray | None = field(repr=False, default=None)  # the question's embedding
+    qtype: str = ""  # answerable: its type in its question set (seeds: fact, concept, paraphrase, english)
 
     @property
     def answerable(self) -> bool:
@@ -223,7 +224,10 @@ def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
             if embedder != EMBEDDER:
                 raise SystemExit(f"{corpus.name}: questions embedded with {embedder}, not {EMBEDDER}: "
                                  f"delete {answer_data.CACHE}/qvec-{corpus.name}.npz")
-            cache[corpus.name] = [replace(e, vector=vectors.get(e.question)) for e in cache[corpus.name]]
+            types = {r["id"]: r.get("type", "") for r in answer_data.load(corpus.name) if r["kind"] == "answerable"}
+            cache[corpus.name] = [replace(e, vector=vectors.get(e.question),
+                                          qtype=types.get(e.qid, "") if e.answerable else "")
+                                  for e in cache[corpus.name]]
     # the off-topic questions are kept out of training: a test of their own
     return {c: [e for e in exs if not e.qid.startswith(OFF_TOPIC + ":")] for c, exs in cache.items()}
 
@@ -506,6 +510,10 @@ def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, 
         out["top_sentence"] = round(sum(x[2] for x in a) / len(a), 4)
         out["top_sentence_scorer"] = round(sum(x[3] for x in a) / len(a), 4)
         out["n_answerable"] = len(a)
+        for t in sorted({e.qtype for e in exs if e.answerable and e.qtype}):
+            mine = [x[0] for x, e in zip(a, (e for e in exs if e.answerable)) if e.qtype == t]
+            out[f"answered_type_{t}"] = round(sum(mine) / len(mine), 4)
+            out[f"n_type_{t}"] = len(mine)
     for kind in ("unanswerable", "swap", "attribute", "drop_answer", "drop_doc", "foreign"):
         rows = by_kind.get(kind, [])
         if rows:
