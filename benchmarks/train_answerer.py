@@ -75,7 +75,7 @@ REAL_SHARE = 0.5  # of the near misses' weight, the sets' own
 ATTRIBUTE_SHARE = 0.0
 FOREIGN_SHARE = 0.1  # other corpora's questions (easy): a little weight on top, not a share of the near misses
 THRESHOLD_POOL = "median"  # of the training corpora's thresholds: "min" keeps KEEP answered on each
-KEEP = 0.95  # share of the training corpora's answerable questions the threshold keeps answered
+KEEP = 0.96  # share of the training corpora's answerable questions the threshold keeps answered
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
 SEED = 25
@@ -86,7 +86,7 @@ HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these
 EASY_NEGATIVES = 4  # … and a few others at random (every row would cost three times the time)
 SCORER_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 15, "max_depth": 5,
                                  "min_samples_leaf": 40, "l2_regularization": 1.0}
-JUDGE_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.06, "max_leaf_nodes": 12, "max_depth": 4,
+JUDGE_PARAMS: dict[str, Any] = {"max_iter": 300, "learning_rate": 0.06, "max_leaf_nodes": 12, "max_depth": 4,
                                 "min_samples_leaf": 30, "l2_regularization": 1.0}
 
 
