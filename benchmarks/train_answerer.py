@@ -497,11 +497,14 @@ def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, 
     """Answered and cited (answerable), abstained (each kind of near miss), sentence accuracy.
     ``gate``: a question with nothing to look up abstains (as the answerer does)."""
     by_kind: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
+    by_type: dict[str, list[bool]] = {}  # answerable questions answered, by their type in their set
     for e in exs:
         p, best, scorers = predict(models, e)
         answered = p >= models.threshold and (e.looks or not gate)
         by_kind.setdefault(e.kind, []).append(
             (answered, bool(e.cited[best]), bool(e.labels[best]), bool(e.labels[scorers])))
+        if e.answerable and e.qtype:
+            by_type.setdefault(e.qtype, []).append(answered)
     out: dict[str, Any] = {}
     a = by_kind.get("answerable", [])
     if a:
@@ -510,8 +513,7 @@ def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, 
         out["top_sentence"] = round(sum(x[2] for x in a) / len(a), 4)
         out["top_sentence_scorer"] = round(sum(x[3] for x in a) / len(a), 4)
         out["n_answerable"] = len(a)
-        for t in sorted({e.qtype for e in exs if e.answerable and e.qtype}):
-            mine = [x[0] for x, e in zip(a, (e for e in exs if e.answerable)) if e.qtype == t]
+        for t, mine in sorted(by_type.items()):
             out[f"answered_type_{t}"] = round(sum(mine) / len(mine), 4)
             out[f"n_type_{t}"] = len(mine)
     for kind in ("unanswerable", "swap", "attribute", "drop_answer", "drop_doc", "foreign"):
