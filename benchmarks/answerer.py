@@ -755,25 +755,25 @@ def seed_ablation_lines(runs: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _cells(figures: Sequence[dict[str, Any]], key: str) -> str:
+    return " | ".join(f"{f.get(key, float('nan')):.3f}" for f in figures)
+
+
 def type_lines(loco: dict[str, Any], cv: dict[str, Any], fit: dict[str, Any]) -> list[str]:
     """Answered by question type, for a corpus whose questions have more than one (seeds/)."""
     lines: list[str] = []
     for c in loco:
-        types = sorted(k.removeprefix("answered_type_") for k in loco[c]["held_out"] if k.startswith("answered_type_"))
+        held = loco[c]["held_out"]
+        types = sorted(k.removeprefix("answered_type_") for k in held if k.startswith("answered_type_"))
         if len(types) < 2:
             continue
-        n = loco[c]["held_out"]
+        figures = (held, cv.get(c, {}), fit.get(c, {}))
         lines += [f"#### {c}: answerable questions answered, by question type", "",
-                  "| question type | questions | held out (LOCO) | 5-fold CV | fit |", "|---|---|---|---|---|"]
-        for t in types:
-            k = f"answered_type_{t}"
-            lines.append(f"| {t} | {n.get(f'n_type_{t}', '–')} | {n[k]:.3f} | "
-                         f"{cv.get(c, {}).get(k, float('nan')):.3f} | {fit.get(c, {}).get(k, float('nan')):.3f} |")
-        lines.append(f"| *near misses abstained (the set's)* | {n.get('n_unanswerable', '–')} | "
-                     f"{n.get('abstained_unanswerable', float('nan')):.3f} | "
-                     f"{cv.get(c, {}).get('abstained_unanswerable', float('nan')):.3f} | "
-                     f"{fit.get(c, {}).get('abstained_unanswerable', float('nan')):.3f} |")
-        lines.append("")
+                  "| question type | questions | held out (LOCO) | 5-fold CV | fit |", "|---|---|---|---|---|",
+                  *(f"| {t} | {held.get(f'n_type_{t}', '–')} | {_cells(figures, f'answered_type_{t}')} |"
+                    for t in types),
+                  f"| *near misses abstained (the set's)* | {held.get('n_unanswerable', '–')} | "
+                  f"{_cells(figures, 'abstained_unanswerable')} |", ""]
     return lines
 
 

@@ -224,7 +224,8 @@ def load_examples(names: tuple[str, ...] = CORPORA) -> dict[str, list[Example]]:
             if embedder != EMBEDDER:
                 raise SystemExit(f"{corpus.name}: questions embedded with {embedder}, not {EMBEDDER}: "
                                  f"delete {answer_data.CACHE}/qvec-{corpus.name}.npz")
-            types = {r["id"]: r.get("type", "") for r in answer_data.load(corpus.name) if r["kind"] == "answerable"}
+            # from the question files (kilobytes), not the retrieved data (tens of megabytes)
+            types = {r["id"]: r["type"] for r in answer_data.read_questions(corpus) if r["kind"] == "answerable"}
             cache[corpus.name] = [replace(e, vector=vectors.get(e.question),
                                           qtype=types.get(e.qid, "") if e.answerable else "")
                                   for e in cache[corpus.name]]
