@@ -396,6 +396,18 @@ NOTES = [
     "0.045 / +0.004 / +0.006) and the asked kind (+0.003 ± 0.030 / +0.010 / +0.001); they stay for their gains "
     "in cross-validation, where the hidden sets sit (sixth-pass bullets above). Other corpora's questions as "
     "negatives and the looks_up gate: ±0.002 (their worth is off-topic and empty questions, outside the balance).",
+    "- *Changed (eighth pass): the threshold is set on out-of-fold judge probabilities, keeping 0.93 (the target) "
+    "of the training corpora's answerable questions answered.* Set on the judge's own training questions, the "
+    "threshold asked more of new questions than of those (they look surer to the judge that learned them), and "
+    "by an amount that moved with the judge's capacity: 300 trees needed KEEP 0.95 → 0.96 to stand still. Now "
+    "each training question is read by a judge fitted on the other inner fold (the scorer's folds; two more judge "
+    "fits, ~8 s), so KEEP states what new questions of the same kind get. One run per training seed gave both "
+    "curves over KEEP 0.90-0.98 (benchmarks notes): they are the same curve, relabelled; in-sample 0.96 sits where "
+    "out-of-fold 0.93 does in CV. Means over training seeds 25, 2, 3, in-sample 0.96 → out-of-fold 0.93, answered "
+    "/ near misses abstained: 5-fold CV seeds 0.864 / 0.633 → 0.860 / 0.633, CMRC 0.948 / 0.967 → 0.944 / 0.969, "
+    "DRCD 0.945 / 0.983 → 0.941 / 0.983. Held out the judge meets corpora unlike its training ones, and there "
+    "the in-sample threshold had been stricter: LOCO seeds 0.666 / 0.513 → 0.715 / 0.445, CMRC 0.966 / 0.900 → "
+    "0.961 / 0.900, DRCD 0.798 / 1.000 → 0.873 / 0.989 (its generated near misses 0.889 → 0.838).",
 ]
 
 

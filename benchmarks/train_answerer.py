@@ -27,7 +27,9 @@ corpus) and three kinds of generated near misses are negative:
 
 The judge is trained on out-of-fold scorer probabilities, so it sees the scorer as it
 behaves on questions it never saw.  Its threshold keeps :data:`KEEP` of the training
-corpora's answerable questions answered.  Each training run first fits the asked-kind
+corpora's answerable questions answered, read off judges that never saw them (out of
+fold): a judge's own training questions look surer to it than new ones, so a threshold
+set on them asks more of new questions, and by how much moves with the judge's capacity.  Each training run first fits the asked-kind
 reader (rag/answering/asked.py) on its own answerable questions, so held-out and
 cross-validated figures never read a question's kind from a model that saw it.
 """
@@ -75,7 +77,8 @@ REAL_SHARE = 0.5  # of the near misses' weight, the sets' own
 ATTRIBUTE_SHARE = 0.0
 FOREIGN_SHARE = 0.1  # other corpora's questions (easy): a little weight on top, not a share of the near misses
 THRESHOLD_POOL = "median"  # of the training corpora's thresholds: "min" keeps KEEP answered on each
-KEEP = 0.96  # share of the training corpora's answerable questions the threshold keeps answered
+THRESHOLD_ON = "oof"  # the judge probabilities the threshold is set on: out of fold, or "fit" (in-sample)
+KEEP = 0.93  # share of the training corpora's answerable questions the threshold keeps answered: the target
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
 SEED = 25
@@ -450,6 +453,20 @@ def _judge_weights(exs: list[Example]) -> np.ndarray:
     return w * len(exs) / w.sum()
 
 
+def _oof_judge(exs: list[Example], folds: list[int], jx: np.ndarray, jy: np.ndarray,
+               clean: np.ndarray) -> np.ndarray:
+    """Each question's judge probability from a judge that never saw it (same folds as the
+    scorer's), so a threshold set on them holds on new questions of the same kind."""
+    p = np.zeros(len(exs))
+    g = np.array(folds)
+    for f in sorted(set(folds)):
+        fit = clean & (g != f)
+        kept = [e for e, c in zip(exs, fit) if c]
+        inner = fit_trees(jx[fit], jy[fit], JUDGE_FEATURES, JUDGE_PARAMS, _judge_weights(kept))
+        p[g == f] = inner.probability(jx[g == f])
+    return p
+
+
 def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Models:
     exs = [e for e in exs if e.kind != "attribute" or ATTRIBUTE_SHARE > 0]  # see ATTRIBUTE_SHARE
     asked = fit_asked(exs)
@@ -476,8 +493,8 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
                       for e, p in zip(exs, probs)])  # type: ignore[arg-type]
     kept = [e for e, c in zip(exs, clean) if c]
     judge = fit_trees(jx[clean], jy[clean], JUDGE_FEATURES, JUDGE_PARAMS, _judge_weights(kept))
-    # threshold: keep `keep` of each training corpus's answerable questions answered (the strictest)
-    p = judge.probability(jx)
+    # threshold: keep `keep` of each training corpus's answerable questions answered (median over corpora)
+    p = _oof_judge(exs, folds, jx, jy, clean) if THRESHOLD_ON == "oof" else judge.probability(jx)
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
     return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked,
@@ -575,7 +592,7 @@ def _merge(per: list[dict[str, Any]], exs: list[Example]) -> dict[str, Any]:
 
 
 def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
-    meta = {"threshold": models.threshold, "keep": KEEP, "trained_on": list(CORPORA), **(extra or {})}
+    meta = {"threshold": models.threshold, "keep": KEEP, "threshold_on": THRESHOLD_ON, "trained_on": list(CORPORA), **(extra or {})}
     asked = models.asked.arrays("asked") if models.asked is not None else {}
     reranker = models.reranker.arrays("rerank") if models.reranker is not None else {}
     arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | asked | reranker | {
