@@ -29,9 +29,10 @@ The judge is trained on out-of-fold scorer probabilities, so it sees the scorer 
 behaves on questions it never saw.  Its threshold keeps :data:`KEEP` of the training
 corpora's answerable questions answered, read off judges that never saw them (out of
 fold): a judge's own training questions look surer to it than new ones, so a threshold
-set on them asks more of new questions, and by how much moves with the judge's capacity.  Each training run first fits the asked-kind
-reader (rag/answering/asked.py) on its own answerable questions, so held-out and
-cross-validated figures never read a question's kind from a model that saw it.
+set on them asks more of new questions, by an amount that moves with the judge's
+capacity.  Each training run first fits the asked-kind reader (rag/answering/asked.py)
+on its own answerable questions, so held-out and cross-validated figures never read a
+question's kind from a model that saw it.
 """
 
 from __future__ import annotations
@@ -592,7 +593,8 @@ def _merge(per: list[dict[str, Any]], exs: list[Example]) -> dict[str, Any]:
 
 
 def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
-    meta = {"threshold": models.threshold, "keep": KEEP, "threshold_on": THRESHOLD_ON, "trained_on": list(CORPORA), **(extra or {})}
+    meta = {"threshold": models.threshold, "keep": KEEP, "threshold_on": THRESHOLD_ON, "trained_on": list(CORPORA),
+            **(extra or {})}
     asked = models.asked.arrays("asked") if models.asked is not None else {}
     reranker = models.reranker.arrays("rerank") if models.reranker is not None else {}
     arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | asked | reranker | {
