@@ -454,6 +454,12 @@ def _judge_weights(exs: list[Example]) -> np.ndarray:
     return w * len(exs) / w.sum()
 
 
+def _fit_judge(exs: list[Example], jx: np.ndarray, jy: np.ndarray, rows: np.ndarray) -> Trees:
+    """The judge, fitted on the examples where ``rows`` is true."""
+    return fit_trees(jx[rows], jy[rows], JUDGE_FEATURES, JUDGE_PARAMS,
+                     _judge_weights([e for e, r in zip(exs, rows) if r]))
+
+
 def _oof_judge(exs: list[Example], folds: list[int], jx: np.ndarray, jy: np.ndarray,
                clean: np.ndarray) -> np.ndarray:
     """Each question's judge probability from a judge that never saw it (same folds as the
@@ -461,10 +467,7 @@ def _oof_judge(exs: list[Example], folds: list[int], jx: np.ndarray, jy: np.ndar
     p = np.zeros(len(exs))
     g = np.array(folds)
     for f in sorted(set(folds)):
-        fit = clean & (g != f)
-        kept = [e for e, c in zip(exs, fit) if c]
-        inner = fit_trees(jx[fit], jy[fit], JUDGE_FEATURES, JUDGE_PARAMS, _judge_weights(kept))
-        p[g == f] = inner.probability(jx[g == f])
+        p[g == f] = _fit_judge(exs, jx, jy, clean & (g != f)).probability(jx[g == f])
     return p
 
 
@@ -482,7 +485,8 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     probs: list[np.ndarray | None] = [None] * len(exs)
     for f in range(inner_folds):
         fit_on = [e for e, g in zip(exs, folds) if g != f and e.answerable and e.labels.any()]
-        inner = fit_trees(*_scorer_rows(fit_on)[:2], SENTENCE_FEATURES, SCORER_PARAMS, _scorer_rows(fit_on)[2])
+        xi, yi, wi = _scorer_rows(fit_on)
+        inner = fit_trees(xi, yi, SENTENCE_FEATURES, SCORER_PARAMS, wi)
         for i, (e, g) in enumerate(zip(exs, folds)):
             if g == f:
                 probs[i] = inner.probability(e.rows)
@@ -492,9 +496,8 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     # sentence (out of fold) does not hold the answer teaches it nothing true either way.
     clean = np.array([not e.answerable or (not SHARP_JUDGE) or bool(e.cited[int(np.argmax(p))])
                       for e, p in zip(exs, probs)])  # type: ignore[arg-type]
-    kept = [e for e, c in zip(exs, clean) if c]
-    judge = fit_trees(jx[clean], jy[clean], JUDGE_FEATURES, JUDGE_PARAMS, _judge_weights(kept))
-    # threshold: keep `keep` of each training corpus's answerable questions answered (median over corpora)
+    judge = _fit_judge(exs, jx, jy, clean)
+    # threshold: keep `keep` of each training corpus's answerable questions answered (pooled by THRESHOLD_POOL)
     p = _oof_judge(exs, folds, jx, jy, clean) if THRESHOLD_ON == "oof" else judge.probability(jx)
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
