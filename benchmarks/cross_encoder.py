@@ -411,11 +411,11 @@ def trees_stage(data: dict[str, list[Any]], held: str) -> dict[str, Any]:
     _, aside = _split(data, held)
     fit_on = [e for e in ta.without(data, held) if (e.corpus, e.qid) not in aside]
     t0 = time.perf_counter()
-    models = ta.train(fit_on)
+    models = ta.train(fit_on)  # one model, not the shipped bag: the blend was measured against one
     log(f"trees trained on {len(fit_on)} examples in {time.perf_counter() - t0:.0f}s")
     out: dict[str, Any] = {"threshold": models.threshold, "trained_examples": len(fit_on)}
     # the reference: the judge as LOCO trains it, on every example of the training corpora
-    full = ta.train(ta.without(data, held))
+    full = ta.Bag((ta.train(ta.without(data, held)),))
     own = _own(data)
     out["p_full"] = [ta.predict(full, e)[0] for e in own[held]]
     for name, exs in ((held, own[held]), ("aside", [e for c in _training(held) for e in own[c]
@@ -423,7 +423,7 @@ def trees_stage(data: dict[str, list[Any]], held: str) -> dict[str, Any]:
         rows = []
         for e in exs:
             probs = models.scorer.probability(e.rows)
-            p = ta.predict(models, e)[0]
+            p = ta.predict(ta.Bag((models,)), e)[0]
             rows.append({"corpus": e.corpus, "qid": e.qid, "kind": e.kind, "p": p,
                          "top": [int(i) for i in np.argsort(-probs)[:TOP_K]]})
         out[name] = rows

@@ -8,6 +8,9 @@ them into examples, and:
 2. reports 5-fold cross-validation over the questions of all three, and the fit;
 3. fits on all three and writes rag/answering/answerer.npz (plain arrays and JSON meta).
 
+Each of these trains a bag: one model per seed of :data:`BAG_SEEDS`, alike but for the
+folds, the sampled negatives and the trees' binning, on :data:`WORKERS` processes at once.
+
 Examples.  The *scorer* learns, per candidate sentence of an answerable question's top
 passages, whether it holds the answer (it lies in the gold file and overlaps the gold
 answer).  The *judge* learns, per question, whether to answer: answerable questions are
@@ -38,6 +41,7 @@ question's kind from a model that saw it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -59,7 +63,7 @@ from rag.answering.features import (
     sentence_features,
     span_signal,
 )
-from rag.answering.judge import WEIGHTS
+from rag.answering.judge import WEIGHTS, expit, logit, member_prefix
 from rag.answering.rerank import Reranker, rerank_rows, top_candidates
 from rag.answering.scorer import candidate_sentences
 from rag.answering.trees import Trees
@@ -82,7 +86,13 @@ THRESHOLD_ON = "oof"  # the judge probabilities the threshold is set on: out of 
 KEEP = 0.93  # share of the training corpora's answerable questions the threshold keeps answered: the target
 TOP_K = 5  # passages the answerer reads (Tuning.answer_passages)
 SIMILARITY_FLOOR = 0.8  # e5's (rag.embeddings.E5Embedder.similarity_floor)
-SEED = 25
+SEED = 25  # the outer folds' (cross_validate) and a single model's
+# The shipped answer layer is a bag of models trained alike at these seeds (folds, sampled
+# negatives, trees): it answers when the mean of their log-odds over their thresholds is
+# >= 0, and cites what the first one picks.  One seed's run moves a corpus's held-out
+# figures by +-0.01-0.02; the bag takes that variance out (benchmarks/sections/answerer.md).
+BAG_SEEDS = (25, 2, 3)
+WORKERS = min(2, os.cpu_count() or 1)  # models trained at once (this machine has 2 cores)
 RERANK_C = 1.0  # the reranker's inverse regularisation (scikit-learn's default); figures() reports the scorer alone beside it
 ASKED_C = 1.0  # the asked-kind regression's inverse regularisation (scikit-learn's default)
 EMBEDDER = "e5:multilingual-e5-small"  # the training corpora's embedder: the asked kind reads its vectors
@@ -296,11 +306,11 @@ def _read(path: Path) -> list[Example]:
 # ---------------------------------------------------------------- models
 
 def fit_trees(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], params: dict[str, Any],
-              weight: np.ndarray | None = None) -> Trees:
+              weight: np.ndarray | None = None, seed: int = SEED) -> Trees:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
-    model = HistGradientBoostingClassifier(random_state=SEED, early_stopping=False, **params)
+    model = HistGradientBoostingClassifier(random_state=seed, early_stopping=False, **params)
     with threadpool_limits(1):  # on a shared machine OpenMP threads spin against each other
         model.fit(x, y, sample_weight=weight)
     return export(model, names)
@@ -336,6 +346,52 @@ class Models:
     threshold: float
     asked: AskedKind | None = None
     reranker: Reranker | None = None
+
+
+@dataclass
+class Bag:
+    """Models trained alike at several seeds: the first one cites, all of them judge."""
+
+    members: tuple[Models, ...]
+
+    @property
+    def threshold(self) -> float:
+        """On the scale of :func:`predict`'s probability: the thresholds' mean log-odds."""
+        return float(expit(np.mean(logit([m.threshold for m in self.members]))))
+
+
+_JOBS: list[tuple[list[Example], float, int]] = []  # the jobs of train_bags, read in place by its forked workers
+
+
+def _train_job(i: int) -> Models:
+    exs, keep, seed = _JOBS[i]
+    return train(exs, keep=keep, seed=seed)
+
+
+def train_bags(training_sets: list[list[Example]], keep: float = KEEP,
+               seeds: tuple[int, ...] = BAG_SEEDS) -> list[Bag]:
+    """A bag at ``seeds`` per training set, its models trained on WORKERS processes at once
+    (each trains on one core; forked, they read the examples without copying them over)."""
+    global _JOBS
+    jobs = [(exs, keep, seed) for exs in training_sets for seed in seeds]
+    if WORKERS < 2 or len(jobs) < 2:
+        models = [train(exs, keep=keep, seed=seed) for exs, keep, seed in jobs]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _JOBS = jobs
+        try:
+            with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+                models = list(pool.map(_train_job, range(len(jobs))))
+        finally:
+            _JOBS = []
+    n = len(seeds)
+    return [Bag(tuple(models[i * n:(i + 1) * n])) for i in range(len(training_sets))]
+
+
+def train_bag(exs: list[Example], keep: float = KEEP, seeds: tuple[int, ...] = BAG_SEEDS) -> Bag:
+    return train_bags([exs], keep, seeds)[0]
 
 
 def fit_asked(exs: list[Example]) -> AskedKind | None:
@@ -402,11 +458,11 @@ def _stack(exs: list[Example]) -> tuple[np.ndarray, np.ndarray]:
 _SIM, _COV = SENTENCE_FEATURES.index("sim"), SENTENCE_FEATURES.index("cov")
 
 
-def _scorer_rows(exs: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _scorer_rows(exs: list[Example], seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The scorer's training rows: every positive, the hardest negatives (by similarity
     plus coverage) and a few random ones per question; each question weighs the same
     within its corpus, and each corpus the same."""
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     xs, ys, ws = [], [], []
     per_corpus = {c: sum(1 for e in exs if e.corpus == c) for c in {e.corpus for e in exs}}
     for e in exs:
@@ -426,11 +482,11 @@ def _judge_row(e: Example, probs: np.ndarray) -> np.ndarray:
     return question_features(e.q, e.rows, probs, e.dense, e.looks, float(e.span[int(np.argmax(probs))]))
 
 
-def _folds(exs: list[Example], k: int) -> list[int]:
+def _folds(exs: list[Example], k: int, seed: int = SEED) -> list[int]:
     """A fold per example; every variant of one source question in the same fold (asked
     of another corpus too)."""
     ids = sorted({(e.source or e.corpus, e.qid) for e in exs})
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     order = rng.permutation(len(ids))
     fold_of = {ids[i]: n % k for n, i in enumerate(order)}
     return [fold_of[(e.source or e.corpus, e.qid)] for e in exs]
@@ -454,39 +510,40 @@ def _judge_weights(exs: list[Example]) -> np.ndarray:
     return w * len(exs) / w.sum()
 
 
-def _fit_judge(exs: list[Example], jx: np.ndarray, jy: np.ndarray, rows: np.ndarray) -> Trees:
+def _fit_judge(exs: list[Example], jx: np.ndarray, jy: np.ndarray, rows: np.ndarray, seed: int) -> Trees:
     """The judge, fitted on the examples where ``rows`` is true."""
     return fit_trees(jx[rows], jy[rows], JUDGE_FEATURES, JUDGE_PARAMS,
-                     _judge_weights([e for e, r in zip(exs, rows) if r]))
+                     _judge_weights([e for e, r in zip(exs, rows) if r]), seed)
 
 
 def _oof_judge(exs: list[Example], folds: list[int], jx: np.ndarray, jy: np.ndarray,
-               clean: np.ndarray) -> np.ndarray:
+               clean: np.ndarray, seed: int) -> np.ndarray:
     """Each question's judge probability from a judge that never saw it (same folds as the
     scorer's), so a threshold set on them holds on new questions of the same kind."""
     p = np.zeros(len(exs))
     g = np.array(folds)
     for f in sorted(set(folds)):
-        p[g == f] = _fit_judge(exs, jx, jy, clean & (g != f)).probability(jx[g == f])
+        p[g == f] = _fit_judge(exs, jx, jy, clean & (g != f), seed).probability(jx[g == f])
     return p
 
 
-def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Models:
+def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP, seed: int = SEED) -> Models:
+    """One model (a member of the shipped bag), trained at ``seed``."""
     exs = [e for e in exs if e.kind != "attribute" or ATTRIBUTE_SHARE > 0]  # see ATTRIBUTE_SHARE
     asked = fit_asked(exs)
     exs = with_asked(exs, asked)
     scoring = [e for e in exs if e.answerable and e.labels.any()]
-    x, y, w = _scorer_rows(scoring)
-    scorer = fit_trees(x, y, SENTENCE_FEATURES, SCORER_PARAMS, w)
+    x, y, w = _scorer_rows(scoring, seed)
+    scorer = fit_trees(x, y, SENTENCE_FEATURES, SCORER_PARAMS, w, seed)
     # out-of-fold scorer probabilities for the judge's and the reranker's training rows: the
     # scorer of a fold never saw its questions (folds drawn over the scorer's questions alone
     # once split them otherwise, and half the answerable rows were read in-sample)
-    folds = _folds(exs, inner_folds)
+    folds = _folds(exs, inner_folds, seed)
     probs: list[np.ndarray | None] = [None] * len(exs)
     for f in range(inner_folds):
         fit_on = [e for e, g in zip(exs, folds) if g != f and e.answerable and e.labels.any()]
-        xi, yi, wi = _scorer_rows(fit_on)
-        inner = fit_trees(xi, yi, SENTENCE_FEATURES, SCORER_PARAMS, wi)
+        xi, yi, wi = _scorer_rows(fit_on, seed)
+        inner = fit_trees(xi, yi, SENTENCE_FEATURES, SCORER_PARAMS, wi, seed)
         for i, (e, g) in enumerate(zip(exs, folds)):
             if g == f:
                 probs[i] = inner.probability(e.rows)
@@ -496,9 +553,9 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
     # sentence (out of fold) does not hold the answer teaches it nothing true either way.
     clean = np.array([not e.answerable or (not SHARP_JUDGE) or bool(e.cited[int(np.argmax(p))])
                       for e, p in zip(exs, probs)])  # type: ignore[arg-type]
-    judge = _fit_judge(exs, jx, jy, clean)
+    judge = _fit_judge(exs, jx, jy, clean, seed)
     # threshold: keep `keep` of each training corpus's answerable questions answered (pooled by THRESHOLD_POOL)
-    p = _oof_judge(exs, folds, jx, jy, clean) if THRESHOLD_ON == "oof" else judge.probability(jx)
+    p = _oof_judge(exs, folds, jx, jy, clean, seed) if THRESHOLD_ON == "oof" else judge.probability(jx)
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
     return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked,
@@ -507,15 +564,22 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP) -> Model
 
 # ---------------------------------------------------------------- evaluation
 
-def predict(models: Models, e: Example) -> tuple[float, int, int]:
-    """The judge's probability, the sentence cited first and the scorer's best."""
+def _predict_one(models: Models, e: Example) -> tuple[float, int, int]:
     (e,) = with_asked([e], models.asked)
     probs = models.scorer.probability(e.rows)
     p = float(models.judge.probability(_judge_row(e, probs)[None, :])[0])
     return p, best_sentence(models, e, probs), int(np.argmax(probs))
 
 
-def figures(models: Models, exs: list[Example], gate: bool = True) -> dict[str, Any]:
+def predict(bag: Bag, e: Example) -> tuple[float, int, int]:
+    """The bag's probability (its judges' mean log-odds, on the scale of ``bag.threshold``),
+    the sentence cited first and the scorer's best (both the first member's)."""
+    each = [_predict_one(m, e) for m in bag.members]
+    p = float(expit(np.mean(logit([q for q, _, _ in each]))))
+    return p, each[0][1], each[0][2]
+
+
+def figures(models: Bag, exs: list[Example], gate: bool = True) -> dict[str, Any]:
     """Answered and cited (answerable), abstained (each kind of near miss), sentence accuracy.
     ``gate``: a question with nothing to look up abstains (as the answerer does)."""
     by_kind: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
@@ -552,29 +616,30 @@ def without(data: dict[str, list[Example]], held: str) -> list[Example]:
 
 
 def loco(data: dict[str, list[Example]], test: dict[str, list[Example]] | None = None, keep: float = KEEP,
-         gate: bool = True) -> dict[str, Any]:
-    """Train on two corpora, test on the third (on ``test``'s examples when given)."""
+         gate: bool = True, seeds: tuple[int, ...] = BAG_SEEDS) -> dict[str, Any]:
+    """Train on two corpora, test on the third (on ``test``'s examples when given); a bag
+    at ``seeds`` (one seed: a single model)."""
     out = {}
     test = test or data
-    for held in CORPORA:
-        t0 = time.perf_counter()
-        training = without(data, held)
-        models = train(training, keep=keep)
+    t0 = time.perf_counter()
+    trainings = [without(data, held) for held in CORPORA]
+    for held, training, models in zip(CORPORA, trainings, train_bags(trainings, keep, seeds)):
         out[held] = {"held_out": figures(models, test[held], gate),
                      "held_out_without_gate": figures(models, test[held], gate=False),
                      "fit": figures(models, training, gate),
                      "threshold": round(models.threshold, 4)}
-        log(f"LOCO {held}: {out[held]['held_out']} ({time.perf_counter() - t0:.0f}s)")
+        log(f"LOCO {held}: {out[held]['held_out']}")
+    log(f"LOCO in {time.perf_counter() - t0:.0f}s")
     return out
 
 
-def cross_validate(data: dict[str, list[Example]], k: int = 5) -> dict[str, Any]:
+def cross_validate(data: dict[str, list[Example]], k: int = 5, seeds: tuple[int, ...] = BAG_SEEDS) -> dict[str, Any]:
     exs = [e for c in CORPORA for e in data[c]]
     folds = _folds(exs, k)
     pooled: dict[str, list[Example]] = {c: [] for c in CORPORA}
-    scored: list[tuple[Example, Models]] = []
-    for f in range(k):
-        models = train([e for e, g in zip(exs, folds) if g != f])
+    scored: list[tuple[Example, Bag]] = []
+    bags = train_bags([[e for e, g in zip(exs, folds) if g != f] for f in range(k)], seeds=seeds)
+    for f, models in enumerate(bags):
         scored += [(e, models) for e, g in zip(exs, folds) if g == f]
     out = {}
     for c in CORPORA:
@@ -595,14 +660,19 @@ def _merge(per: list[dict[str, Any]], exs: list[Example]) -> dict[str, Any]:
     return out
 
 
-def save(models: Models, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
-    meta = {"threshold": models.threshold, "keep": KEEP, "threshold_on": THRESHOLD_ON, "trained_on": list(CORPORA),
-            **(extra or {})}
-    asked = models.asked.arrays("asked") if models.asked is not None else {}
-    reranker = models.reranker.arrays("rerank") if models.reranker is not None else {}
-    arrays = models.scorer.arrays("scorer") | models.judge.arrays("judge") | asked | reranker | {
-        "meta": np.array([json.dumps(meta, ensure_ascii=False)])}
-    np.savez_compressed(path, **arrays)
+def save(bag: Bag, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) -> None:
+    """The bag as plain arrays (rag.answering.judge.load_models reads them): each member's
+    scorer and judge, and the first one's asked-kind reader and reranker (the asked-kind
+    regression has no seed: every member's is the same)."""
+    first = bag.members[0]
+    meta = {"threshold": bag.threshold, "thresholds": [m.threshold for m in bag.members], "seeds": list(BAG_SEEDS),
+            "keep": KEEP, "threshold_on": THRESHOLD_ON, "trained_on": list(CORPORA), **(extra or {})}
+    asked = first.asked.arrays("asked") if first.asked is not None else {}
+    reranker = first.reranker.arrays("rerank") if first.reranker is not None else {}
+    trees: dict[str, np.ndarray] = {}
+    for k, m in enumerate(bag.members):
+        trees |= m.scorer.arrays(member_prefix("scorer", k)) | m.judge.arrays(member_prefix("judge", k))
+    np.savez_compressed(path, **trees, **asked, **reranker, meta=np.array([json.dumps(meta, ensure_ascii=False)]))
 
 
 def report(data: dict[str, list[Example]], save_weights: bool = True, cv: bool = True) -> dict[str, Any]:
@@ -612,7 +682,7 @@ def report(data: dict[str, list[Example]], save_weights: bool = True, cv: bool =
     if cv:
         out["cv5"] = cross_validate(data)
         log(f"CV: {out['cv5']}")
-    models = train([e for c in CORPORA for e in data[c]])
+    models = train_bag([e for c in CORPORA for e in data[c]])
     out["fit"] = {c: figures(models, data[c]) for c in CORPORA}
     out["threshold"] = models.threshold
     out["examples"] = {c: dict(sorted(Counter(e.kind for e in data[c]).items())) for c in CORPORA}

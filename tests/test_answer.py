@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.answering import features
 from rag.answering.extractive import extractive_answer
-from rag.answering.judge import Verdict, load_models
+from rag.answering.judge import Member, TreeJudge, Verdict, load_models
 from rag.answering.scorer import Scored
 from rag.answering.trees import Trees
 from rag.embeddings import embed_query
@@ -181,4 +182,36 @@ def test_the_shipped_trees_are_evaluated_as_trained():
     x = np.array([[0.1, 9.0], [0.9, 1.0], [0.9, 3.0], [np.nan, 3.0]])
     assert np.allclose(trees.raw(x), [-0.75, 0.75, 2.25, -0.75])
     scorer, judge = load_models()
-    assert 0.0 < judge.threshold < 1.0 and scorer.trees.features and judge.trees.features
+    assert 0.0 < judge.threshold < 1.0 and scorer.trees.features and judge.members[0].trees.features
+
+
+def constant(probability: float) -> Trees:
+    """Trees that say ``probability`` whatever they read (one leaf, no split)."""
+    logit = float(np.log(probability / (1 - probability)))
+    return Trees(features.JUDGE_FEATURES, feature=np.array([-1]), threshold=np.array([0.0]), left=np.array([0]), right=np.array([0]),
+                 missing_left=np.array([False]), value=np.array([0.0]), roots=np.array([0]), baseline=logit, depth=1)
+
+
+def test_the_bag_answers_when_its_members_mean_log_odds_reach_their_thresholds():
+    """One member sure (0.9 against 0.5) outweighs one a little short (0.4 against 0.5); two short do not."""
+    sure, short = Member(constant(0.9), 0.5), Member(constant(0.4), 0.5)
+    bm25 = BM25.from_token_lists([["华盛顿"]])
+    nothing = Scored(features.Question.read("华盛顿是谁?", bm25), [], np.zeros((0, 1)), np.zeros(0))  # no candidates
+
+    def answers(*members: Member) -> bool:
+        return TreeJudge(members).judge(nothing, [], bm25).answer
+
+    assert TreeJudge((sure, short)).threshold == pytest.approx(0.5)
+    assert TreeJudge((sure, short)).probability(nothing, [], bm25) == pytest.approx(1 / (1 + np.sqrt(0.6 / 0.4 / 9)))
+    assert answers(sure, short) and not answers(short, short)
+    # each member's own threshold counts: 0.4 answers against a threshold of 0.3
+    assert answers(Member(constant(0.4), 0.3), short)
+
+
+def test_the_shipped_judge_is_a_bag_each_member_with_its_own_scorer():
+    """The first member reads the probabilities it is handed (the scorer that picks what is
+    cited); the others re-score the candidates with the scorer they were trained with."""
+    scorer, judge = load_models()
+    first, *others = judge.members
+    assert others and first.scorer is None and all(m.scorer is not None for m in others)
+    assert len({m.trees.value.tobytes() for m in judge.members}) == len(judge.members)  # trained apart
