@@ -108,3 +108,17 @@ def test_e5_splits_a_long_batch_across_threads_without_changing_a_vector():
     assert e._pool is not None  # the batch did go to the worker threads
     whole = _normalise(e._nano.passage(texts))  # one call to the engine, on this thread
     assert np.array_equal(split, whole)
+
+
+def test_e5_embeds_a_question_on_one_thread_without_changing_its_vector_or_a_batchs_threads():
+    from rag.embeddings import E5Embedder, _normalise
+
+    e = E5Embedder(threads=2)
+    question = "业界认为做大模型的入场门票是多少钱?"
+    alone = e.embed_query(question)  # on one thread (faster for one short text)
+    e._nano._lib.omp_set_num_threads(2)
+    assert np.array_equal(alone, _normalise(np.atleast_2d(e._nano.query(question)))[0])
+    e.embed_query(question)
+    assert e._nano._lib.omp_get_max_threads() == 1
+    e.embed(["一句。", "两句。"])  # a short batch on this thread gets every core back
+    assert e._nano._lib.omp_get_max_threads() == 2
