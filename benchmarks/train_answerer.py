@@ -346,6 +346,7 @@ class Models:
     threshold: float
     asked: AskedKind | None = None
     reranker: Reranker | None = None
+    seed: int = SEED
 
 
 @dataclass
@@ -559,7 +560,7 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP, seed: in
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
     return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked,
-                  fit_reranker(exs, probs))  # type: ignore[arg-type]
+                  fit_reranker(exs, probs), seed)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- evaluation
@@ -665,7 +666,7 @@ def save(bag: Bag, path: Path = WEIGHTS, extra: dict[str, Any] | None = None) ->
     scorer and judge, and the first one's asked-kind reader and reranker (the asked-kind
     regression has no seed: every member's is the same)."""
     first = bag.members[0]
-    meta = {"threshold": bag.threshold, "thresholds": [m.threshold for m in bag.members], "seeds": list(BAG_SEEDS),
+    meta = {"threshold": bag.threshold, "thresholds": [m.threshold for m in bag.members], "seeds": [m.seed for m in bag.members],
             "keep": KEEP, "threshold_on": THRESHOLD_ON, "trained_on": list(CORPORA), **(extra or {})}
     asked = first.asked.arrays("asked") if first.asked is not None else {}
     reranker = first.reranker.arrays("rerank") if first.reranker is not None else {}
