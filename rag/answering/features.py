@@ -186,9 +186,11 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
     sim_rank, cov_rank = _rank(sims), _rank(covs)
     for i, (s, ts) in enumerate(zip(sentences, token_sets)):
         # the sentence with its neighbours in the same passage: a pronoun's antecedent
-        before = sentences[i - 1].text if i and sentences[i - 1].hit_rank == s.hit_rank else ""
-        after = sentences[i + 1].text if i + 1 < n and sentences[i + 1].hit_rank == s.hit_rank else ""
-        context = ts | set(tokenize(before)) | set(tokenize(after))
+        has_before = i > 0 and sentences[i - 1].hit_rank == s.hit_rank
+        has_after = i + 1 < n and sentences[i + 1].hit_rank == s.hit_rank
+        before = sentences[i - 1].text if has_before else ""
+        after = sentences[i + 1].text if has_after else ""
+        context = ts | (token_sets[i - 1] if has_before else set()) | (token_sets[i + 1] if has_after else set())
         squashed = _SPACE.sub("", s.text).lower()
         run = SequenceMatcher(None, question.squashed, squashed, autojunk=False).find_longest_match(
             0, len(question.squashed), 0, len(squashed)).size if question.squashed else 0
