@@ -190,7 +190,7 @@ def run_quality(args, handle, raw, embedder, corpus, questions, work) -> dict[st
         from . import answerer, embedders
 
         log("quality: the learned answer layer, leave-one-corpus-out (benchmarks/sections/answerer.md) …")
-        answerer.main(["--no-speed"])
+        answerer.main(["--no-speed", "--no-ablations"])  # ablations: python -m benchmarks.answerer --seeds 3 (hours)
         log("quality: embedders (use, e5, fused) …")
         out["embedders"] = {name: r["metrics"] for name, r in embedders.run().items()}
         from . import short_answers

@@ -60,7 +60,8 @@ def render(r: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM; Python {m['python']}, NumPy {m['numpy']}, "
         f"faiss {m['faiss']}; {m['platform']}.",
         "",
-        "**Rerun:** after the README's set-up, `python -m benchmarks` (about 9 minutes on 2 cores; "
+        "**Rerun:** after the README's set-up, `python -m benchmarks` (about 9 minutes on 2 cores, plus about 20 to "
+        "retrain the answer layer's bags for their held-out, cross-validated and fit figures; "
         "`--quick` for a one-minute smoke run, `--only quality|speed|scale` for one part). It writes "
         "`benchmarks/data/results/results.json` (every figure, per question) and this file. Timings are wall-clock on a machine "
         "that may be shared: treat differences under ~20% as noise.",
