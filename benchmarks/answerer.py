@@ -765,8 +765,8 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 def ablation_lines(ablations: dict[str, Any], after_seeds: bool = False) -> list[str]:
     """One run at the shipped seed, every kind of near miss (under the table over seeds, when there is one)."""
-    title = (f"#### One run at the shipped seed ({ta.SEED}), per kind of near miss" if after_seeds else
-             "### Ablations (leave-one-corpus-out, held-out figures; one change at a time)")
+    title = (f"#### One model at seed {ta.SEED} (the bag's first member), per kind of near miss" if after_seeds else
+             f"### Ablations (leave-one-corpus-out, held-out figures, one model at seed {ta.SEED}; one change at a time)")
     lines = [title, "",
              "*balance* = mean of answered and the mean abstention over the kinds of near miss; *Δ* = "
              "its change against the shipped set-up (negative: the switched-off part was paying on that corpus).", "",
@@ -808,8 +808,8 @@ def seed_ablation_lines(runs: dict[str, Any]) -> list[str]:
     n = len(seeds)
     lines = [f"### Ablations over {n} training seeds (leave-one-corpus-out, held-out figures; one change at a time)",
              "",
-             f"Each row is retrained at training seeds {seeds[0]}–{seeds[-1]} (`train_answerer.SEED`: folds, sampled "
-             "negatives, trees), and so is the shipped set-up; Δ is paired, variant minus shipped at the same seed"
+             f"Each row retrains one scorer-and-judge pair (one member of the shipped bag, not the bag) at training "
+             f"seeds {seeds[0]}–{seeds[-1]} (folds, sampled negatives, trees), and so does *as shipped*; Δ is paired, variant minus shipped at the same seed"
              + (f" (measured at commit {runs['commit']})" if runs.get("commit") else "") + ". "
              "*balance* = mean of answered and the mean abstention over the kinds of near miss; *Δ balance* = "
              f"mean ± sd over seeds, and on how many of the {n} seeds the variant did worse (*paid*: the "
