@@ -764,7 +764,7 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 
 def ablation_lines(ablations: dict[str, Any], after_seeds: bool = False) -> list[str]:
-    """One run at the shipped seed, every kind of near miss (under the table over seeds, when there is one)."""
+    """One model at the first seed, every kind of near miss (under the table over seeds, when there is one)."""
     title = (f"#### One model at seed {ta.SEED} (the bag's first member), per kind of near miss" if after_seeds else
              f"### Ablations (leave-one-corpus-out, held-out figures, one model at seed {ta.SEED}; one change at a time)")
     lines = [title, "",

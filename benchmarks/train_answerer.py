@@ -63,10 +63,10 @@ from rag.answering.features import (
     sentence_features,
     span_signal,
 )
-from rag.answering.judge import WEIGHTS, expit, logit, member_prefix
+from rag.answering.judge import WEIGHTS, member_prefix
 from rag.answering.rerank import Reranker, rerank_rows, top_candidates
 from rag.answering.scorer import candidate_sentences
-from rag.answering.trees import Trees
+from rag.answering.trees import Trees, expit, logit
 from rag.records import Hit, Passage
 from rag.text.lexical import BM25
 

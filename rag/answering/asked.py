@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answering.trees import expit
+
 
 @dataclass(frozen=True)
 class AskedKind:
@@ -34,7 +36,7 @@ class AskedKind:
     def figure(self, vector: np.ndarray | None, embedder: str) -> float:
         if vector is None or embedder != self.embedder or len(vector) != len(self.weights):
             return float("nan")
-        return float(1.0 / (1.0 + np.exp(-(float(np.asarray(vector, np.float64) @ self.weights) + self.bias))))
+        return float(expit(float(np.asarray(vector, np.float64) @ self.weights) + self.bias))
 
     def arrays(self, prefix: str = "asked") -> dict[str, np.ndarray]:
         return {f"{prefix}.weights": self.weights,

@@ -29,7 +29,7 @@ from rag.answering.asked import AskedKind
 from rag.answering.features import JUDGE_FEATURES, SENTENCE_FEATURES, looks_up, question_features, span_signal
 from rag.answering.rerank import Reranker
 from rag.answering.scorer import Scored, TreeScorer
-from rag.answering.trees import Trees, load_npz
+from rag.answering.trees import Trees, expit, load_npz, logit
 from rag.records import Hit
 from rag.text.lexical import CorpusStats
 
@@ -44,15 +44,6 @@ class Verdict:
 
 class Judge(Protocol):
     def judge(self, scored: Scored, hits: list[Hit], bm25: CorpusStats) -> Verdict: ...
-
-
-def logit(p: float | np.ndarray | list[float]) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1 - 1e-9)
-    return np.log(q / (1 - q))
-
-
-def expit(x: float | np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
 def member_prefix(part: str, k: int) -> str:

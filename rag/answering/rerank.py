@@ -24,6 +24,7 @@ import numpy as np
 
 from rag.answering.features import span_signal
 from rag.answering.scorer import Scored
+from rag.answering.trees import expit, logit
 
 RERANK_K = 3  # the scorer's top 3 hold the answer sentence about as often as its top 5
 RERANK_FEATURES = ("logit", "logit_gap", "span", "span_gap", "span_unread", *(f"rank_{i}" for i in range(RERANK_K)))
@@ -32,13 +33,12 @@ RERANK_FEATURES = ("logit", "logit_gap", "span", "span_gap", "span_unread", *(f"
 def rerank_rows(probabilities: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """One row of :data:`RERANK_FEATURES` per candidate: the scorer's top candidates,
     best first, with their probabilities and span signals (NaN: not read)."""
-    p = np.clip(np.asarray(probabilities, np.float64), 1e-6, 1 - 1e-6)
-    logit = np.log(p / (1 - p))
+    lo = logit(probabilities, eps=1e-6)
     read = ~np.isnan(spans)
     s = np.where(read, spans, 0.0)
     top_span = float(s[read].max()) if read.any() else 0.0
-    return np.column_stack([logit, logit - logit[0], s, np.where(read, s - top_span, 0.0), (~read).astype(np.float64),
-                            np.eye(RERANK_K)[: len(p)]])
+    return np.column_stack([lo, lo - lo[0], s, np.where(read, s - top_span, 0.0), (~read).astype(np.float64),
+                            np.eye(RERANK_K)[: len(lo)]])
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Reranker:
 
     def probabilities(self, probabilities: np.ndarray, spans: np.ndarray) -> np.ndarray:
         z = rerank_rows(probabilities, spans) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return expit(z)
 
     def arrays(self, prefix: str = "rerank") -> dict[str, np.ndarray]:
         return {f"{prefix}.weights": self.weights,

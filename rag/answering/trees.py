@@ -14,6 +14,17 @@ from pathlib import Path
 import numpy as np
 
 
+def logit(p: float | np.ndarray | list[float], eps: float = 1e-9) -> np.ndarray:
+    """Log-odds of ``p``, clipped ``eps`` away from 0 and 1."""
+    q = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
+    return np.log(q / (1 - q))
+
+
+def expit(x: float | np.ndarray) -> np.ndarray:
+    """The probability of log-odds ``x`` (the logistic function)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
 @dataclass(frozen=True)
 class Trees:
     """Binary-classification trees: ``P = sigmoid(baseline + Σ leaf values)``."""
@@ -47,7 +58,7 @@ class Trees:
         return self.baseline + self.value[node].sum(axis=1)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.raw(x)))
+        return expit(self.raw(x))
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.{k}": getattr(self, k) for k in ("feature", "threshold", "left", "right",
