@@ -180,6 +180,28 @@ def test_an_ablation_switches_a_detector_off_in_the_rows_and_in_the_judges_quest
     assert set(e.q.types.values()) == {1.0} and (e.rows == 1.0).all()  # the shipped data is left as it was
 
 
+def test_cross_validation_keeps_near_duplicate_questions_and_their_variants_in_one_fold() -> None:
+    from benchmarks import train_answerer as ta
+    from rag.answering.features import QUESTION_TYPES, SENTENCE_FEATURES, Question
+
+    def example(qid: str, kind: str, vector: list[float], corpus: str = "seeds", source: str = "") -> ta.Example:
+        q = Question(qid, {}, frozenset(), {t: 0.0 for t in QUESTION_TYPES}, False, 1.0, "")
+        v = np.asarray(vector, dtype=np.float32)
+        return ta.Example(corpus, qid, kind, qid, [0.9], True, np.zeros((1, len(SENTENCE_FEATURES))), np.zeros(1),
+                          np.zeros(1), q, np.zeros(1), source, vector=v / np.linalg.norm(v))
+
+    # "a" and "a2" are the same question written twice (a space apart); "b" asks something else
+    exs = [example(f"x{i}", "answerable", [np.cos(i), np.sin(i), 0.0]) for i in range(12)]
+    exs += [example("a", "unanswerable", [0.0, 0.0, 1.0]), example("a2", "unanswerable", [0.0, 0.05, 1.0]),
+            example("a", "drop_doc", [0.0, 0.0, 1.0]), example("a", "foreign", [0.1, 0.0, 1.0], "cmrc", "seeds"),
+            example("b", "answerable", [0.0, 1.0, 0.2])]
+    for seed in range(5):
+        folds = dict(zip(range(len(exs)), ta._folds(exs, 5, seed)))
+        same = {folds[i] for i, e in enumerate(exs) if e.qid in ("a", "a2")}
+        assert len(same) == 1, seed
+    assert len(set(ta._folds(exs, 5))) == 5  # the rest still spread over every fold
+
+
 @pytest.mark.slow
 def test_the_embedding_server_comparison_builds_and_asks_through_a_real_loopback_server(tmp_path: Path) -> None:
     # The full run compares retrieval on the whole seeds (minutes); here the same code on a
