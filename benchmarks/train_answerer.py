@@ -492,7 +492,7 @@ def _key(e: Example) -> tuple[str, str]:
 
 def _groups(exs: list[Example]) -> dict[tuple[str, str], tuple[str, str]]:
     """Each source question's group, named by its first member: the questions of one corpus
-    whose e5 vectors are :data:`DUPLICATE_COSINE` apart or closer, chained.  seeds/'s sets
+    whose e5 vectors' cosine is :data:`DUPLICATE_COSINE` or more, chained.  seeds/'s sets
     ask many things twice (GPT-4的参数量 with and without a space), and a fold that trains
     on one copy and tests on the other reads a question it has seen."""
     from scipy.sparse.csgraph import connected_components
