@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     corpus = args.corpus.resolve()
     if args.quick:
         corpus, questions = quick_inputs(work, corpus, questions)
-    results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "corpus": str(corpus),
-                               "questions": str(questions_path), "n_questions": len(questions)}
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "corpus": os.path.relpath(corpus, ROOT),
+                               "questions": os.path.relpath(questions_path, ROOT), "n_questions": len(questions)}
     settings = load_settings({"corpus": corpus, "index": work / "index"}, config_file=Path("/nonexistent"),
                              environ={})
     raw = make_embedder(settings.embedding)

@@ -84,7 +84,7 @@ NOTES = [
     "\"你好\", \"hello\". The context rules (a sentence that refers back brings the one before; one that "
     "only restates the question, the one after) choose which neighbours are quoted, never whether to answer; their "
     "ablation is the quote-context table above.",
-    "- *Ablations (table above)*: without the generated near misses in training the judge answers more on CMRC "
+    "- *Ablations (the table as first run)*: without the generated near misses in training the judge answers more on CMRC "
     "(0.908 → 0.943) but catches far fewer cut answers (0.525 → 0.231) and swapped entities (0.400 → 0.198), and "
     "on seeds answers less (0.709 → 0.602); without the answer-type signals seeds' near misses fall 0.291 → 0.192; "
     "without word overlap the removed-document near misses on seeds fall 0.953 → 0.612; without e5 similarity "
@@ -114,7 +114,7 @@ NOTES = [
     "answered 0.770 → 0.799, CMRC near 0.912 → 0.935; no corpus gained on both sides.",
     "- *Dropped: the 'sentence ends in a question mark' detector* (`_QUESTION_END`). Switched off (LOCO, balance = "
     "mean of answered and abstained), it cost nothing on any corpus: seeds ±0.000, CMRC +0.008, DRCD +0.004.",
-    "- *The other detectors, one at a time (table above)*: the interrogative list and the missing-words signals pay "
+    "- *The other detectors, one at a time (the ablation table as then run)*: the interrogative list and the missing-words signals pay "
     "on all three corpora (Δ balance −0.024 / −0.002 / −0.006 and −0.003 / −0.008 / −0.001); figures pay on CMRC "
     "(−0.011); Chinese numerals, dates, quotation marks and Latin names each move the balance by at most ±0.011, "
     "inside the noise (deleting an all-zero column, which changes nothing but the trees' tie-breaking, moved LOCO "
@@ -159,7 +159,7 @@ NOTES = [
     "The whole answer-type group (interrogatives and figures) off, 5-fold CV answered / near: seeds 0.849 / 0.546 → "
     "0.846 / 0.539 (AUC 0.809 → 0.797), CMRC 0.935 / 0.953 → 0.941 / 0.953, DRCD 0.934 / 0.984 → 0.940 / 0.983: "
     "it buys seeds a little discrimination and CMRC and DRCD nothing, so it is the first candidate for that test.",
-    "- *Decided over three training seeds (fourth pass, table above; `python -m benchmarks.answerer --seeds 3 "
+    "- *Decided over three training seeds (fourth pass, the ablation table as then run, at commit 0a8a483; `python -m benchmarks.answerer --seeds 3 "
     "--only-ablations`, 57 min here).* Paying on every corpus at every seed: the generated near misses (Δ balance "
     "−0.043 / −0.042 / −0.056), word overlap (−0.039 / −0.019 / −0.013), e5 similarity (−0.028 / −0.031 / "
     "−0.008) and the missing-words detector (−0.018 / −0.005 / −0.003, 3/3 each). Not paying on every corpus: the "
@@ -333,7 +333,7 @@ NOTES = [
     "over seeds 25, 2, 3, without the answer-type group seeds' AUC falls 0.827 / 0.824 / 0.826 → 0.795 / 0.794 / "
     "0.798, its near misses abstained 0.574 / 0.553 / 0.560 → 0.504 / 0.496 / 0.539 and answered by 0.005–0.038 "
     "(DRCD's near misses 0.983 → 0.975 at two seeds); without the asked kind seeds' AUC falls to 0.820 / 0.802 / "
-    "0.804 (CMRC and DRCD within 0.01). Both cost held out on CMRC or DRCD (the table above) and pay at every seed "
+    "0.804 (CMRC and DRCD within 0.01). Both cost held out on CMRC or DRCD (the ablation table as then run) and pay at every seed "
     "where the hidden sets sit.",
     "- *Where seeds held out falls short (seventh pass; the by-type table above).* Held out, seeds' fact "
     "questions are answered as often as CMRC's (0.95) and its concept questions nearly (0.93); its English ones "
@@ -384,7 +384,7 @@ NOTES = [
     "(CV answered CMRC 0.957 → 0.935, DRCD 0.942 → 0.933, at the targets' edge): a judge fitted closer reads its "
     "own training questions as surer, and the threshold is set on them; 0.96 gives that back. Larger trees "
     "instead (24 leaves, depth 6, 20 per leaf; one run) moved the trade-off without separating better (CV seeds "
-    "AUC 0.827 either way). The ablation table above was rerun with it (next bullet).",
+    "AUC 0.827 either way). The ablation table was rerun with it then (next bullet).",
     "- *The ablation table, rerun with the judge of 300 trees (seventh pass, every row, 3 training seeds).* Δ "
     "balance seeds / CMRC / DRCD. Paying on every corpus at every seed, as before: the generated near misses "
     "(−0.077 / −0.007 / −0.061), word overlap (−0.031 / −0.026 / −0.006) and e5 similarity (−0.021 / −0.036 / "

@@ -13,8 +13,9 @@ SECTIONS = Path(__file__).parent / "sections"
 
 
 def _rel(path: str) -> str:
-    """A path as a reader of the repo would type it: relative to the repo root."""
-    return os.path.relpath(path, ROOT)
+    """A path as a reader of the repo would type it: relative to the repo root (results
+    store it so; older ones hold the absolute path of the checkout that measured them)."""
+    return os.path.relpath(path, ROOT) if os.path.isabs(path) else path
 
 def _f(x: Any, digits: int = 3) -> str:
     if x is None:
