@@ -594,7 +594,8 @@ NOTES = [
     "0.951 / 0.918 / 0.923, DRCD 0.868 / 0.992 / 0.855 → 0.866 / 0.992 / 0.853; the judge's threshold 0.452 → "
     "0.441. Those moves are the rebuilt cache's (bullet above; the judge does not read the reranker), mostly a "
     "little more abstention; of cited, eight against three on the same cache moves it by −0.004 (CMRC CV: the "
-    "wider pick sometimes leaves the gold passage) to +0.001, where the sentence gains 0.005-0.013. Warm answer step p50 15.8 → 18.7 ms (the span model on up to three more sentences).",
+    "wider pick sometimes leaves the gold passage) to +0.001, where the sentence gains 0.005-0.013. Warm "
+    "answer step p50 15.8 → 18.7 ms (the span model on up to three more sentences).",
 ]
 
 
