@@ -57,7 +57,7 @@ SENTENCE_FEATURES = (
     *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "q_chars", "q_figure",
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
     "cov_passage", "common_run", "novelty", "novel_rare",
-    "miss_word", "miss_words", "miss_alnum",
+    "miss_word", "miss_words", "miss_alnum", "cov_subject", "miss_subject",
     "s_chars", "s_digits", "s_new_number",
     "p_rank", "p_dense", "p_lexical", "p_score",
 )
@@ -184,6 +184,14 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
               min(len(question.text), 100) / 100, question.figure]
     sim_max, cov_max = float(sims.max()), float(covs.max())
     sim_rank, cov_rank = _rank(sims), _rank(covs)
+    # Each passage's subject sentence: the one covering most of the question.  A sentence
+    # that answers an attribute (体长可达80公分) often leaves its subject to an earlier one;
+    # read together with it, it covers the question, where the subject sentence alone lacks
+    # the attribute.
+    lead: dict[int, int] = {}
+    for i, s in enumerate(sentences):
+        if s.hit_rank not in lead or covs[i] > covs[lead[s.hit_rank]]:
+            lead[s.hit_rank] = i
     for i, (s, ts) in enumerate(zip(sentences, token_sets)):
         # the sentence with its neighbours in the same passage: a pronoun's antecedent
         has_before = i > 0 and sentences[i - 1].hit_rank == s.hit_rank
@@ -213,12 +221,20 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
         miss_words = 0.0 if names or not question.words else len(missing) / len(question.words)
         miss_alnum = 0.0 if names or not question.alnum else (
             sum(1 for t in question.alnum if t not in context) / len(question.alnum))
+        subject = lead[s.hit_rank]
+        with_subject = ts | token_sets[subject]
+        if names:
+            subject_cov = names.coverage(s.text + sentences[subject].text) if subject != i else covs[i]
+        else:
+            subject_cov = coverage(terms, with_subject)
+        miss_subject = 0.0 if names or not question.words else (
+            sum(1 for t in question.words if t not in with_subject) / len(question.words))
         rows[i] = [
             *q_part,
             sims[i], sim_max - sims[i], sim_rank[i], covs[i], cov_max - covs[i], cov_rank[i],
             bigram_cov, rare_cov, context_cov, passage_cov[s.hit_rank],
             run / max(len(question.squashed), 1), len(novel) / max(len(ts), 1), novel_rare,
-            miss_word, miss_words, miss_alnum,
+            miss_word, miss_words, miss_alnum, subject_cov, miss_subject,
             min(len(s.text), 200) / 200, float(bool(numbers)), float(bool(numbers - asked_numbers)),
             min(s.hit_rank, 10), hit.dense, hit.lexical / max_lex, hit.score / max_score,
         ]
