@@ -57,7 +57,7 @@ SENTENCE_FEATURES = (
     *(f"q_{t}" for t in QUESTION_TYPES), "q_english", "q_cross", "q_known", "q_chars", "q_figure",
     "sim", "sim_gap", "sim_rank", "cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context",
     "cov_passage", "common_run", "novelty", "novel_rare",
-    "miss_word", "miss_words", "miss_alnum", "cov_subject", "miss_subject",
+    "miss_word", "miss_words", "miss_alnum", "cov_subject", "subject_gain", "miss_subject",
     "s_chars", "s_digits", "s_new_number",
     "p_rank", "p_dense", "p_lexical", "p_score",
 )
@@ -227,6 +227,7 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
             subject_cov = names.coverage(s.text + sentences[subject].text) if subject != i else covs[i]
         else:
             subject_cov = coverage(terms, with_subject)
+        subject_gain = subject_cov - covs[subject]  # what it adds to its subject sentence (0 for that one)
         miss_subject = 0.0 if names or not question.words else (
             sum(1 for t in question.words if t not in with_subject) / len(question.words))
         rows[i] = [
@@ -234,7 +235,7 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
             sims[i], sim_max - sims[i], sim_rank[i], covs[i], cov_max - covs[i], cov_rank[i],
             bigram_cov, rare_cov, context_cov, passage_cov[s.hit_rank],
             run / max(len(question.squashed), 1), len(novel) / max(len(ts), 1), novel_rare,
-            miss_word, miss_words, miss_alnum, subject_cov, miss_subject,
+            miss_word, miss_words, miss_alnum, subject_cov, subject_gain, miss_subject,
             min(len(s.text), 200) / 200, float(bool(numbers)), float(bool(numbers - asked_numbers)),
             min(s.hit_rank, 10), hit.dense, hit.lexical / max_lex, hit.score / max_score,
         ]
