@@ -654,7 +654,7 @@ def _without_span(data: dict[str, list[ta.Example]]) -> dict[str, list[ta.Exampl
 TYPE_COLUMNS = tuple(c for c in ta.SENTENCE_FEATURES if c.startswith(("q_", "s_")) and c not in
                      ("q_english", "q_cross", "q_known", "q_chars", "q_figure", "s_chars"))
 LEXICAL_COLUMNS = ("cov", "cov_gap", "cov_rank", "cov_bigram", "cov_rare", "cov_context", "cov_passage",
-                   "common_run", "novelty", "novel_rare")
+                   "cov_subject", "subject_gain", "common_run", "novelty", "novel_rare")
 DENSE_COLUMNS = ("sim", "sim_gap", "sim_rank", "p_dense")
 # Each pattern-based detector of rag/answering/features.py, by the columns it makes: a
 # detector earns its place only if switching it off costs something on every corpus.
@@ -662,7 +662,7 @@ DETECTORS: dict[str, tuple[str, ...]] = {
     "detector off: interrogative list (QUESTION_TYPES)": tuple(f"q_{t}" for t in QUESTION_TYPES),
     "detector off: figures in digits or Chinese numerals (_DIGITS, _CN_NUMBER)": ("s_digits", "s_new_number"),
     "detector off: the question's missing words and figures (dictionary pairs, _ALNUM)": (
-        "miss_word", "miss_words", "miss_alnum"),
+        "miss_word", "miss_words", "miss_alnum", "miss_subject"),
 }
 
 

@@ -91,6 +91,29 @@ def test_a_question_for_one_figure_does_not_get_the_rest_of_a_list(embedder):
     assert "5620亿" in a.answer and "估值" not in a.answer
 
 
+def test_a_sentence_giving_an_attribute_without_its_subject_is_read_with_the_passage_subject_sentence():
+    # The answer sentence leaves the fish's name to the sentence before it; read alone it
+    # covers less of the question than that subject sentence, read with it, all of it.
+    passages = ["蓝线裸顶鲷，俗名龙尖，为辐鳍鱼纲鲈形目龙占鱼科的其中一个种。本鱼分布于印度太平洋区。体长可达80公分。",
+                "黄鳍紫鱼分布于西太平洋区，水深90至360公尺。"]
+    chunks = [Chunk("docs/a.txt", 1000 * i, 1000 * i + len(p), p) for i, p in enumerate(passages)]
+    bm25 = BM25.from_token_lists([tokenize(p) for p in passages])
+    hits = [Hit(c, 1.0 / (i + 1), 0.5, 1.0) for i, c in enumerate(chunks)]
+    question = features.Question.read("蓝线裸顶鲷的体长约是多少公分?", bm25)
+    cut = [0, 30, 42, 51]  # the first passage's three sentences
+    sentences = [*(features.Sentence(0, a, b, passages[0][a:b]) for a, b in zip(cut, cut[1:])),
+                 features.Sentence(1, 1000, 1000 + len(passages[1]), passages[1])]
+    rows = features.sentence_features(question, sentences, np.full(4, 0.9), hits, bm25, 0.8)
+    col = {name: i for i, name in enumerate(features.SENTENCE_FEATURES)}
+    subject, answer_row, other = rows[0], rows[2], rows[3]
+    assert answer_row[col["cov"]] < subject[col["cov"]]
+    assert answer_row[col["cov_subject"]] > subject[col["cov_subject"]] == subject[col["cov"]]
+    assert answer_row[col["subject_gain"]] > 0.0 == subject[col["subject_gain"]]
+    assert answer_row[col["miss_subject"]] < subject[col["miss_subject"]]
+    # a sentence of another passage is read with its own passage's subject, not this one's
+    assert other[col["cov_subject"]] == other[col["cov"]]
+
+
 # ---------------------------------------------------------------- properties on any corpus
 # A small corpus of Wikipedia passages in both scripts (tests/data/ext, from CMRC 2018 and
 # DRCD), with questions whose answer one passage holds.  The properties hold for most
