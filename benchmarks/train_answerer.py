@@ -65,7 +65,7 @@ from rag.answering.features import (
     span_signal,
 )
 from rag.answering.judge import WEIGHTS, member_prefix
-from rag.answering.rerank import Reranker, rerank_rows, top_candidates
+from rag.answering.rerank import MONOTONE, RERANK_FEATURES, Reranker, rerank_rows, top_candidates
 from rag.answering.scorer import candidate_sentences
 from rag.answering.trees import Trees, expit, logit
 from rag.records import Hit, Passage
@@ -95,13 +95,15 @@ DUPLICATE_COSINE = 0.95  # questions this close (e5) ask the same thing: folds k
 # figures by +-0.01-0.02; the bag takes that variance out (benchmarks/sections/answerer.md).
 BAG_SEEDS = (25, 2, 3)
 WORKERS = min(2, os.cpu_count() or 1)  # models trained at once (this machine has 2 cores)
-RERANK_C = 1.0  # the reranker's inverse regularisation (scikit-learn's default); figures() reports the scorer alone beside it
 ASKED_C = 1.0  # the asked-kind regression's inverse regularisation (scikit-learn's default)
 EMBEDDER = "e5:multilingual-e5-small"  # the training corpora's embedder: the asked kind reads its vectors
 HARD_NEGATIVES = 12  # per question, the scorer learns from its positives, these nearest negatives …
 EASY_NEGATIVES = 4  # … and a few others at random (every row would cost three times the time)
 SCORER_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 15, "max_depth": 5,
                                  "min_samples_leaf": 40, "l2_regularization": 1.0}
+RERANK_PARAMS: dict[str, Any] = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "max_depth": 5,
+                                 "min_samples_leaf": 40, "l2_regularization": 1.0,
+                                 "monotonic_cst": [int(f in MONOTONE) for f in RERANK_FEATURES]}
 JUDGE_PARAMS: dict[str, Any] = {"max_iter": 300, "learning_rate": 0.06, "max_leaf_nodes": 12, "max_depth": 4,
                                 "min_samples_leaf": 30, "l2_regularization": 1.0}
 
@@ -413,23 +415,21 @@ def fit_asked(exs: list[Example]) -> AskedKind | None:
     return AskedKind(model.coef_[0].astype(np.float64), float(model.intercept_[0]), EMBEDDER)
 
 
-def fit_reranker(exs: list[Example], probs: list[np.ndarray]) -> Reranker | None:
-    """The reranker of the scorer's best sentences (rag/answering/rerank.py): a logistic
-    regression from each top candidate's out-of-fold probability and span signal to
-    whether it holds the answer, on the answerable questions whose top holds it somewhere."""
-    from sklearn.linear_model import LogisticRegression
-
+def fit_reranker(exs: list[Example], probs: list[np.ndarray], seed: int = SEED) -> Reranker | None:
+    """The reranker of the scorer's best sentences (rag/answering/rerank.py): boosted
+    trees from each top candidate's out-of-fold probability, span signal and sentence
+    signals to whether it holds the answer, on the answerable questions whose top holds
+    it somewhere."""
     xs, ys = [], []
     for e, p in zip(exs, probs):
         top = top_candidates(p)
         if e.answerable and e.labels[top].any():
-            xs.append(rerank_rows(p[top], e.span[top]))
+            xs.append(rerank_rows(p[top], e.span[top], e.rows[top]))
             ys.append(e.labels[top])
     y = np.concatenate(ys) if ys else np.zeros(0)
     if len(set(y.tolist())) < 2:
         return None
-    model = LogisticRegression(C=RERANK_C, max_iter=3000).fit(np.concatenate(xs), y)
-    return Reranker(model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+    return Reranker(fit_trees(np.concatenate(xs), y, RERANK_FEATURES, RERANK_PARAMS, seed=seed))
 
 
 def best_sentence(models: Models, e: Example, probs: np.ndarray) -> int:
@@ -437,7 +437,7 @@ def best_sentence(models: Models, e: Example, probs: np.ndarray) -> int:
     if models.reranker is None:
         return int(np.argmax(probs))
     top = top_candidates(probs)
-    return int(top[int(np.argmax(models.reranker.probabilities(probs[top], e.span[top])))])
+    return int(top[int(np.argmax(models.reranker.probabilities(probs[top], e.span[top], e.rows[top])))])
 
 
 _FIGURE = SENTENCE_FEATURES.index("q_figure")
@@ -590,7 +590,7 @@ def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP, seed: in
     thresholds = [float(np.quantile(p[[i for i, e in enumerate(exs) if e.corpus == c and e.answerable]], 1 - keep))
                   for c in sorted({e.corpus for e in exs})]
     return Models(scorer, judge, min(thresholds) if THRESHOLD_POOL == "min" else float(np.median(thresholds)), asked,
-                  fit_reranker(exs, probs), seed)  # type: ignore[arg-type]
+                  fit_reranker(exs, probs, seed), seed)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- evaluation

@@ -1,14 +1,15 @@
 """The answerer cites the sentence that holds the answer, not the one that best restates
-the question: a small reranker reorders the scorer's best few sentences with the span
-reader's opinion of each (the shipped weights).  It only reorders: whether to answer is
-the judge's call, and sentences it did not read stay below the ones it did."""
+the question: a reranker reorders the scorer's best few sentences with the span reader's
+opinion of each and each one's signals beside the others' (the shipped trees).  It only
+reorders: whether to answer is the judge's call, and sentences it did not read stay below
+the ones it did."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rag.answering.features import Question, Sentence
+from rag.answering.features import SENTENCE_FEATURES, Question, Sentence
 from rag.answering.judge import load_reranker
 from rag.answering.rerank import RERANK_K, Reranker, relevance
 from rag.answering.scorer import Scored
@@ -25,28 +26,49 @@ def reranker() -> Reranker:
     return r
 
 
+def alike(n: int) -> np.ndarray:
+    """Sentence signals of ``n`` candidates that differ in nothing but the two readers' views."""
+    return np.zeros((n, len(SENTENCE_FEATURES)))
+
+
 def test_a_close_second_whose_words_read_as_the_answer_is_cited_first(reranker):
-    p = reranker.probabilities(np.array([0.60, 0.55, 0.20]), np.array([-2.0, 7.0, NAN]))
+    p = reranker.probabilities(np.array([0.60, 0.55, 0.20]), np.array([-2.0, 7.0, NAN]), alike(3))
     assert p[1] > p[0]
 
 
 def test_a_clear_lead_of_the_scorer_stands_against_a_middling_span(reranker):
-    p = reranker.probabilities(np.array([0.95, 0.10, 0.05]), np.array([3.0, 5.0, NAN]))
+    p = reranker.probabilities(np.array([0.95, 0.10, 0.05]), np.array([3.0, 5.0, NAN]), alike(3))
     assert p[0] > p[1]
 
 
 def test_more_confidence_from_either_reader_never_lowers_a_sentence(reranker):
     probs, spans = np.array([0.6, 0.5, 0.4]), np.array([2.0, 2.0, 2.0])
-    base = reranker.probabilities(probs, spans)
-    assert reranker.probabilities(probs, spans + np.array([0.0, 3.0, 0.0]))[1] > base[1]
-    assert reranker.probabilities(probs + np.array([0.0, 0.3, 0.0]), spans)[1] > base[1]
+    base = reranker.probabilities(probs, spans, alike(3))
+    for more in (0.5, 3.0, 8.0):
+        assert reranker.probabilities(probs, spans + np.array([0.0, more, 0.0]), alike(3))[1] >= base[1]
+    for more in (0.05, 0.2, 0.35):
+        assert reranker.probabilities(probs + np.array([0.0, more, 0.0]), spans, alike(3))[1] >= base[1]
+    # and enough of it raises the sentence
+    assert reranker.probabilities(probs + np.array([0.0, 0.35, 0.0]), spans + np.array([0.0, 8.0, 0.0]),
+                                  alike(3))[1] > base[1]
+
+
+def test_a_sentence_that_adds_what_the_question_asks_to_the_others_is_read_as_such(reranker):
+    """The reranker reads each signal beside the best of the few: the same sentence, its
+    coverage of the question raised above the others', is more likely the answer."""
+    probs, spans = np.array([0.6, 0.55, 0.5]), np.array([2.0, 2.0, 2.0])
+    rows = alike(3)
+    base = reranker.probabilities(probs, spans, rows)[1]
+    rows[:, SENTENCE_FEATURES.index("cov")] = 0.4
+    rows[1, SENTENCE_FEATURES.index("cov")] = 0.9
+    assert reranker.probabilities(probs, spans, rows)[1] > base
 
 
 def scored(probabilities: list[float]) -> Scored:
     """Candidates with the given scorer probabilities and no span read (English question)."""
     q = Question("Who?", {}, frozenset(), {}, True, 1.0, "")
     sentences = [Sentence(0, 10 * i, 10 * i + 9, f"Sentence {i}.") for i in range(len(probabilities))]
-    return Scored(q, sentences, np.zeros((len(probabilities), 1)), np.array(probabilities))
+    return Scored(q, sentences, alike(len(probabilities)), np.array(probabilities))
 
 
 def test_sentences_below_the_reranked_few_stay_below_them(reranker):
