@@ -229,9 +229,10 @@ def _kind_of_char(c: str) -> str:
     return "x"
 
 
-@lru_cache(maxsize=1 << 17)  # features repeat across sentences and questions
-def _hash(feature: str) -> int:
-    return zlib.crc32(feature.encode("utf-8")) & (HASH_DIM - 1)
+# A boundary's features are hashed as the crc32 of "s" + feature (a span starts there) or
+# "e" + feature (one ends there), in HASH_DIM buckets.  crc32 continues from the prefix's
+# value, so encode() need not build the prefixed strings.
+_CRC_S, _CRC_E = zlib.crc32(b"s"), zlib.crc32(b"e")
 
 
 def _common_suffix(a: str, b: str, cap: int = 8) -> int:
@@ -361,6 +362,7 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
     pos_start = [t.word_kinds.get(c, (0, 0))[0] for c in s]
     pos_end = [t.word_kinds.get(c, (0, 0))[1] for c in s]
     near = _near_question(m, n)
+    crc32, mask = zlib.crc32, HASH_DIM - 1
     bstart: list[list[int]] = []
     bend: list[list[int]] = []
     for b in range(n + 1):
@@ -382,11 +384,11 @@ def encode(question: Question, sentence: str, t: Tables | None = None) -> Encode
         wr = sum(c in near_right for c in s[b : b + 4])
         ps = pos_start[b] if b < n else 99
         pe = pos_end[b - 1] if b > 0 else 99
-        bstart.append([_hash("s" + f) for f in common + (f"su{su}", f"K{kind}su{su}", f"su{su}lr{lr}",
-                                                           f"H{head}|{after}", f"H{head[:1]}|{after}",
-                                                           f"wl{wl}", f"K{kind}wl{wl}", f"P{ps}", f"K{kind}P{ps}",
-                                                           f"H{head}P{ps}")])
-        bend.append([_hash("e" + f) for f in common + (
+        shared = [f.encode() for f in common]
+        bstart.append([crc32(f, _CRC_S) & mask for f in shared] + [crc32(f.encode(), _CRC_S) & mask for f in (
+            f"su{su}", f"K{kind}su{su}", f"su{su}lr{lr}", f"H{head}|{after}", f"H{head[:1]}|{after}", f"wl{wl}",
+            f"K{kind}wl{wl}", f"P{ps}", f"K{kind}P{ps}", f"H{head}P{ps}")])
+        bend.append([crc32(f, _CRC_E) & mask for f in shared] + [crc32(f.encode(), _CRC_E) & mask for f in (
             f"wr{wr}", f"K{kind}wr{wr}", f"P{pe}", f"K{kind}P{pe}", f"H{head}P{pe}",
             f"pr{pr}", f"K{kind}pr{pr}", f"pr{pr}rr{rr}", f"W{q.wh}{wh_next}|{before}",
             f"K{kind}u{int(bool(q.right) and s[max(0, b - 2):b] == q.right[:2])}",
@@ -486,7 +488,8 @@ def _span_ids(s: str, q: Question, starts: np.ndarray, ends: np.ndarray, m: np.n
         for size in (1, 2):
             tail = q.right[:size]
             if len(tail) == size:
-                hit = np.array([s[max(0, j - size) : j] == tail for j in ends.tolist()]) & (length > size)
+                ends_with = np.array([j >= size and s[j - size : j] == tail for j in range(n + 1)])
+                hit = ends_with[ends] & (length > size)
                 unit = np.where(hit, size, unit)
     values[:, 12] = unit
     values[:, 13] = 2 * lr + rr
