@@ -53,7 +53,7 @@ def test_more_confidence_from_either_reader_never_lowers_a_sentence(reranker):
                                   alike(3))[1] > base[1]
 
 
-def test_a_sentence_that_adds_what_the_question_asks_to_the_others_is_read_as_such(reranker):
+def test_a_sentence_covering_more_of_the_question_than_the_others_rises(reranker):
     """The reranker reads each signal beside the best of the few: the same sentence, its
     coverage of the question raised above the others', is more likely the answer."""
     probs, spans = np.array([0.6, 0.55, 0.5]), np.array([2.0, 2.0, 2.0])
