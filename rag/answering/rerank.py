@@ -70,14 +70,14 @@ class Reranker:
 
     @classmethod
     def from_arrays(cls, z: dict[str, np.ndarray], prefix: str = "rerank") -> Reranker | None:
-        if f"{prefix}.features" not in z:
-            if f"{prefix}.weights" in z:  # the logistic reranker of earlier weights
-                raise RuntimeError("the reranker was trained on other features: run python -m benchmarks.train_answerer")
+        if f"{prefix}.features" in z:
+            trees = Trees.from_arrays(z, prefix)
+            if trees.features == RERANK_FEATURES:
+                return cls(trees)
+        elif f"{prefix}.weights" not in z:  # weights without a reranker
             return None
-        trees = Trees.from_arrays(z, prefix)
-        if trees.features != RERANK_FEATURES:
-            raise RuntimeError("the reranker was trained on other features: run python -m benchmarks.train_answerer")
-        return cls(trees)
+        # trees over other features, or the logistic reranker of earlier weights
+        raise RuntimeError("the reranker was trained on other features: run python -m benchmarks.train_answerer")
 
 
 def top_candidates(probabilities: np.ndarray) -> np.ndarray:
