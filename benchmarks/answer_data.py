@@ -8,7 +8,8 @@ vectors the index stores: nothing is embedded again but the question).
 
 Corpora: ``seeds`` (seeds/ with ../shared/eval/dev.jsonl and benchmarks/data/*.jsonl),
 ``cmrc`` (CMRC 2018 trial, simplified) and ``drcd`` (DRCD dev, traditional), both from
-../shared/eval/ext.  Besides the sets' own unanswerable questions, near misses are made
+../shared/eval/ext, each with English translations of 300 of its questions
+(benchmarks/data/translated).  Besides the sets' own unanswerable questions, near misses are made
 from answerable ones (benchmarks/train_answerer.py):
 
 - *drop the answer*: the sentences of the gold passage holding the answer are removed,
@@ -28,8 +29,8 @@ from answerable ones (benchmarks/train_answerer.py):
 
 *Foreign* questions are off-topic ones of the kind users ask in every language: the
 questions written for one corpus asked of another, retrieved there (``data-<corpus>-
-foreign.jsonl``, kind ``foreign``).  seeds/ holds the only English questions, so these
-are the only English questions the Wikipedia corpora get.
+foreign.jsonl``, kind ``foreign``): seeds' English questions are English off-topic ones for
+the Wikipedia corpora, and their translated questions for seeds/.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ FOREIGN = 600  # questions of one corpus asked of another, at most (a sample): e
 # and an article of one may well be in the other (in the other script).
 FOREIGN_SOURCES = {"seeds": ("cmrc", "drcd"), "cmrc": ("seeds",), "drcd": ("seeds",)}
 SEED = 25
+# English translations of a sample of the Wikipedia sets' questions (benchmarks/data/translated/
+# README.md): users ask in English of Chinese documents, and seeds/ alone had English questions.
+TRANSLATED = ROOT / "benchmarks" / "data" / "translated"
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,10 @@ class Corpus:
 def corpora() -> list[Corpus]:
     seeds_sets = (SHARED / "dev.jsonl", *sorted((ROOT / "benchmarks" / "data").glob("*.jsonl")))
     return [Corpus("seeds", ROOT / "seeds", seeds_sets, "idx-seeds"),
-            Corpus("cmrc", SHARED / "ext" / "cmrc_trial" / "corpus", (SHARED / "ext" / "cmrc_trial" / "questions.jsonl",),
-                   "idx-cmrc_trial"),
-            Corpus("drcd", SHARED / "ext" / "drcd_dev" / "corpus", (SHARED / "ext" / "drcd_dev" / "questions.jsonl",),
-                   "idx-drcd_dev")]
+            Corpus("cmrc", SHARED / "ext" / "cmrc_trial" / "corpus",
+                   (SHARED / "ext" / "cmrc_trial" / "questions.jsonl", TRANSLATED / "cmrc.jsonl"), "idx-cmrc_trial"),
+            Corpus("drcd", SHARED / "ext" / "drcd_dev" / "corpus",
+                   (SHARED / "ext" / "drcd_dev" / "questions.jsonl", TRANSLATED / "drcd.jsonl"), "idx-drcd_dev")]
 
 
 def read_questions(corpus: Corpus) -> list[dict[str, Any]]:
@@ -97,6 +101,13 @@ def read_questions(corpus: Corpus) -> list[dict[str, Any]]:
                         "golds": d.get("golds") or ([d["evidence"]] if answerable else []),
                         "kind": "answerable" if answerable else "unanswerable", "set": path.stem})
     return out
+
+
+def source_id(corpus: str, qid: str) -> str:
+    """The question a translated one renders (its file is named for the corpus and keeps
+    the source's id: ``cmrc:ct0032`` renders ``questions:ct0032``), else ``qid`` itself."""
+    stem, _, rest = qid.partition(":")
+    return f"questions:{rest}" if stem == corpus else qid
 
 
 def open_corpus(corpus: Corpus) -> Any:

@@ -203,6 +203,27 @@ def test_cross_validation_keeps_near_duplicate_questions_and_their_variants_in_o
 
 
 @pytest.mark.slow
+def test_a_translated_question_shares_its_source_questions_fold_and_is_told_apart() -> None:
+    from benchmarks import train_answerer as ta
+    from rag.answering.features import QUESTION_TYPES, SENTENCE_FEATURES, Question
+
+    def example(qid: str, vector: list[float]) -> ta.Example:
+        q = Question(qid, {}, frozenset(), {t: 0.0 for t in QUESTION_TYPES}, False, 1.0, "")
+        v = np.asarray(vector, dtype=np.float32)
+        return ta.Example("cmrc", qid, "answerable", qid, [0.9], True, np.zeros((1, len(SENTENCE_FEATURES))),
+                          np.zeros(1), np.zeros(1), q, np.zeros(1), "", vector=v / np.linalg.norm(v))
+
+    # the source question (the set's file, questions.jsonl) and its English translation
+    # (benchmarks/data/translated/cmrc.jsonl, same id): far apart in e5, one question
+    exs = [example(f"questions:ct{i}", [np.cos(i), np.sin(i), 0.0]) for i in range(12)]
+    exs += [example("cmrc:ct3", [0.0, 0.0, 1.0])]
+    assert [ta.translated(e) for e in exs[-2:]] == [False, True]
+    for seed in range(5):
+        folds = ta._folds(exs, 5, seed)
+        assert folds[3] == folds[-1], seed
+
+
+@pytest.mark.slow
 def test_the_embedding_server_comparison_builds_and_asks_through_a_real_loopback_server(tmp_path: Path) -> None:
     # The full run compares retrieval on the whole seeds (minutes); here the same code on a
     # 3,000-character corpus, so a changed signature on the ask path fails a test, not a benchmark run.
