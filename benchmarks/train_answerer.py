@@ -500,8 +500,7 @@ def _key(e: Example) -> tuple[str, str]:
 def translated(e: Example) -> bool:
     """Is ``e`` made from a translation of a corpus's question (benchmarks/data/translated),
     asked of its own corpus or of another?"""
-    corpus = e.source or e.corpus
-    return answer_data.source_id(corpus, e.qid) != e.qid
+    return _key(e)[1] != e.qid
 
 
 def _groups(exs: list[Example]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -513,7 +512,7 @@ def _groups(exs: list[Example]) -> dict[tuple[str, str], tuple[str, str]]:
 
     vectors: dict[tuple[str, str], np.ndarray] = {}
     for e in exs:  # the question as written (its made variants and translations share its key)
-        if e.vector is not None and e.kind in ("answerable", "unanswerable") and _key(e)[1] == e.qid:
+        if e.vector is not None and e.kind in ("answerable", "unanswerable") and not translated(e):
             vectors.setdefault(_key(e), e.vector)
     group = {k: k for k in {_key(e) for e in exs}}
     for corpus in sorted({c for c, _ in vectors}):
