@@ -39,6 +39,9 @@ from .common import ROOT
 SECTION = Path(__file__).parent / "sections" / "answerer.md"
 RESULTS = Path(__file__).parent / "data" / "results" / "answerer_results.json"
 OFF_TOPIC = Path(__file__).parent / "data" / "offtopic.jsonl"
+# A larger off-topic test of everyday questions (data/general/README.md): one question of 60
+# is 1.7 points, too coarse to compare two models' off-topic behaviour by.
+EVERYDAY = Path(__file__).parent / "data" / "general" / "questions.jsonl"
 # The rule chain this layer replaced (commit b552a9e), for the regex count.
 BEFORE = "b552a9e"
 ANSWERING = ("rag/answering/extractive.py", "rag/answering/judge.py")
@@ -951,16 +954,22 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------ off-topic and speed (shipped weights)
 
 def off_topic() -> dict[str, Any]:
-    """The off-topic questions asked of each corpus: all must abstain."""
+    """The off-topic questions asked of each corpus: all must abstain.  The everyday ones
+    (:data:`EVERYDAY`) under ``everyday``, in the same shape."""
     from rag.pipeline import ask
 
-    questions = [json.loads(line)["question"] for line in OFF_TOPIC.read_text(encoding="utf-8").splitlines() if line]
-    out: dict[str, Any] = {"questions": len(questions)}
-    for corpus in answer_data.corpora():
-        handle = answer_data.open_corpus(corpus)
-        answered = [q for q in questions if not ask(handle, q).abstained]
-        out[corpus.name] = {"abstained": len(questions) - len(answered), "answered": answered}
-    return out
+    def questions(path: Path) -> list[str]:
+        return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+    def asked(qs: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"questions": len(qs)}
+        for corpus in answer_data.corpora():
+            handle = answer_data.open_corpus(corpus)
+            answered = [q for q in qs if not ask(handle, q).abstained]
+            out[corpus.name] = {"abstained": len(qs) - len(answered), "answered": answered}
+        return out
+
+    return {**asked(questions(OFF_TOPIC)), "everyday": asked(questions(EVERYDAY))}
 
 
 def speed() -> dict[str, Any]:
@@ -1152,6 +1161,12 @@ def render(r: dict[str, Any]) -> str:
             if c in o and o[c]["answered"]:
                 lines.append(f"- answered on {c}: " + "; ".join(o[c]["answered"]))
         lines.append("")
+        if "everyday" in o:
+            e = o["everyday"]
+            lines += [f"Everyday questions (benchmarks/data/general, {e['questions']}: English and both scripts, "
+                      "none a rewording of the above), asked of each corpus: " + "; ".join(
+                          f"{c} {e[c]['abstained']}/{e['questions']} abstained" for c in ("seeds", "cmrc", "drcd")
+                          if c in e) + ".", ""]
     if "regexes" in r:
         g = r["regexes"]
         lines += ["### Rules", "",

@@ -223,6 +223,26 @@ def test_a_translated_question_shares_its_source_questions_fold_and_is_told_apar
         assert folds[3] == folds[-1], seed
 
 
+def test_the_everyday_off_topic_questions_are_no_corpus_s_and_reword_no_other_off_topic_question() -> None:
+    from benchmarks import answer_data
+    from benchmarks.answerer import EVERYDAY, OFF_TOPIC
+    from rag.embeddings import E5Embedder, embed_query
+
+    def questions(path: Path) -> list[str]:
+        return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+    everyday, off_topic = questions(EVERYDAY), questions(OFF_TOPIC)
+    assert len(everyday) > 200
+    # seeds/'s sets are every benchmarks/data/*.jsonl: the everyday ones sit apart, never trained on
+    own = {q["question"] for c in answer_data.corpora() for q in answer_data.read_questions(c)}
+    assert not own & set(everyday)
+    # two tests, not one twice: none is the same question as one of the 60 in other words
+    embedder = E5Embedder()
+    e = np.stack([embed_query(embedder, q) for q in everyday])
+    o = np.stack([embed_query(embedder, q) for q in off_topic])
+    assert float((e @ o.T).max()) < 0.92
+
+
 @pytest.mark.slow
 def test_the_embedding_server_comparison_builds_and_asks_through_a_real_loopback_server(tmp_path: Path) -> None:
     # The full run compares retrieval on the whole seeds (minutes); here the same code on a
