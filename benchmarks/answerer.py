@@ -990,12 +990,13 @@ def off_topic() -> dict[str, Any]:
     def questions(path: Path) -> list[str]:
         return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
 
+    handles = {corpus.name: answer_data.open_corpus(corpus) for corpus in answer_data.corpora()}
+
     def asked(qs: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {"questions": len(qs)}
-        for corpus in answer_data.corpora():
-            handle = answer_data.open_corpus(corpus)
+        for name, handle in handles.items():
             answered = [q for q in qs if not ask(handle, q).abstained]
-            out[corpus.name] = {"abstained": len(qs) - len(answered), "answered": answered}
+            out[name] = {"abstained": len(qs) - len(answered), "answered": answered}
         return out
 
     return {**asked(questions(OFF_TOPIC)), "everyday": asked(questions(EVERYDAY))}
