@@ -20,6 +20,8 @@ corpora in both scripts (benchmarks/train_answerer.py; figures in
 benchmarks/sections/answerer.md).  The checks that remain, each measured there:
 
 - a question with no word the corpus uses abstains before any model (``looks_up``);
+- a bare name or term the corpus uses (``bare_term``: "Hugging Face", 大模型; no
+  question form) is answered with the best sentence that holds it, whatever the judge;
 - a cited sentence brings the neighbour it leans on: the sentence before one that
   refers back (因此 …, 这 …), the sentence after one that only restates the question.
 """
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answering.features import Question, looks_up
+from rag.answering.features import Question, bare_term, looks_up
 from rag.answering.judge import Judge, load_asked, load_models, load_reranker
 from rag.answering.rerank import relevance
 from rag.answering.scorer import SentenceScorer, candidate_sentences, sentence_cosines
@@ -150,9 +152,13 @@ def extractive_answer(question: str, query_vector: np.ndarray, hits: list[Hit],
     if evidence is None:
         return Answer(question, abstain_message(question), True, [], hits, support=0.0)
     answers = evidence.answer if threshold is None else evidence.probability >= threshold
-    if not answers or not looks_up(question, bm25):
-        return Answer(question, abstain_message(question), True, [], hits, support=evidence.probability)
     candidates = evidence.candidates
+    term = bare_term(question, bm25) if not answers else ()
+    holding = [c for c in candidates if all(part in c.text.lower() for part in term)] if term else []
+    if holding:  # a term, not a question: where the corpus speaks of it
+        candidates = holding
+    elif not answers or not looks_up(question, bm25):
+        return Answer(question, abstain_message(question), True, [], hits, support=evidence.probability)
     chosen = [candidates[0]]
     for cand in candidates[1:]:
         if (len(chosen) == tuning.max_sentences

@@ -124,6 +124,23 @@ def content_tokens(question: str) -> list[str]:
     return tokenize(_QUESTION_WORDS.sub(" ", question))
 
 
+_TERM_PART = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9][A-Za-z0-9.\-]*")
+_ASKS = re.compile(r"[?？]")
+
+
+def bare_term(question: str, bm25: CorpusStats, max_parts: int = 3, max_chars: int = 12) -> tuple[str, ...]:
+    """The parts of a bare name or term the corpus uses ("Hugging Face" → hugging, face;
+    大模型), or () for a question.  Typed alone, a term asks where the corpus speaks of
+    it: the judge learned from questions, and a term asks for no kind of answer."""
+    if _ASKS.search(question) or any(p.search(question) for p in QUESTION_TYPES.values()):
+        return ()
+    parts = tuple(m.group().lower() for m in _TERM_PART.finditer(question))
+    if not parts or len(parts) > max_parts or sum(len(x) for x in parts) > max_chars:
+        return ()
+    used = all(all(t in bm25.vocab for t in tokenize(x) if len(t) > 1 or not _is_cjk_char(t)) for x in parts)
+    return parts if used and looks_up(question, bm25) else ()
+
+
 def looks_up(question: str, bm25: CorpusStats, min_foreign_words: int = 3) -> bool:
     """Whether the question has something to look up: a word (not a lone character or a
     question word) the corpus uses; or, for a question without Chinese, enough words.
@@ -175,8 +192,10 @@ def sentence_features(question: Question, sentences: list[Sentence], cosines: np
     sims = (np.asarray(cosines, dtype=np.float64) - similarity_floor) / (1.0 - similarity_floor)
     max_lex = max((h.lexical for h in hits), default=0.0) or 1.0
     max_score = max((h.score for h in hits), default=0.0) or 1.0
-    passage_cov = [names.coverage(h.chunk.text) if names else coverage(terms, set(tokenize(h.chunk.text)))
-                   for h in hits]
+    # A passage says what its heading path says too (项目周报 > 进度), as a Wikipedia passage
+    # opens with its article's title: a question may name the document or section, not the sentence.
+    passage_texts = [f"{h.chunk.heading}\n{h.chunk.text}" if h.chunk.heading else h.chunk.text for h in hits]
+    passage_cov = [names.coverage(t) if names else coverage(terms, set(tokenize(t))) for t in passage_texts]
     token_sets = [set(tokenize(s.text)) for s in sentences]
     covs = np.array([names.coverage(s.text) if names else coverage(terms, ts) for s, ts in zip(sentences, token_sets)])
     rows = np.zeros((n, len(SENTENCE_FEATURES)))
