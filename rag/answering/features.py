@@ -124,17 +124,13 @@ def content_tokens(question: str) -> list[str]:
     return tokenize(_QUESTION_WORDS.sub(" ", question))
 
 
-_TERM_PART = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9][A-Za-z0-9.\-]*")
-_ASKS = re.compile(r"[?？]")
-
-
 def bare_term(question: str, bm25: CorpusStats, max_parts: int = 3, max_chars: int = 12) -> tuple[str, ...]:
     """The parts of a bare name or term the corpus uses ("Hugging Face" → hugging, face;
     大模型), or () for a question.  Typed alone, a term asks where the corpus speaks of
     it: the judge learned from questions, and a term asks for no kind of answer."""
-    if _ASKS.search(question) or any(p.search(question) for p in QUESTION_TYPES.values()):
+    if "?" in question or "？" in question or any(p.search(question) for p in QUESTION_TYPES.values()):
         return ()
-    parts = tuple(m.group().lower() for m in _TERM_PART.finditer(question))
+    parts = tuple(question.lower().split())
     if not parts or len(parts) > max_parts or sum(len(x) for x in parts) > max_chars:
         return ()
     used = all(all(t in bm25.vocab for t in tokenize(x) if len(t) > 1 or not _is_cjk_char(t)) for x in parts)
