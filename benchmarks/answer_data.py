@@ -110,6 +110,11 @@ def source_id(corpus: str, qid: str) -> str:
     return f"questions:{rest}" if stem == corpus else qid
 
 
+def is_translation(corpus: str, qid: str) -> bool:
+    """Is ``qid`` (a question written for ``corpus``) one of its English translations?"""
+    return source_id(corpus, qid) != qid
+
+
 def open_corpus(corpus: Corpus) -> Any:
     from rag.config import load_settings
     from rag.indexing.handle import open_handle

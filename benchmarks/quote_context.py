@@ -163,7 +163,7 @@ def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict
     # the corpus's own questions (English translations are measured in the answerer section)
     records = [r for r in answer_data.load(corpus.name)
                if r["kind"] in ("answerable", "unanswerable") and r.get("set") != "offtopic"
-               and answer_data.source_id(corpus.name, r["id"]) == r["id"]]
+               and not answer_data.is_translation(corpus.name, r["id"])]
     questions = [_question(r) for r in records]
     vectors, embedder = answer_data.question_vectors(corpus)
     if embedder != handle.embedder.name:

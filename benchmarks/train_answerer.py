@@ -500,7 +500,7 @@ def _key(e: Example) -> tuple[str, str]:
 def translated(e: Example) -> bool:
     """Is ``e`` made from a translation of a corpus's question (benchmarks/data/translated),
     asked of its own corpus or of another?"""
-    return _key(e)[1] != e.qid
+    return answer_data.is_translation(e.source or e.corpus, e.qid)
 
 
 def _groups(exs: list[Example]) -> dict[tuple[str, str], tuple[str, str]]:
