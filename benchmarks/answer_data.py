@@ -9,8 +9,9 @@ vectors the index stores: nothing is embedded again but the question).
 Corpora: ``seeds`` (seeds/ with ../shared/eval/dev.jsonl and benchmarks/data/*.jsonl),
 ``cmrc`` (CMRC 2018 trial, simplified) and ``drcd`` (DRCD dev, traditional), both from
 ../shared/eval/ext, each with English translations of 300 of its questions
-(benchmarks/data/translated).  Besides the sets' own unanswerable questions, near misses are made
-from answerable ones (benchmarks/train_answerer.py):
+(benchmarks/data/translated) and Chinese paraphrases of 300 others (benchmarks/data/paraphrased).
+Besides the sets' own unanswerable questions, near misses are made from answerable ones
+(benchmarks/train_answerer.py):
 
 - *drop the answer*: the sentences of the gold passage holding the answer are removed,
   so the entity is there but not the attribute (made at training time from these lines);
@@ -64,6 +65,10 @@ SEED = 25
 # English translations of a sample of the Wikipedia sets' questions (benchmarks/data/translated/
 # README.md): users ask in English of Chinese documents, and seeds/ alone had English questions.
 TRANSLATED = ROOT / "benchmarks" / "data" / "translated"
+# Chinese paraphrases of another sample (benchmarks/data/paraphrased/README.md): the Wikipedia sets'
+# questions were written from their passage, seeds/'s paraphrase it, and a model trained on the
+# first alone had seen few questions that name a thing by what it is rather than what it is called.
+PARAPHRASED = ROOT / "benchmarks" / "data" / "paraphrased"
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,11 @@ def corpora() -> list[Corpus]:
     seeds_sets = (SHARED / "dev.jsonl", *sorted((ROOT / "benchmarks" / "data").glob("*.jsonl")))
     return [Corpus("seeds", ROOT / "seeds", seeds_sets, "idx-seeds"),
             Corpus("cmrc", SHARED / "ext" / "cmrc_trial" / "corpus",
-                   (SHARED / "ext" / "cmrc_trial" / "questions.jsonl", TRANSLATED / "cmrc.jsonl"), "idx-cmrc_trial"),
+                   (SHARED / "ext" / "cmrc_trial" / "questions.jsonl", TRANSLATED / "cmrc.jsonl",
+                    PARAPHRASED / "cmrc.jsonl"), "idx-cmrc_trial"),
             Corpus("drcd", SHARED / "ext" / "drcd_dev" / "corpus",
-                   (SHARED / "ext" / "drcd_dev" / "questions.jsonl", TRANSLATED / "drcd.jsonl"), "idx-drcd_dev")]
+                   (SHARED / "ext" / "drcd_dev" / "questions.jsonl", TRANSLATED / "drcd.jsonl",
+                    PARAPHRASED / "drcd.jsonl"), "idx-drcd_dev")]
 
 
 def read_questions(corpus: Corpus) -> list[dict[str, Any]]:
@@ -96,23 +103,26 @@ def read_questions(corpus: Corpus) -> list[dict[str, Any]]:
                 continue
             seen.add(d["question"])
             answerable = d.get("type") != "unanswerable" and bool(d.get("evidence"))
-            out.append({"id": f"{path.stem}:{d['id']}", "question": d["question"], "type": d.get("type", "fact"),
+            stem = f"{path.stem}-paraphrased" if path.parent == PARAPHRASED else path.stem
+            out.append({"id": f"{stem}:{d['id']}", "question": d["question"], "type": d.get("type", "fact"),
                         "doc": d.get("doc") if answerable else None, "evidence": d.get("evidence") if answerable else None,
                         "golds": d.get("golds") or ([d["evidence"]] if answerable else []),
-                        "kind": "answerable" if answerable else "unanswerable", "set": path.stem})
+                        "kind": "answerable" if answerable else "unanswerable", "set": stem})
     return out
 
 
+def derivation(corpus: str, qid: str) -> str:
+    """How ``qid`` (a question written for ``corpus``) was made from one of the corpus's own:
+    "translated" (its file in benchmarks/data/translated is named for the corpus),
+    "paraphrased" (benchmarks/data/paraphrased), or "" (a question as its set wrote it)."""
+    stem = qid.partition(":")[0]
+    return {corpus: "translated", f"{corpus}-paraphrased": "paraphrased"}.get(stem, "")
+
+
 def source_id(corpus: str, qid: str) -> str:
-    """The question a translated one renders (its file is named for the corpus and keeps
-    the source's id: ``cmrc:ct0032`` renders ``questions:ct0032``), else ``qid`` itself."""
-    stem, _, rest = qid.partition(":")
-    return f"questions:{rest}" if stem == corpus else qid
-
-
-def is_translation(corpus: str, qid: str) -> bool:
-    """Is ``qid`` (a question written for ``corpus``) one of its English translations?"""
-    return source_id(corpus, qid) != qid
+    """The question a translated or paraphrased one renders (it keeps the source's id:
+    ``cmrc:ct0032`` renders ``questions:ct0032``), else ``qid`` itself."""
+    return f"questions:{qid.partition(':')[2]}" if derivation(corpus, qid) else qid
 
 
 def open_corpus(corpus: Corpus) -> Any:
@@ -357,7 +367,10 @@ def dump_foreign(corpus: Corpus) -> Path:
     tmp = out.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for source in (c for c in corpora() if c.name in FOREIGN_SOURCES[corpus.name]):
-            questions = [q for q in read_questions(source) if q["set"] != "offtopic"]  # those are a test
+            # the off-topic ones are a test; the paraphrases are measured only, and asking them too
+            # would change which of the others the sample takes
+            questions = [q for q in read_questions(source)
+                         if q["set"] != "offtopic" and derivation(source.name, q["id"]) != "paraphrased"]
             if len(questions) > FOREIGN:
                 questions = rng.sample(questions, FOREIGN)
             for q in questions:

@@ -160,10 +160,10 @@ class Variant:
 def run_corpus(corpus: answer_data.Corpus, variants: dict[str, Variant]) -> dict[str, Any]:
     """Every variant on one corpus: its measures, and how many answers it changes."""
     handle = answer_data.open_corpus(corpus)
-    # the corpus's own questions (English translations are measured in the answerer section)
+    # the corpus's own questions (translations and paraphrases are measured in the answerer section)
     records = [r for r in answer_data.load(corpus.name)
                if r["kind"] in ("answerable", "unanswerable") and r.get("set") != "offtopic"
-               and not answer_data.is_translation(corpus.name, r["id"])]
+               and not answer_data.derivation(corpus.name, r["id"])]
     questions = [_question(r) for r in records]
     vectors, embedder = answer_data.question_vectors(corpus)
     if embedder != handle.embedder.name:

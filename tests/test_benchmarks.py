@@ -203,7 +203,7 @@ def test_cross_validation_keeps_near_duplicate_questions_and_their_variants_in_o
 
 
 @pytest.mark.slow
-def test_a_translated_question_shares_its_source_questions_fold_and_is_told_apart() -> None:
+def test_a_translated_or_paraphrased_question_shares_its_source_questions_fold_and_is_told_apart() -> None:
     from benchmarks import train_answerer as ta
     from rag.answering.features import QUESTION_TYPES, SENTENCE_FEATURES, Question
 
@@ -213,14 +213,32 @@ def test_a_translated_question_shares_its_source_questions_fold_and_is_told_apar
         return ta.Example("cmrc", qid, "answerable", qid, [0.9], True, np.zeros((1, len(SENTENCE_FEATURES))),
                           np.zeros(1), np.zeros(1), q, np.zeros(1), "", vector=v / np.linalg.norm(v))
 
-    # the source question (the set's file, questions.jsonl) and its English translation
-    # (benchmarks/data/translated/cmrc.jsonl, same id): far apart in e5, one question
+    # the source question (the set's file, questions.jsonl), its English translation
+    # (benchmarks/data/translated/cmrc.jsonl, same id) and a Chinese paraphrase of another
+    # (benchmarks/data/paraphrased/cmrc.jsonl): far apart in e5, one question each
     exs = [example(f"questions:ct{i}", [np.cos(i), np.sin(i), 0.0]) for i in range(12)]
-    exs += [example("cmrc:ct3", [0.0, 0.0, 1.0])]
-    assert [ta.translated(e) for e in exs[-2:]] == [False, True]
+    exs += [example("cmrc:ct3", [0.0, 0.0, 1.0]), example("cmrc-paraphrased:ct7", [0.0, 1.0, 1.0])]
+    assert [ta.derivation(e) for e in exs[-3:]] == ["", "translated", "paraphrased"]
+    assert [ta.translated(e) for e in exs[-3:]] == [False, True, False]
     for seed in range(5):
         folds = ta._folds(exs, 5, seed)
-        assert folds[3] == folds[-1], seed
+        assert folds[3] == folds[-2] and folds[7] == folds[-1], seed
+
+
+def test_the_unseen_seeds_sets_stay_out_of_training_and_their_evidence_is_in_their_file() -> None:
+    from benchmarks import answer_data
+
+    unseen = sorted((answer_data.ROOT / "benchmarks" / "data" / "unseen").glob("*.jsonl"))
+    assert len(unseen) >= 4
+    seeds = next(c for c in answer_data.corpora() if c.name == "seeds")
+    trained = {json.loads(line)["question"] for path in seeds.question_files
+               for line in path.read_text(encoding="utf-8").splitlines() if line}
+    for path in unseen:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        assert not {r["question"] for r in rows} & trained, path.name
+        for r in rows:
+            if r["type"] != "unanswerable":
+                assert r["evidence"] in (answer_data.ROOT / "seeds" / r["doc"]).read_text(encoding="utf-8"), r["id"]
 
 
 def test_the_everyday_off_topic_questions_are_no_corpus_s_and_reword_no_other_off_topic_question() -> None:
