@@ -125,6 +125,12 @@ def source_id(corpus: str, qid: str) -> str:
     return f"questions:{qid.partition(':')[2]}" if derivation(corpus, qid) else qid
 
 
+def unparaphrased(corpus: Corpus, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``questions`` without the paraphrases, which are measured only: the near misses made from
+    a corpus's questions are drawn from the same pool as before they were added."""
+    return [q for q in questions if derivation(corpus.name, q["id"]) != "paraphrased"]
+
+
 def open_corpus(corpus: Corpus) -> Any:
     from rag.config import load_settings
     from rag.indexing.handle import open_handle
@@ -341,7 +347,7 @@ def dump(corpus: Corpus) -> Path:
             f.write(json.dumps({**q, **retrieved(handle, q["question"])}, ensure_ascii=False) + "\n")
             if n % 200 == 0:
                 print(f"{corpus.name}: {n}/{len(questions)} {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
-        for rec in swapped(corpus, handle, questions):
+        for rec in swapped(corpus, handle, unparaphrased(corpus, questions)):
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     tmp.rename(out)
     print(f"{corpus.name}: {len(questions)} questions in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
@@ -367,10 +373,8 @@ def dump_foreign(corpus: Corpus) -> Path:
     tmp = out.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for source in (c for c in corpora() if c.name in FOREIGN_SOURCES[corpus.name]):
-            # the off-topic ones are a test; the paraphrases are measured only, and asking them too
-            # would change which of the others the sample takes
-            questions = [q for q in read_questions(source)
-                         if q["set"] != "offtopic" and derivation(source.name, q["id"]) != "paraphrased"]
+            questions = [q for q in unparaphrased(source, read_questions(source))
+                         if q["set"] != "offtopic"]  # those are a test
             if len(questions) > FOREIGN:
                 questions = rng.sample(questions, FOREIGN)
             for q in questions:
@@ -391,7 +395,7 @@ def dump_attributes(corpus: Corpus) -> Path:
     tmp = out.with_suffix(".tmp")
     n = 0
     with tmp.open("w", encoding="utf-8") as f:
-        for rec in absent_attributes(corpus, handle, read_questions(corpus)):
+        for rec in absent_attributes(corpus, handle, unparaphrased(corpus, read_questions(corpus))):
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
     tmp.rename(out)

@@ -647,9 +647,10 @@ def figures(models: Bag, exs: list[Example], gate: bool = True) -> dict[str, Any
     for e in exs:
         p, best, scorers = predict(models, e)
         answered = p >= models.threshold and (e.looks or not gate)
-        # translated and paraphrased questions apart: the corpus's own questions are what its figures state
+        # translated and paraphrased questions apart, and the near misses made from them: the
+        # corpus's own questions are what its figures state (asked of another corpus, any is off-topic)
         made = derivation(e)
-        kind = f"{e.kind}_{made}" if made and e.kind in ("answerable", "unanswerable") else e.kind
+        kind = f"{e.kind}_{made}" if made and e.kind != "foreign" else e.kind
         by_kind.setdefault(kind, []).append(
             (answered, bool(e.cited[best]), bool(e.labels[best]), bool(e.labels[scorers])))
         if e.answerable and e.qtype and not made:
