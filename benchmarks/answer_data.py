@@ -111,6 +111,9 @@ def read_questions(corpus: Corpus) -> list[dict[str, Any]]:
     return out
 
 
+DERIVATIONS = ("translated", "paraphrased")  # how a question may be made from a corpus's own
+
+
 def derivation(corpus: str, qid: str) -> str:
     """How ``qid`` (a question written for ``corpus``) was made from one of the corpus's own:
     "translated" (its file in benchmarks/data/translated is named for the corpus),

@@ -1044,10 +1044,11 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
 def off_topic() -> dict[str, Any]:
     """The off-topic questions asked of each corpus: all must abstain.  The everyday ones
     (:data:`EVERYDAY`) under ``everyday``, in the same shape."""
+    from rag.evaluate import read_questions
     from rag.pipeline import ask
 
     def questions(path: Path) -> list[str]:
-        return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+        return [q.question for q in read_questions(path)]
 
     handles = {corpus.name: answer_data.open_corpus(corpus) for corpus in answer_data.corpora()}
 
@@ -1186,12 +1187,12 @@ def type_lines(loco: dict[str, Any], cv: dict[str, Any], fit: dict[str, Any]) ->
     for c in loco:
         held = loco[c]["held_out"]
         types = sorted(k.removeprefix("answered_type_") for k in held if k.startswith("answered_type_"))
-        made = [m for m in ("translated", "paraphrased") if f"answered_{m}" in held]
+        made = [m for m in answer_data.DERIVATIONS if f"answered_{m}" in held]
         if len(types) < 2 and not made:
             continue
         figures = (held, cv.get(c, {}), fit.get(c, {}))
         names = {"translated": "English translations", "paraphrased": "Chinese paraphrases"}
-        translated = [line for m in made for line in (
+        made_lines = [line for m in made for line in (
             f"| *{names[m]} answered* | {held[f'n_answerable_{m}']} | {_cells(figures, f'answered_{m}')} |",
             f"| *their near misses abstained* | {held.get(f'n_unanswerable_{m}', '–')} | "
             f"{_cells(figures, f'abstained_unanswerable_{m}')} |")]
@@ -1200,7 +1201,7 @@ def type_lines(loco: dict[str, Any], cv: dict[str, Any], fit: dict[str, Any]) ->
                   *(f"| {t} | {held.get(f'n_type_{t}', '–')} | {_cells(figures, f'answered_type_{t}')} |"
                     for t in types),
                   f"| *near misses abstained (the set's)* | {held.get('n_unanswerable', '–')} | "
-                  f"{_cells(figures, 'abstained_unanswerable')} |", *translated, ""]
+                  f"{_cells(figures, 'abstained_unanswerable')} |", *made_lines, ""]
     return lines
 
 

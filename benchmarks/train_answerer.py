@@ -666,13 +666,13 @@ def figures(models: Bag, exs: list[Example], gate: bool = True) -> dict[str, Any
         for t, mine in sorted(by_type.items()):
             out[f"answered_type_{t}"] = round(sum(mine) / len(mine), 4)
             out[f"n_type_{t}"] = len(mine)
-    for made in ("translated", "paraphrased"):
+    for made in answer_data.DERIVATIONS:
         t = by_kind.get(f"answerable_{made}", [])
         if t:
             out[f"answered_{made}"] = round(sum(x[0] for x in t) / len(t), 4)
             out[f"cited_{made}"] = round(sum(x[0] and x[1] for x in t) / len(t), 4)
             out[f"n_answerable_{made}"] = len(t)
-    for kind in ("unanswerable", "unanswerable_translated", "unanswerable_paraphrased", "swap", "attribute",
+    for kind in ("unanswerable", *(f"unanswerable_{m}" for m in answer_data.DERIVATIONS), "swap", "attribute",
                  "drop_answer", "drop_doc", "foreign"):
         rows = by_kind.get(kind, [])
         if rows:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from benchmarks.scale import zipf_sampler
+from rag.evaluate import read_questions
 from rag.stores.vector_index import AUTO_HNSW_MIN, build_faiss, choose_type, search
 from rag.text.lexical import BM25, top_k
 
@@ -233,15 +234,15 @@ def test_the_unseen_seeds_sets_stay_out_of_training_and_their_evidence_is_in_the
     seeds = next(c for c in answer_data.corpora() if c.name == "seeds")
     assert not [path for path in seeds.question_files if path.parent.name == "unseen"]
     # the repository's training sets (the dev set lives beside it, in ../shared, when there is one)
-    trained = {json.loads(line)["question"] for path in seeds.question_files if answer_data.ROOT in path.parents
-               for line in path.read_text(encoding="utf-8").splitlines() if line}
+    trained = {q.question for path in seeds.question_files if answer_data.ROOT in path.parents
+               for q in read_questions(path)}
     assert len(trained) > 500
     for path in unseen:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-        assert not {r["question"] for r in rows} & trained, path.name
+        rows = read_questions(path)
+        assert not {r.question for r in rows} & trained, path.name
         for r in rows:
-            if r["type"] != "unanswerable":
-                assert r["evidence"] in (answer_data.ROOT / "seeds" / r["doc"]).read_text(encoding="utf-8"), r["id"]
+            if r.answerable:
+                assert r.evidence in (answer_data.ROOT / "seeds" / str(r.doc)).read_text(encoding="utf-8"), r.id
 
 
 def test_the_everyday_off_topic_questions_are_no_corpus_s_and_reword_no_other_off_topic_question() -> None:
@@ -250,7 +251,7 @@ def test_the_everyday_off_topic_questions_are_no_corpus_s_and_reword_no_other_of
     from rag.embeddings import E5Embedder, embed_query
 
     def questions(path: Path) -> list[str]:
-        return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+        return [q.question for q in read_questions(path)]
 
     everyday, off_topic = questions(EVERYDAY), questions(OFF_TOPIC)
     assert len(everyday) > 200
