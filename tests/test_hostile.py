@@ -279,7 +279,7 @@ def test_an_index_in_a_system_folder_fails_fast_in_one_line(tmp_path: Path, fold
 # ---------------------------------------------------------------- 6. the sign-in
 
 def test_the_sign_in_comes_from_rag_auth_or_a_file_and_a_bad_one_is_one_line(tmp_path: Path) -> None:
-    from rag.app.webapp import resolve_auth
+    from rag.app.auth import resolve_auth
 
     secret = tmp_path / "auth"
     secret.write_text("\nalice:s3cret:x\n", encoding="utf-8")

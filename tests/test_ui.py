@@ -6,6 +6,7 @@ import html
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -320,6 +321,21 @@ def _answers_http(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def test_a_malformed_auth_is_reported_before_a_busy_port() -> None:
+    # What the user typed is checked before what the machine has: a bad --auth is the error,
+    # whichever port is in use.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        run = subprocess.run([sys.executable, "ui.py", "--auth", "nopassword", "--port", port],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert (run.returncode, run.stderr) == (1, "error: --auth must look like USER:PASSWORD\n")
+        run = subprocess.run([sys.executable, "ui.py", "--port", port, "--index", "/nonexistent/index"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1 and "pass another --port" in run.stderr
 
 
 def test_malformed_auth_is_a_one_line_error_before_anything_starts() -> None:

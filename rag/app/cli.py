@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from rag.app.auth import PS_WARNING, resolve_auth
 from rag.config import Settings, load_settings
 from rag.errors import RagError
 
@@ -364,10 +365,10 @@ def serve_cmd(corpus: Path | None, index_dir: Path | None, embedding: str | None
     RAG_AUTH=USER:PASSWORD, --auth-file or --auth."""
     _setup_logging(verbose)
     s = settings_from(corpus=corpus, index_dir=index_dir, embedding=embedding)
+    sign_in = resolve_auth(auth, auth_file)  # what the user typed first, then what the machine has
     check_port(host, port)  # before loading anything or printing "serving"
-    from rag.app.webapp import PS_WARNING, resolve_auth, serve  # gradio is imported only here
+    from rag.app.webapp import serve  # gradio is imported only here
 
-    sign_in = resolve_auth(auth, auth_file)
     if auth:
         err.print(f"[yellow]{escape(PS_WARNING)}[/]")
     serve(s, host, port, sign_in)
