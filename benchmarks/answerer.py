@@ -862,7 +862,7 @@ NOTES = [
     "carry. Tried next (one model, paired, seed 25 / seed 2): two inputs for all questions, the largest IDF of "
     "the question's figures that the sentence with its neighbours holds, and that its passage holds (NaN "
     "without a figure asked). 5-fold CV seeds 0.812 / 0.678 / 0.772 → 0.814 / 0.661 / 0.774 and 0.812 / 0.718 "
-    "/ 0.782 → 0.803 / 0.706 / 0.772; CMRC and DRCD within ±0.009 (cited ±0.001); held out seeds 0.703 / 0.396 "
+    "/ 0.782 → 0.803 / 0.706 / 0.772; CMRC and DRCD within ±0.009 (cited ±0.002); held out seeds 0.703 / 0.396 "
     "→ 0.745 / 0.429 and 0.736 / 0.401 → 0.686 / 0.429, DRCD 0.881 / 0.992 → 0.877 / 0.992 and 0.889 / 0.984 → "
     "0.894 / 0.984. Nothing that holds at both seeds: not kept.",
     "- *Did not help (nineteenth pass): English off-topic questions as negatives.* The translated questions of "
