@@ -513,6 +513,13 @@ def translated(e: Example) -> bool:
     return derivation(e) == "translated"
 
 
+def _trains_on(e: Example) -> bool:
+    """Whether training reads ``e``: a question made from a corpus's own (translated or
+    paraphrased) only when its switch says so (TRAIN_ON_TRANSLATIONS, TRAIN_ON_PARAPHRASES)."""
+    made = derivation(e)
+    return not made or {"translated": TRAIN_ON_TRANSLATIONS, "paraphrased": TRAIN_ON_PARAPHRASES}[made]
+
+
 def _groups(exs: list[Example]) -> dict[tuple[str, str], tuple[str, str]]:
     """Each source question's group, named by its first member: the questions of one corpus
     whose e5 vectors' cosine is :data:`DUPLICATE_COSINE` or more, chained.  seeds/'s sets
@@ -583,9 +590,7 @@ def _oof_judge(exs: list[Example], folds: list[int], jx: np.ndarray, jy: np.ndar
 
 def train(exs: list[Example], inner_folds: int = 2, keep: float = KEEP, seed: int = SEED) -> Models:
     """One model (a member of the shipped bag), trained at ``seed``."""
-    exs = [e for e in exs if (e.kind != "attribute" or ATTRIBUTE_SHARE > 0)  # see ATTRIBUTE_SHARE
-           and (not translated(e) or TRAIN_ON_TRANSLATIONS)
-           and (derivation(e) != "paraphrased" or TRAIN_ON_PARAPHRASES)]
+    exs = [e for e in exs if (e.kind != "attribute" or ATTRIBUTE_SHARE > 0) and _trains_on(e)]  # see ATTRIBUTE_SHARE
     asked = fit_asked(exs)
     exs = with_asked(exs, asked)
     scoring = [e for e in exs if e.answerable and e.labels.any()]
@@ -667,11 +672,11 @@ def figures(models: Bag, exs: list[Example], gate: bool = True) -> dict[str, Any
             out[f"answered_type_{t}"] = round(sum(mine) / len(mine), 4)
             out[f"n_type_{t}"] = len(mine)
     for made in answer_data.DERIVATIONS:
-        t = by_kind.get(f"answerable_{made}", [])
-        if t:
-            out[f"answered_{made}"] = round(sum(x[0] for x in t) / len(t), 4)
-            out[f"cited_{made}"] = round(sum(x[0] and x[1] for x in t) / len(t), 4)
-            out[f"n_answerable_{made}"] = len(t)
+        asked = by_kind.get(f"answerable_{made}", [])
+        if asked:
+            out[f"answered_{made}"] = round(sum(x[0] for x in asked) / len(asked), 4)
+            out[f"cited_{made}"] = round(sum(x[0] and x[1] for x in asked) / len(asked), 4)
+            out[f"n_answerable_{made}"] = len(asked)
     for kind in ("unanswerable", *(f"unanswerable_{m}" for m in answer_data.DERIVATIONS), "swap", "attribute",
                  "drop_answer", "drop_doc", "foreign"):
         rows = by_kind.get(kind, [])
